@@ -1,0 +1,174 @@
+//! The mock server's typed configuration and its checks (AUTH-004, SESS-007).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::store::StoreLimits;
+
+/// The key the documentation's examples use; accepted when no key is given.
+pub const DEFAULT_API_KEY: &str = "your-api-key";
+
+/// Largest accepted request body (ERR-003); larger ones get `413`.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Longest accepted session ID or API key, in bytes (SESS-004).
+pub const MAX_HEADER_ID_BYTES: usize = 256;
+
+/// Default inactivity TTL (SESS-007).
+pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// Everything `pizzastack serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Accepted API keys; empty means only [`DEFAULT_API_KEY`].
+    pub api_keys: Vec<String>,
+    /// Inactivity time after which a session expires.
+    pub session_ttl: Duration,
+    /// Whether `/__admin` is served.
+    pub admin: bool,
+    /// Session and object limits.
+    pub limits: StoreLimits,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            api_keys: Vec::new(),
+            session_ttl: DEFAULT_SESSION_TTL,
+            admin: false,
+            limits: StoreLimits::default(),
+        }
+    }
+}
+
+/// A configuration the mock refuses to start with.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// AUTH-004: the default key is public, so it only serves loopback.
+    #[error(
+        "refusing to listen on {0} with only the documentation's public key `{DEFAULT_API_KEY}`: \
+         give real keys with --api-key (or PIZZASTACK_API_KEYS), or listen on a loopback address such as 127.0.0.1"
+    )]
+    DefaultKeyOnPublicAddress(SocketAddr),
+    /// An API key a client could never send in a header.
+    #[error("API key {0:?} is invalid: a key must be 1 to {MAX_HEADER_ID_BYTES} visible ASCII characters (no spaces)")]
+    InvalidApiKey(String),
+    /// Too many keys to index.
+    #[error("too many API keys ({0}); at most 65535 are supported")]
+    TooManyApiKeys(usize),
+    /// A zero TTL would expire every session at once.
+    #[error("--session-ttl must be longer than zero, e.g. 30m or 10s")]
+    ZeroTtl,
+    /// A zero limit would refuse every request.
+    #[error("{0} must be at least 1")]
+    ZeroLimit(&'static str),
+}
+
+impl ServeConfig {
+    /// The keys the server accepts: the configured ones, de-duplicated in
+    /// order, or the documentation's default key when none were given.
+    pub fn effective_api_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for key in &self.api_keys {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        if keys.is_empty() {
+            keys.push(DEFAULT_API_KEY.to_owned());
+        }
+        keys
+    }
+
+    /// Checks the configuration before anything is bound.
+    ///
+    /// # Errors
+    /// The first problem found, worded for the command line.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let keys = self.effective_api_keys();
+        if let Some(bad) = keys.iter().find(|k| !is_visible_ascii_token(k)) {
+            return Err(ConfigError::InvalidApiKey(bad.clone()));
+        }
+        if keys.len() > usize::from(u16::MAX) {
+            return Err(ConfigError::TooManyApiKeys(keys.len()));
+        }
+        if keys == [DEFAULT_API_KEY] && !self.listen.ip().is_loopback() {
+            return Err(ConfigError::DefaultKeyOnPublicAddress(self.listen));
+        }
+        if self.session_ttl.is_zero() {
+            return Err(ConfigError::ZeroTtl);
+        }
+        if self.limits.max_sessions == 0 {
+            return Err(ConfigError::ZeroLimit("--max-sessions"));
+        }
+        if self.limits.max_objects_per_session == 0 {
+            return Err(ConfigError::ZeroLimit("--max-objects-per-session"));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `value` is 1 to 256 bytes of visible ASCII (`!` to `~`).
+pub fn is_visible_ascii_token(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= MAX_HEADER_ID_BYTES
+        && value.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_key_alone_is_refused_on_a_public_address() {
+        let config = ServeConfig {
+            listen: "0.0.0.0:8080".parse().unwrap(),
+            ..ServeConfig::default()
+        };
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::DefaultKeyOnPublicAddress(_))
+        ));
+        let with_key = ServeConfig {
+            api_keys: vec!["s3cret".into()],
+            ..config
+        };
+        assert_eq!(with_key.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_default_key_alone_is_fine_on_loopback() {
+        assert_eq!(ServeConfig::default().validate(), Ok(()));
+        let v6 = ServeConfig {
+            listen: "[::1]:8080".parse().unwrap(),
+            ..ServeConfig::default()
+        };
+        assert_eq!(v6.validate(), Ok(()));
+    }
+
+    #[test]
+    fn keys_with_spaces_or_nothing_in_them_are_refused() {
+        for bad in ["", "has space", "tab\t", "é"] {
+            let config = ServeConfig {
+                api_keys: vec![bad.into()],
+                ..ServeConfig::default()
+            };
+            assert!(
+                matches!(config.validate(), Err(ConfigError::InvalidApiKey(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_merged() {
+        let config = ServeConfig {
+            api_keys: vec!["a".into(), "b".into(), "a".into()],
+            ..ServeConfig::default()
+        };
+        assert_eq!(config.effective_api_keys(), ["a", "b"]);
+    }
+}

@@ -1,0 +1,100 @@
+//! The pipeline's rules: what each endpoint makes from its inputs.
+//!
+//! Every function here is pure: it takes a validated request, the new
+//! object's ID and a read-only view of the session, and returns the new
+//! object's JSON and whether it is degraded, or a [`KitchenError`]. Lookups
+//! come first and type rules second, for every ID of a request (ERR-004).
+//! Nothing here knows about HTTP or locks.
+
+mod cook;
+mod pizza;
+mod quality;
+mod taste;
+mod tomato;
+
+pub use cook::{roast, simmer, CookRequest, Ingredient, SimmerRequest};
+pub use pizza::{assemble, bake, make_base, AssembleRequest, BakeRequest, BaseRequest, Topping};
+pub use quality::{DEGRADED_OVERALL, OPTIMAL_OVERALL};
+pub use taste::{analyze, compare, AnalyzeRequest, CompareRequest};
+pub use tomato::{acquire, slice, squeeze, AcquireRequest, SliceRequest, SqueezeRequest};
+
+use crate::ids::ObjectKind;
+use crate::store::{ObjectRef, SessionObjects};
+
+/// Why a request that passed schema validation still cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KitchenError {
+    /// An ID that is not an object of this session (SESS-005). The message
+    /// is the exact string the docs give.
+    #[error("Object not found in session")]
+    NotInSession {
+        /// The request field that held the ID, for logs.
+        field: String,
+    },
+    /// An ID of the session that names the wrong kind of object, e.g. a base
+    /// passed to bake (BAK-002).
+    #[error("{field}: must be {expected}, but {id} is {actual}")]
+    WrongKind {
+        /// The request field, e.g. `pizza_id` or `tomato_ids[1]`.
+        field: String,
+        /// What the field accepts, in words.
+        expected: &'static str,
+        /// The ID given.
+        id: String,
+        /// What the ID names, in words.
+        actual: &'static str,
+    },
+}
+
+/// Looks up every `(field, id)` first, so that an unknown ID is reported
+/// before any type rule (ERR-004).
+fn resolve_all<'a>(
+    objects: &SessionObjects<'a>,
+    ids: &[(String, &str)],
+) -> Result<Vec<ObjectRef<'a>>, KitchenError> {
+    ids.iter()
+        .map(|(field, id)| {
+            objects.get(id).ok_or_else(|| KitchenError::NotInSession {
+                field: field.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Checks that an object is one of the accepted kinds.
+fn expect_kind(
+    field: &str,
+    id: &str,
+    object: &ObjectRef<'_>,
+    accepted: &[ObjectKind],
+    expected: &'static str,
+) -> Result<(), KitchenError> {
+    if accepted.contains(&object.kind) {
+        Ok(())
+    } else {
+        Err(KitchenError::WrongKind {
+            field: field.to_owned(),
+            expected,
+            id: id.to_owned(),
+            actual: object.kind.described(),
+        })
+    }
+}
+
+/// Serializes an answer; our answer types always serialize.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Kinds that can go into a pot or onto a pizza as an ingredient.
+const INGREDIENT_KINDS: &[ObjectKind] = &[
+    ObjectKind::Raw,
+    ObjectKind::Sliced,
+    ObjectKind::Juice,
+    ObjectKind::Sauce,
+    ObjectKind::Roasted,
+];
+
+/// How error messages describe [`INGREDIENT_KINDS`].
+const INGREDIENT_EXPECTED: &str =
+    "an ingredient: a tomato, slice, juice, sauce or roasted ingredient of the session";

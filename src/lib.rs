@@ -1,0 +1,24 @@
+//! PizzaStack conformance kit: a stateful mock of the PizzaStack v1 HTTP API
+//! that behaves as its documentation says.
+//!
+//! The rules implemented here are the ones of `pizzastack-api.md`, cited by
+//! ID (e.g. `SESS-005`) where they are enforced.
+//!
+//! Modules, and what each owns:
+//! - [`config`]: the server's typed configuration and its checks.
+//! - [`server`]: HTTP only: routes, extractors, the error shape, admin
+//!   endpoints, `router`/`run`/`serve`.
+//! - [`kitchen`]: the pipeline's rules as pure functions, no HTTP, no locks.
+//! - [`store`]: sessions, objects, operations, limits and expiry.
+//! - [`spec`]: the JSON Schemas and OpenAPI document of `specs/`; the only
+//!   module that touches `jsonschema`.
+//! - [`ids`]: object kinds and their random, prefixed IDs.
+//! - [`clock`]: the mock's clock, which the admin endpoints can advance.
+
+pub mod clock;
+pub mod config;
+pub mod ids;
+pub mod kitchen;
+pub mod server;
+pub mod spec;
+pub mod store;

@@ -1,0 +1,74 @@
+//! The mock-only `/__admin` endpoints: move the clock, reset, read counters.
+//! They are served only with `--admin`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::ApiError;
+use super::routes::JsonText;
+use super::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceRequest {
+    /// A humane duration such as "31m" or "10s".
+    by: String,
+}
+
+/// `POST /__admin/clock/advance` with `{"by": "31m"}`: moves the mock's
+/// clock forward, so sessions can be watched expiring in milliseconds. It
+/// sweeps what expired before answering, so the stats are settled too.
+async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
+    let request: AdvanceRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::InvalidBody(format!(
+            "body: must be {{\"by\": \"<duration such as 31m>\"}} ({e})"
+        ))
+    })?;
+    let by = humantime::parse_duration(&request.by).map_err(|e| {
+        ApiError::InvalidBody(format!(
+            "by: must be a duration such as \"31m\" or \"10s\" ({e})"
+        ))
+    })?;
+    let clock = state.store().clock();
+    clock.advance(by);
+    let expired = state.store().sweep_expired();
+    state.store().wake_sweeper();
+    Ok(JsonText(
+        json!({
+            "expired_sessions": expired,
+            "advanced_by": humantime::format_duration(by).to_string(),
+            "total_offset": humantime::format_duration(clock.offset()).to_string(),
+            "now": humantime::format_rfc3339_millis(clock.wall_now()).to_string(),
+        })
+        .to_string(),
+    ))
+}
+
+/// `POST /__admin/reset`: forgets every session.
+async fn reset(State(state): State<AppState>) -> JsonText {
+    state.store().reset();
+    JsonText("{\"status\":\"reset\"}".to_owned())
+}
+
+/// `GET /__admin/stats`: live sessions and objects.
+async fn stats(State(state): State<AppState>) -> JsonText {
+    JsonText(serde_json::to_string(&state.store().stats()).unwrap_or_default())
+}
+
+/// Answers every `/__admin` path when the admin endpoints are off.
+pub async fn admin_disabled(uri: Uri) -> ApiError {
+    ApiError::AdminDisabled(uri.path().to_owned())
+}
+
+/// The admin routes.
+pub fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/__admin/clock/advance", post(advance_clock))
+        .route("/__admin/reset", post(reset))
+        .route("/__admin/stats", get(stats))
+}

@@ -1,0 +1,129 @@
+//! The one error type of the HTTP layer and its JSON shape (ERR-001).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::config::MAX_BODY_BYTES;
+use crate::kitchen::KitchenError;
+use crate::store::StoreError;
+
+/// Every way a request can fail; each answers `{"error": "..."}` with
+/// `Content-Type: application/json`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// AUTH-001, AUTH-002.
+    #[error("Invalid or missing API key")]
+    Unauthorized,
+    /// SESS-001: the exact string the docs give.
+    #[error("X-Session-ID header is required")]
+    MissingSessionId,
+    /// SESS-004.
+    #[error("X-Session-ID header is invalid")]
+    InvalidSessionId,
+    /// ERR-002.
+    #[error("Content-Type must be application/json, got {0}")]
+    UnsupportedContentType(String),
+    /// ERR-002.
+    #[error("body: malformed JSON: {0}")]
+    MalformedJson(String),
+    /// ERR-002: which fields are wrong and what was expected.
+    #[error("{0}")]
+    InvalidBody(String),
+    /// SESS-005 and the type rules such as BAK-002.
+    #[error(transparent)]
+    Kitchen(#[from] KitchenError),
+    /// LOG-002, SESS-006, AUTH-003.
+    #[error("Session not found: it never existed for this API key or it has expired")]
+    SessionNotFound,
+    /// ERR-002: unknown path.
+    #[error("No such endpoint: {method} {path}")]
+    NoSuchEndpoint {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+    },
+    /// ERR-002: wrong method.
+    #[error("Method {method} is not allowed on {path}{hint}")]
+    MethodNotAllowed {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// E.g. "; use POST".
+        hint: String,
+    },
+    /// ERR-003.
+    #[error("Request body is larger than the limit of {MAX_BODY_BYTES} bytes (1 MiB)")]
+    PayloadTooLarge,
+    /// The request body could not be read.
+    #[error("Request body could not be read: {0}")]
+    UnreadableBody(String),
+    /// Mock limits.
+    #[error("{0}")]
+    Limit(#[from] StoreError),
+    /// The admin endpoints are off.
+    #[error("The admin endpoints are off; start the mock with --admin to use {0}")]
+    AdminDisabled(String),
+}
+
+impl ApiError {
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::SessionNotFound
+            | ApiError::NoSuchEndpoint { .. }
+            | ApiError::AdminDisabled(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Limit(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MissingSessionId
+            | ApiError::InvalidSessionId
+            | ApiError::UnsupportedContentType(_)
+            | ApiError::MalformedJson(_)
+            | ApiError::InvalidBody(_)
+            | ApiError::Kitchen(_)
+            | ApiError::UnreadableBody(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::Limit(e) => format!(
+                "{e}; {}",
+                match e {
+                    StoreError::TooManySessions { .. } =>
+                        "wait for idle sessions to expire, or restart the mock with a higher --max-sessions",
+                    StoreError::TooManyObjects { .. } =>
+                        "start a new session, or restart the mock with a higher --max-objects-per-session",
+                }
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        tracing::debug!(%status, error = %self, "request refused");
+        json_error(status, &self.message())
+    }
+}
+
+/// An `{"error": message}` response.
+pub fn json_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message }).to_string();
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}

@@ -1,0 +1,134 @@
+//! Extractors that enforce the check order of ERR-004: API key, then the
+//! session header, then the body. Axum runs extractors in argument order, so
+//! handlers take `Caller` before `ValidJson`.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::state::AppState;
+use crate::config::is_visible_ascii_token;
+use crate::store::SessionKey;
+
+/// Header carrying the API key (AUTH-001).
+pub const API_KEY_HEADER: &str = "x-api-key";
+/// Header carrying the session ID (SESS-001).
+pub const SESSION_HEADER: &str = "x-session-id";
+
+/// The caller's accepted API key, by index.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiKey(pub u16);
+
+impl FromRequestParts<AppState> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        api_key(&parts.headers, state)
+    }
+}
+
+fn api_key(headers: &HeaderMap, state: &AppState) -> Result<ApiKey, ApiError> {
+    headers
+        .get(API_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|key| state.api_key_index(key))
+        .map(ApiKey)
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// A caller with a valid key and session header, whose session now exists
+/// and has been renewed (SESS-002, SESS-007).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The session the request works in.
+    pub session: SessionKey,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ApiKey(api_key) = api_key(&parts.headers, state)?;
+        let session_id = session_id(&parts.headers)?;
+        let session = SessionKey {
+            api_key,
+            session_id: session_id.into(),
+        };
+        state.store().touch(&session)?;
+        Ok(Caller { session })
+    }
+}
+
+/// The `X-Session-ID` value: required (SESS-001), one value of 1 to 256
+/// visible ASCII characters (SESS-003, SESS-004).
+fn session_id(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let mut values = headers.get_all(SESSION_HEADER).iter();
+    let first = values.next().ok_or(ApiError::MissingSessionId)?;
+    if values.next().is_some() {
+        return Err(ApiError::InvalidSessionId);
+    }
+    first
+        .to_str()
+        .ok()
+        .filter(|id| is_visible_ascii_token(id))
+        .ok_or(ApiError::InvalidSessionId)
+}
+
+/// A request body type and the schema file it is validated against.
+pub trait RequestBody: DeserializeOwned {
+    /// File name under `specs/schemas/`.
+    const SCHEMA: &'static str;
+}
+
+/// A JSON body that has a JSON content type, parses, and matches its schema
+/// (ERR-002); every failure is a `400` (or `413`) with the JSON error shape.
+pub struct ValidJson<T>(pub T);
+
+impl<T: RequestBody> FromRequest<AppState> for ValidJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        check_content_type(req.headers())?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::UnreadableBody(rejection.body_text())
+            }
+        })?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+        state
+            .spec()
+            .check_request(T::SCHEMA, &value)
+            .map_err(ApiError::InvalidBody)?;
+        // The schema has already vetted every field, so this only fails if
+        // the schema and the type disagree; say so rather than panic.
+        T::deserialize(value)
+            .map(ValidJson)
+            .map_err(|e| ApiError::InvalidBody(format!("body: {e}")))
+    }
+}
+
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Err(ApiError::UnsupportedContentType(
+            "no Content-Type header".to_owned(),
+        ));
+    };
+    let text = value.to_str().unwrap_or_default();
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    let is_json = essence.eq_ignore_ascii_case("application/json")
+        || essence.rsplit_once('+').is_some_and(|(ty, suffix)| {
+            ty.starts_with("application/") && suffix.eq_ignore_ascii_case("json")
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedContentType(format!("{text:?}")))
+    }
+}

@@ -1,0 +1,142 @@
+//! The mock server: `router(state)` builds the routes, `run(listener, state,
+//! shutdown)` serves them on an already bound listener (so tests bind port
+//! 0), and `serve(config)` is what the binary calls.
+
+mod admin;
+mod error;
+mod extract;
+mod routes;
+mod state;
+
+use std::future::Future;
+use std::io;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::any;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use extract::{API_KEY_HEADER, SESSION_HEADER};
+pub use state::AppState;
+
+use crate::config::{ConfigError, ServeConfig, MAX_BODY_BYTES};
+
+/// Why `serve` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The configuration was refused before anything was bound.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: io::Error,
+    },
+    /// The embedded specification is broken (ruled out by the tests).
+    #[error("the embedded specification is broken: {0}")]
+    Spec(String),
+    /// The server failed while running.
+    #[error("the server stopped: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// All routes of the mock, with the JSON error shape for unknown paths,
+/// wrong methods, oversized bodies and (as a last resort) panics.
+pub fn router(state: AppState) -> Router {
+    let admin = if state.admin_enabled() {
+        admin::admin_routes()
+    } else {
+        Router::new().route("/__admin/{*rest}", any(admin::admin_disabled))
+    };
+    routes::api_routes()
+        .merge(admin)
+        .fallback(routes::no_such_endpoint)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("a handler panicked; this is a bug in the mock");
+            error::json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error in the mock (a bug: please report it with the request that caused it)",
+            )
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the mock on `listener` until `shutdown` completes, with the
+/// expiry sweeper running alongside.
+///
+/// # Errors
+/// Only I/O errors of the listener.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let sweeper = tokio::spawn(state.store().clone().run_sweeper());
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    sweeper.abort();
+    result
+}
+
+/// Checks the configuration, binds its address and serves until Ctrl-C or
+/// SIGTERM.
+///
+/// # Errors
+/// A refused configuration, an address that cannot be bound, or I/O.
+pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    config.validate()?;
+    let state = AppState::new(&config).map_err(ServeError::Spec)?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let local = listener.local_addr()?;
+    tracing::info!(
+        address = %local,
+        keys = config.effective_api_keys().len(),
+        session_ttl = %humantime::format_duration(config.session_ttl),
+        admin = config.admin,
+        "PizzaStack mock listening on http://{local}/v1"
+    );
+    run(listener, state, shutdown_signal()).await?;
+    tracing::info!("PizzaStack mock stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down gracefully");
+}

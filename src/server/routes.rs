@@ -1,0 +1,265 @@
+//! The PizzaStack endpoints: thin handlers that check the request, then hand
+//! the work to the kitchen inside the caller's session.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::error::ApiError;
+use super::extract::{ApiKey, Caller, RequestBody, ValidJson};
+use super::state::AppState;
+use crate::config::is_visible_ascii_token;
+use crate::ids::ObjectKind;
+use crate::kitchen::{self, KitchenError};
+use crate::store::{BuiltObject, SessionKey, SessionObjects};
+
+/// A JSON document that is already serialized.
+pub struct JsonText(pub String);
+
+impl IntoResponse for JsonText {
+    fn into_response(self) -> Response {
+        let mut response = (StatusCode::OK, self.0).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
+/// One object-creating endpoint: its path, what it makes, and how.
+trait Recipe {
+    type Request: RequestBody + Send;
+    const PATH: &'static str;
+    const KIND: ObjectKind;
+    fn cook(
+        req: &Self::Request,
+        id: &str,
+        objects: &SessionObjects<'_>,
+    ) -> Result<BuiltObject, KitchenError>;
+}
+
+macro_rules! recipe {
+    ($marker:ident, $path:literal, $kind:ident, $schema:literal, $request:ty, $cook:path) => {
+        struct $marker;
+        impl RequestBody for $request {
+            const SCHEMA: &'static str = $schema;
+        }
+        impl Recipe for $marker {
+            type Request = $request;
+            const PATH: &'static str = $path;
+            const KIND: ObjectKind = ObjectKind::$kind;
+            fn cook(
+                req: &$request,
+                id: &str,
+                objects: &SessionObjects<'_>,
+            ) -> Result<BuiltObject, KitchenError> {
+                $cook(req, id, objects)
+            }
+        }
+    };
+}
+
+recipe!(
+    Acquire,
+    "/v1/tomato/acquire",
+    Raw,
+    "acquire.request.json",
+    kitchen::AcquireRequest,
+    kitchen::acquire
+);
+recipe!(
+    Slice,
+    "/v1/tomato/slice",
+    Sliced,
+    "slice.request.json",
+    kitchen::SliceRequest,
+    kitchen::slice
+);
+recipe!(
+    Squeeze,
+    "/v1/tomato/squeeze",
+    Juice,
+    "squeeze.request.json",
+    kitchen::SqueezeRequest,
+    kitchen::squeeze
+);
+recipe!(
+    Simmer,
+    "/v1/cook/simmer",
+    Sauce,
+    "simmer.request.json",
+    kitchen::CookRequest,
+    kitchen::simmer
+);
+recipe!(
+    Base,
+    "/v1/pizza/base",
+    Base,
+    "base.request.json",
+    kitchen::BaseRequest,
+    kitchen::make_base
+);
+recipe!(
+    Assemble,
+    "/v1/pizza/assemble",
+    Assembled,
+    "assemble.request.json",
+    kitchen::AssembleRequest,
+    kitchen::assemble
+);
+recipe!(
+    Bake,
+    "/v1/pizza/bake",
+    Baked,
+    "bake.request.json",
+    kitchen::BakeRequest,
+    kitchen::bake
+);
+recipe!(
+    Analyze,
+    "/v1/taste/analyze",
+    Analysis,
+    "analyze.request.json",
+    kitchen::AnalyzeRequest,
+    kitchen::analyze
+);
+recipe!(
+    Compare,
+    "/v1/taste/compare",
+    Comparison,
+    "compare.request.json",
+    kitchen::CompareRequest,
+    kitchen::compare
+);
+
+/// Roast shares simmer's request type but has its own schema file, so it
+/// wraps the type rather than implementing `RequestBody` for it twice.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct RoastRequest(kitchen::CookRequest);
+
+impl RequestBody for RoastRequest {
+    const SCHEMA: &'static str = "roast.request.json";
+}
+
+struct Roast;
+
+impl Recipe for Roast {
+    type Request = RoastRequest;
+    const PATH: &'static str = "/v1/cook/roast";
+    const KIND: ObjectKind = ObjectKind::Roasted;
+    fn cook(
+        req: &RoastRequest,
+        id: &str,
+        objects: &SessionObjects<'_>,
+    ) -> Result<BuiltObject, KitchenError> {
+        kitchen::roast(&req.0, id, objects)
+    }
+}
+
+/// Creates one object in the caller's session.
+async fn create<R: Recipe>(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(request): ValidJson<R::Request>,
+) -> Result<JsonText, ApiError> {
+    state
+        .store()
+        .create(&caller.session, R::PATH, R::KIND, |objects, id| {
+            R::cook(&request, id, objects).map_err(ApiError::from)
+        })
+        .map(JsonText)
+}
+
+/// `GET /v1/session/{session_id}/log` (LOG-001, LOG-002, AUTH-003).
+async fn session_log(
+    State(state): State<AppState>,
+    ApiKey(api_key): ApiKey,
+    session_id: Result<Path<String>, PathRejection>,
+) -> Result<JsonText, ApiError> {
+    let Ok(Path(session_id)) = session_id else {
+        return Err(ApiError::SessionNotFound);
+    };
+    if !is_visible_ascii_token(&session_id) {
+        return Err(ApiError::SessionNotFound);
+    }
+    let key = SessionKey {
+        api_key,
+        session_id: session_id.into(),
+    };
+    state
+        .store()
+        .log_json(&key)
+        .map(JsonText)
+        .ok_or(ApiError::SessionNotFound)
+}
+
+async fn health() -> JsonText {
+    JsonText("{\"status\":\"ok\"}".to_owned())
+}
+
+async fn openapi(State(state): State<AppState>) -> JsonText {
+    JsonText(state.spec().openapi_json().to_owned())
+}
+
+/// Unknown paths answer `404` with the JSON error shape (ERR-002).
+pub async fn no_such_endpoint(method: Method, uri: Uri) -> ApiError {
+    ApiError::NoSuchEndpoint {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+}
+
+/// Known paths with the wrong method answer `405` (ERR-002).
+pub async fn method_not_allowed(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    let allowed: Vec<String> = state
+        .spec()
+        .operations()
+        .iter()
+        .filter(|op| crate::spec::template_matches(&op.path, uri.path()))
+        .map(|op| op.method.clone())
+        .collect();
+    let hint = if allowed.is_empty() {
+        String::new()
+    } else {
+        format!("; use {}", allowed.join(" or "))
+    };
+    let mut response = ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        hint,
+    }
+    .into_response();
+    if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+        if !allowed.is_empty() {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+    }
+    response
+}
+
+/// The PizzaStack API routes, plus the mock's `/healthz` and `/openapi.json`.
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route(Acquire::PATH, post(create::<Acquire>))
+        .route(Slice::PATH, post(create::<Slice>))
+        .route(Squeeze::PATH, post(create::<Squeeze>))
+        .route(Simmer::PATH, post(create::<Simmer>))
+        .route(Roast::PATH, post(create::<Roast>))
+        .route(Base::PATH, post(create::<Base>))
+        .route(Assemble::PATH, post(create::<Assemble>))
+        .route(Bake::PATH, post(create::<Bake>))
+        .route(Analyze::PATH, post(create::<Analyze>))
+        .route(Compare::PATH, post(create::<Compare>))
+        .route("/v1/session/{session_id}/log", get(session_log))
+        .route("/healthz", get(health))
+        .route("/openapi.json", get(openapi))
+}

@@ -1,0 +1,67 @@
+//! The server's shared state: one cheap-to-clone handle.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::ServeConfig;
+use crate::spec::Spec;
+use crate::store::SessionStore;
+
+/// Everything handlers need, behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    /// Accepted API keys to their index in [`crate::store::SessionKey`].
+    api_keys: HashMap<String, u16>,
+    /// All sessions; shared with the sweeper task.
+    store: Arc<SessionStore>,
+    /// The compiled schemas and OpenAPI document.
+    spec: &'static Spec,
+    /// Whether `/__admin` is served.
+    admin: bool,
+}
+
+impl AppState {
+    /// State for a validated configuration.
+    ///
+    /// # Errors
+    /// Only if the embedded specification files are broken.
+    pub fn new(config: &ServeConfig) -> Result<Self, String> {
+        let spec = Spec::embedded()?;
+        let api_keys = config
+            .effective_api_keys()
+            .into_iter()
+            .enumerate()
+            .map(|(i, key)| (key, u16::try_from(i).unwrap_or(u16::MAX)))
+            .collect();
+        let store = SessionStore::new(Arc::new(Clock::new()), config.session_ttl, config.limits);
+        Ok(AppState(Arc::new(Inner {
+            api_keys,
+            store: Arc::new(store),
+            spec,
+            admin: config.admin,
+        })))
+    }
+
+    /// The index of an accepted API key (AUTH-001).
+    pub fn api_key_index(&self, key: &str) -> Option<u16> {
+        self.0.api_keys.get(key).copied()
+    }
+
+    /// The session store.
+    pub fn store(&self) -> &Arc<SessionStore> {
+        &self.0.store
+    }
+
+    /// The compiled specification.
+    pub fn spec(&self) -> &'static Spec {
+        self.0.spec
+    }
+
+    /// Whether the admin endpoints are on.
+    pub fn admin_enabled(&self) -> bool {
+        self.0.admin
+    }
+}

@@ -1,0 +1,579 @@
+//! The JSON Schemas and the OpenAPI document under `specs/`, compiled once.
+//!
+//! These files are the single source of truth for request and response
+//! bodies: the mock validates every request body against them, the tests
+//! validate every response against them, and `/openapi.json` serves them
+//! bundled into one document. This is the only module that touches the
+//! `jsonschema` crate.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::paths::LocationSegment;
+use jsonschema::{ValidationError, Validator};
+use serde_json::{Map, Value};
+
+/// Every schema file under `specs/schemas/`, embedded at build time.
+const SCHEMA_FILES: &[(&str, &str)] = &[
+    ("error.json", include_str!("../specs/schemas/error.json")),
+    ("health.json", include_str!("../specs/schemas/health.json")),
+    (
+        "acquire.request.json",
+        include_str!("../specs/schemas/acquire.request.json"),
+    ),
+    ("tomato.json", include_str!("../specs/schemas/tomato.json")),
+    (
+        "slice.request.json",
+        include_str!("../specs/schemas/slice.request.json"),
+    ),
+    (
+        "slice-result.json",
+        include_str!("../specs/schemas/slice-result.json"),
+    ),
+    (
+        "squeeze.request.json",
+        include_str!("../specs/schemas/squeeze.request.json"),
+    ),
+    (
+        "juice-result.json",
+        include_str!("../specs/schemas/juice-result.json"),
+    ),
+    (
+        "simmer.request.json",
+        include_str!("../specs/schemas/simmer.request.json"),
+    ),
+    ("sauce.json", include_str!("../specs/schemas/sauce.json")),
+    (
+        "roast.request.json",
+        include_str!("../specs/schemas/roast.request.json"),
+    ),
+    (
+        "roasted.json",
+        include_str!("../specs/schemas/roasted.json"),
+    ),
+    (
+        "base.request.json",
+        include_str!("../specs/schemas/base.request.json"),
+    ),
+    (
+        "pizza-base.json",
+        include_str!("../specs/schemas/pizza-base.json"),
+    ),
+    (
+        "assemble.request.json",
+        include_str!("../specs/schemas/assemble.request.json"),
+    ),
+    (
+        "assembled-pizza.json",
+        include_str!("../specs/schemas/assembled-pizza.json"),
+    ),
+    (
+        "bake.request.json",
+        include_str!("../specs/schemas/bake.request.json"),
+    ),
+    (
+        "baked-pizza.json",
+        include_str!("../specs/schemas/baked-pizza.json"),
+    ),
+    (
+        "analyze.request.json",
+        include_str!("../specs/schemas/analyze.request.json"),
+    ),
+    (
+        "taste-analysis.json",
+        include_str!("../specs/schemas/taste-analysis.json"),
+    ),
+    (
+        "compare.request.json",
+        include_str!("../specs/schemas/compare.request.json"),
+    ),
+    (
+        "taste-comparison.json",
+        include_str!("../specs/schemas/taste-comparison.json"),
+    ),
+    (
+        "session-log.json",
+        include_str!("../specs/schemas/session-log.json"),
+    ),
+];
+
+/// `specs/openapi.json`, embedded at build time.
+const OPENAPI_SOURCE: &str = include_str!("../specs/openapi.json");
+
+/// The annotation each request schema uses to say, in words, what it expects.
+const EXPECTED_KEYWORD: &str = "x-expected";
+
+/// How many problems one `400` names at most; the rest are counted.
+const MAX_PROBLEMS_NAMED: usize = 5;
+
+/// The compiled specification.
+pub struct Spec {
+    /// Compiled schemas by file name.
+    schemas: BTreeMap<&'static str, CompiledSchema>,
+    /// Operations of the OpenAPI document, for looking up schemas by route.
+    operations: Vec<Operation>,
+    /// The OpenAPI document with every schema file bundled in, as served.
+    bundled_openapi: String,
+}
+
+struct CompiledSchema {
+    source: Value,
+    validator: Validator,
+}
+
+/// One method and path of the OpenAPI document with its body schemas.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template, e.g. `/v1/session/{session_id}/log`.
+    pub path: String,
+    /// The request body's schema file, if the operation has a body.
+    pub request_schema: Option<String>,
+    /// Response schema files by status code.
+    pub response_schemas: BTreeMap<u16, String>,
+}
+
+/// A problem with the embedded specification files; a test keeps it from
+/// ever reaching a user.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// A file is not valid JSON.
+    #[error("specs/{file} is not valid JSON: {source}")]
+    NotJson {
+        /// The file.
+        file: &'static str,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// A file is not a valid JSON Schema.
+    #[error("specs/schemas/{file} is not a valid JSON Schema: {message}")]
+    BadSchema {
+        /// The file.
+        file: &'static str,
+        /// What the compiler said.
+        message: String,
+    },
+    /// The OpenAPI document refers to something that is not there.
+    #[error("specs/openapi.json: {0}")]
+    BadOpenApi(String),
+}
+
+static EMBEDDED: LazyLock<Result<Spec, String>> =
+    LazyLock::new(|| Spec::from_embedded_files().map_err(|e| e.to_string()));
+
+impl Spec {
+    /// The specification compiled from the files embedded in this binary.
+    ///
+    /// # Errors
+    /// Only if the embedded files are broken, which the test suite rules out.
+    pub fn embedded() -> Result<&'static Spec, String> {
+        EMBEDDED.as_ref().map_err(Clone::clone)
+    }
+
+    fn from_embedded_files() -> Result<Spec, SpecError> {
+        let mut schemas = BTreeMap::new();
+        for (file, text) in SCHEMA_FILES {
+            let source: Value =
+                serde_json::from_str(text).map_err(|source| SpecError::NotJson { file, source })?;
+            let validator =
+                jsonschema::draft202012::new(&source).map_err(|e| SpecError::BadSchema {
+                    file,
+                    message: e.to_string(),
+                })?;
+            schemas.insert(*file, CompiledSchema { source, validator });
+        }
+        let openapi: Value =
+            serde_json::from_str(OPENAPI_SOURCE).map_err(|source| SpecError::NotJson {
+                file: "openapi.json",
+                source,
+            })?;
+        let operations = read_operations(&openapi)?;
+        for op in &operations {
+            let named = op.request_schema.iter().chain(op.response_schemas.values());
+            for file in named {
+                if !schemas.contains_key(file.as_str()) {
+                    return Err(SpecError::BadOpenApi(format!(
+                        "{} {} refers to schemas/{file}, which does not exist",
+                        op.method, op.path
+                    )));
+                }
+            }
+        }
+        let bundled_openapi = bundle(openapi, &schemas);
+        Ok(Spec {
+            schemas,
+            operations,
+            bundled_openapi,
+        })
+    }
+
+    /// The OpenAPI 3.1 document with every schema under `components.schemas`.
+    pub fn openapi_json(&self) -> &str {
+        &self.bundled_openapi
+    }
+
+    /// The operations of the OpenAPI document.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    /// The operation whose method and path template match a concrete request.
+    pub fn operation_for(&self, method: &str, path: &str) -> Option<&Operation> {
+        self.operations
+            .iter()
+            .find(|op| op.method.eq_ignore_ascii_case(method) && template_matches(&op.path, path))
+    }
+
+    /// Validates a request body against a request schema and, if it fails,
+    /// says in one line which fields are wrong and what was expected
+    /// (ERR-002), e.g. `ripeness: must be a number between 0 and 1`.
+    ///
+    /// # Errors
+    /// The message for a `400`, when the body does not match.
+    pub fn check_request(&self, schema_file: &str, body: &Value) -> Result<(), String> {
+        let Some(schema) = self.schemas.get(schema_file) else {
+            return Err(format!("no schema named {schema_file}"));
+        };
+        if !body.is_object() {
+            return Err("body: must be a JSON object".to_owned());
+        }
+        let mut problems: Vec<String> = Vec::new();
+        let mut total = 0usize;
+        for error in schema.validator.iter_errors(body) {
+            total += 1;
+            if problems.len() < MAX_PROBLEMS_NAMED {
+                let problem = describe_problem(&schema.source, &error);
+                if !problems.contains(&problem) {
+                    problems.push(problem);
+                }
+            }
+        }
+        if total == 0 {
+            return Ok(());
+        }
+        let mut message = problems.join("; ");
+        if total > MAX_PROBLEMS_NAMED {
+            message.push_str(&format!(" (and {} more)", total - MAX_PROBLEMS_NAMED));
+        }
+        Err(message)
+    }
+
+    /// Validates any JSON value against a schema file and lists every
+    /// violation as `instance-pointer: message`.
+    ///
+    /// # Errors
+    /// The list of violations.
+    pub fn validate(&self, schema_file: &str, value: &Value) -> Result<(), Vec<String>> {
+        let Some(schema) = self.schemas.get(schema_file) else {
+            return Err(vec![format!("no schema named {schema_file}")]);
+        };
+        let errors: Vec<String> = schema
+            .validator
+            .iter_errors(value)
+            .map(|e| format!("{}: {e}", pointer_or_root(e.instance_path().as_str())))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The names of all schema files.
+    pub fn schema_files(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.schemas.keys().copied()
+    }
+}
+
+fn pointer_or_root(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "(root)"
+    } else {
+        pointer
+    }
+}
+
+/// One violation in words: the field as a client wrote it, then what the
+/// schema's `x-expected` annotation says it should be.
+fn describe_problem(schema: &Value, error: &ValidationError<'_>) -> String {
+    let field = field_name(error);
+    let keyword_parent = parent_pointer(error.schema_path().as_str());
+    match error.kind() {
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let field = if field.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{field}.{name}")
+            };
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            match expected_at(schema, &format!("{keyword_parent}/properties/{escaped}")) {
+                Some(expected) => format!("{field}: is required and must be {expected}"),
+                None => format!("{field}: is required"),
+            }
+        }
+        _ => {
+            let field = if field.is_empty() { "body" } else { &field };
+            match expected_at(schema, keyword_parent) {
+                Some(expected) => format!("{field}: must be {expected}"),
+                None => format!("{field}: {error}"),
+            }
+        }
+    }
+}
+
+/// `ingredients[0].amount` for the instance path `/ingredients/0/amount`.
+fn field_name(error: &ValidationError<'_>) -> String {
+    let mut name = String::new();
+    for segment in error.instance_path().segments() {
+        match segment {
+            LocationSegment::Property(p) => {
+                if !name.is_empty() {
+                    name.push('.');
+                }
+                name.push_str(&p);
+            }
+            LocationSegment::Index(i) => name.push_str(&format!("[{i}]")),
+        }
+    }
+    name
+}
+
+fn parent_pointer(pointer: &str) -> &str {
+    pointer.rsplit_once('/').map_or("", |(parent, _)| parent)
+}
+
+fn expected_at<'s>(schema: &'s Value, pointer: &str) -> Option<&'s str> {
+    schema.pointer(pointer)?.get(EXPECTED_KEYWORD)?.as_str()
+}
+
+/// Reads every operation's schema references out of the OpenAPI document.
+fn read_operations(openapi: &Value) -> Result<Vec<Operation>, SpecError> {
+    let paths = openapi
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| SpecError::BadOpenApi("has no `paths` object".to_owned()))?;
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, op) in item {
+            let request_schema = op
+                .pointer("/requestBody/content/application~1json/schema/$ref")
+                .and_then(Value::as_str)
+                .map(schema_file_of_ref)
+                .transpose()?;
+            let mut response_schemas = BTreeMap::new();
+            if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+                for (status, response) in responses {
+                    let status: u16 = status.parse().map_err(|_| {
+                        SpecError::BadOpenApi(format!(
+                            "{method} {path}: response key `{status}` is not a status code"
+                        ))
+                    })?;
+                    if let Some(reference) = response
+                        .pointer("/content/application~1json/schema/$ref")
+                        .and_then(Value::as_str)
+                    {
+                        response_schemas.insert(status, schema_file_of_ref(reference)?);
+                    }
+                }
+            }
+            operations.push(Operation {
+                method: method.to_ascii_uppercase(),
+                path: path.clone(),
+                request_schema,
+                response_schemas,
+            });
+        }
+    }
+    Ok(operations)
+}
+
+fn schema_file_of_ref(reference: &str) -> Result<String, SpecError> {
+    reference
+        .strip_prefix("schemas/")
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            SpecError::BadOpenApi(format!(
+                "`$ref: {reference}` should name a file under schemas/"
+            ))
+        })
+}
+
+/// Whether a concrete path matches a template such as `/v1/session/{id}/log`.
+pub fn template_matches(template: &str, path: &str) -> bool {
+    let mut template_parts = template.split('/');
+    let mut path_parts = path.split('/');
+    loop {
+        match (template_parts.next(), path_parts.next()) {
+            (None, None) => return true,
+            (Some(t), Some(p)) => {
+                let is_param = t.starts_with('{') && t.ends_with('}');
+                if !(is_param && !p.is_empty() || t == p) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// The component name a schema file gets in the bundled document:
+/// `slice-result.json` becomes `SliceResult`, from the schema's `title`.
+fn component_name(file: &str, source: &Value) -> String {
+    source
+        .get("title")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| file.trim_end_matches(".json").replace(['.', '-'], "_"))
+}
+
+/// Replaces every `schemas/FILE` reference with a local component
+/// reference, so that one self-contained document can be served.
+fn bundle(mut openapi: Value, schemas: &BTreeMap<&'static str, CompiledSchema>) -> String {
+    let names: BTreeMap<&str, String> = schemas
+        .iter()
+        .map(|(file, s)| (*file, component_name(file, &s.source)))
+        .collect();
+    rewrite_refs(&mut openapi, &names);
+    let mut components = Map::new();
+    for (file, schema) in schemas {
+        let mut body = schema.source.clone();
+        if let Some(obj) = body.as_object_mut() {
+            obj.remove("$schema");
+        }
+        components.insert(names[file].clone(), body);
+    }
+    if let Some(root) = openapi.as_object_mut() {
+        let comps = root
+            .entry("components")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(comps) = comps.as_object_mut() {
+            comps.insert("schemas".to_owned(), Value::Object(components));
+        }
+    }
+    serde_json::to_string_pretty(&openapi).unwrap_or_default()
+}
+
+fn rewrite_refs(value: &mut Value, names: &BTreeMap<&str, String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "$ref" {
+                    if let Some(file) = child.as_str().and_then(|r| r.strip_prefix("schemas/")) {
+                        if let Some(name) = names.get(file) {
+                            *child = Value::String(format!("#/components/schemas/{name}"));
+                        }
+                    }
+                } else {
+                    rewrite_refs(child, names);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| rewrite_refs(item, names)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> &'static Spec {
+        Spec::embedded().expect("embedded specs compile")
+    }
+
+    #[test]
+    fn every_embedded_file_compiles_and_every_reference_resolves() {
+        let spec = spec();
+        assert_eq!(spec.schema_files().count(), SCHEMA_FILES.len());
+        assert!(spec.operations().len() >= 11);
+    }
+
+    #[test]
+    fn every_schema_file_on_disk_is_embedded() {
+        let on_disk: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/schemas"))
+                .expect("specs/schemas")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+        for file in on_disk {
+            assert!(
+                SCHEMA_FILES.iter().any(|(f, _)| *f == file),
+                "specs/schemas/{file} is not embedded in spec.rs"
+            );
+        }
+    }
+
+    #[test]
+    fn an_out_of_range_number_names_the_field_and_the_range() {
+        let body = json!({"variety": "San Marzano", "ripeness": 1.5, "weight": 150});
+        let message = spec()
+            .check_request("acquire.request.json", &body)
+            .unwrap_err();
+        assert_eq!(message, "ripeness: must be a number between 0 and 1");
+    }
+
+    #[test]
+    fn a_missing_field_is_named_with_what_it_should_be() {
+        let body = json!({"variety": "San Marzano", "ripeness": 0.5});
+        let message = spec()
+            .check_request("acquire.request.json", &body)
+            .unwrap_err();
+        assert_eq!(
+            message,
+            "weight: is required and must be a number of grams greater than 0"
+        );
+    }
+
+    #[test]
+    fn a_nested_field_is_named_with_its_index() {
+        let body = json!({
+            "ingredients": [{"id": "generic", "name": "garlic", "amount": "two", "unit": "cloves"}],
+            "temperature": 100, "duration": "30m"
+        });
+        let message = spec()
+            .check_request("simmer.request.json", &body)
+            .unwrap_err();
+        assert_eq!(
+            message,
+            "ingredients[0].amount: must be a number greater than 0"
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused() {
+        let message = spec()
+            .check_request("acquire.request.json", &json!([1]))
+            .unwrap_err();
+        assert_eq!(message, "body: must be a JSON object");
+    }
+
+    #[test]
+    fn operations_are_found_by_concrete_path() {
+        let op = spec()
+            .operation_for("GET", "/v1/session/abc/log")
+            .expect("log op");
+        assert_eq!(op.response_schemas[&200], "session-log.json");
+        assert!(spec().operation_for("GET", "/v1/session//log").is_none());
+        assert!(spec()
+            .operation_for("POST", "/v1/tomato/acquire/x")
+            .is_none());
+    }
+
+    #[test]
+    fn the_bundled_document_has_no_external_references() {
+        let doc: Value = serde_json::from_str(spec().openapi_json()).expect("json");
+        let text = doc.to_string();
+        assert!(!text.contains("\"schemas/"), "external $ref left in bundle");
+        assert!(doc
+            .pointer("/components/schemas/Tomato/properties/id")
+            .is_some());
+        assert!(doc.pointer("/components/schemas/Tomato/$schema").is_none());
+    }
+}

@@ -1,0 +1,633 @@
+//! Sessions with their objects and operations, per-key ownership, limits
+//! and inactivity expiry (SESS-002, SESS-006, SESS-007, AUTH-003).
+//!
+//! Sessions live in shards, each behind its own mutex, so that requests on
+//! different sessions rarely contend. Each shard keeps its sessions' next
+//! deadlines ordered, so the sweeper only ever looks at sessions that are due:
+//! expiry costs O(expired sessions), never a scan of all of them. A request
+//! never sees an expired session even before the sweeper has run, because
+//! every access checks the session's own deadline first.
+//!
+//! No lock here is held across an `.await`; callers get plain values back.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::ids::{new_object_id, ObjectKind};
+
+/// How many shards the session map is split into.
+const SHARD_COUNT: usize = 64;
+
+/// How many due deadlines the sweeper handles per lock acquisition, so that
+/// expiring a million sessions never blocks a shard for long.
+const SWEEP_BATCH: usize = 512;
+
+/// A session is named by the API key that created it and the client's
+/// session ID (AUTH-003: the same ID under another key is another session).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SessionKey {
+    /// Index of the API key in the server's list of accepted keys.
+    pub api_key: u16,
+    /// The client-chosen `X-Session-ID`.
+    pub session_id: Box<str>,
+}
+
+/// Limits that keep the mock alive under abuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Live sessions across all keys.
+    pub max_sessions: usize,
+    /// Objects in one session.
+    pub max_objects_per_session: usize,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        Self {
+            max_sessions: 100_000,
+            max_objects_per_session: 10_000,
+        }
+    }
+}
+
+/// Why the store refused a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Creating one more session would pass `max_sessions`.
+    #[error("the mock already holds its limit of {limit} live sessions")]
+    TooManySessions {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// Creating one more object would pass `max_objects_per_session`.
+    #[error("this session already holds its limit of {limit} objects")]
+    TooManyObjects {
+        /// The configured limit.
+        limit: usize,
+    },
+}
+
+/// What a builder closure returns: the new object's JSON (which must carry
+/// the ID it was given) and whether it is degraded (QLT-001).
+#[derive(Debug)]
+pub struct BuiltObject {
+    /// The response body, exactly as the client will see it.
+    pub json: String,
+    /// Whether downstream steps inherit degradation from this object.
+    pub degraded: bool,
+}
+
+/// A read-only view of one object of a session.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectRef<'a> {
+    /// The object's kind.
+    pub kind: ObjectKind,
+    /// Whether the object is degraded.
+    pub degraded: bool,
+    /// The object's JSON as it was answered.
+    pub json: &'a str,
+}
+
+/// Read access to the objects of the session a request works in.
+pub struct SessionObjects<'a> {
+    session: &'a Session,
+}
+
+impl<'a> SessionObjects<'a> {
+    /// The object with this ID, if it belongs to the session (SESS-005).
+    pub fn get(&self, id: &str) -> Option<ObjectRef<'a>> {
+        let index = *self.session.index.get(id)?;
+        let object = &self.session.objects[index as usize];
+        Some(ObjectRef {
+            kind: object.kind,
+            degraded: object.degraded,
+            json: &object.json,
+        })
+    }
+}
+
+/// Counters for `/__admin/stats` and the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    /// Sessions currently held (expired ones until the sweeper removes them).
+    pub live_sessions: usize,
+    /// Objects currently held across all sessions.
+    pub live_objects: usize,
+}
+
+/// All sessions of the mock.
+pub struct SessionStore {
+    /// The sessions, split by hash of their key.
+    shards: Box<[Mutex<Shard>]>,
+    /// Picks a key's shard.
+    hasher: std::collections::hash_map::RandomState,
+    /// The mock's clock, shared with the admin endpoints.
+    clock: Arc<Clock>,
+    /// Inactivity time after which a session expires (SESS-007).
+    ttl: Duration,
+    limits: StoreLimits,
+    /// Number of sessions held, for `max_sessions`.
+    live_sessions: AtomicUsize,
+    /// Number of objects held, for the stats.
+    live_objects: AtomicUsize,
+    /// Source of session serial numbers, which order equal deadlines.
+    next_serial: AtomicU64,
+    /// Wakes the sweeper early, after the clock jumps.
+    sweeper_wakeup: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct Shard {
+    sessions: HashMap<SessionKey, Session>,
+    /// Every session of the shard once, under a deadline no later than its
+    /// real one (`last_seen + ttl`), so the first entries are the due ones.
+    deadlines: BTreeMap<(Instant, u64), SessionKey>,
+}
+
+struct Session {
+    serial: u64,
+    last_seen: Instant,
+    /// The deadline this session is filed under in `Shard::deadlines`.
+    indexed_deadline: Instant,
+    /// Object ID to position in `objects`.
+    index: HashMap<Box<str>, u32>,
+    /// Objects in creation order.
+    objects: Vec<StoredObject>,
+    /// Successful operations in order.
+    operations: Vec<LoggedOperation>,
+}
+
+struct StoredObject {
+    id: Box<str>,
+    kind: ObjectKind,
+    degraded: bool,
+    json: Box<str>,
+}
+
+struct LoggedOperation {
+    at: SystemTime,
+    endpoint: &'static str,
+    object: u32,
+}
+
+impl SessionStore {
+    /// An empty store.
+    pub fn new(clock: Arc<Clock>, ttl: Duration, limits: StoreLimits) -> Self {
+        Self {
+            shards: (0..SHARD_COUNT).map(|_| Mutex::default()).collect(),
+            hasher: std::collections::hash_map::RandomState::new(),
+            clock,
+            ttl,
+            limits,
+            live_sessions: AtomicUsize::new(0),
+            live_objects: AtomicUsize::new(0),
+            next_serial: AtomicU64::new(0),
+            sweeper_wakeup: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// The clock deadlines are measured on.
+    pub fn clock(&self) -> &Arc<Clock> {
+        &self.clock
+    }
+
+    /// The inactivity TTL.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Creates the session if it is new (SESS-002) and renews it (SESS-007).
+    ///
+    /// # Errors
+    /// [`StoreError::TooManySessions`] when a new session would pass the limit.
+    pub fn touch(&self, key: &SessionKey) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let mut shard = self.shard(key);
+        self.live_session(&mut shard, key, now).map(|_| ())
+    }
+
+    /// Creates one object of `kind` in the session, which is created if new.
+    ///
+    /// `build` gets read access to the session's objects and the new ID, and
+    /// returns the object's JSON or an error; on error nothing is stored.
+    /// The object and its operation are logged under the same lock, so the
+    /// log's order is the order in which creations took effect.
+    ///
+    /// # Errors
+    /// A [`StoreError`] (converted into `E`) or the builder's own error.
+    pub fn create<E: From<StoreError>>(
+        &self,
+        key: &SessionKey,
+        endpoint: &'static str,
+        kind: ObjectKind,
+        build: impl FnOnce(&SessionObjects<'_>, &str) -> Result<BuiltObject, E>,
+    ) -> Result<String, E> {
+        let now = self.clock.now();
+        let mut shard = self.shard(key);
+        let session = self.live_session(&mut shard, key, now)?;
+        if session.objects.len() >= self.limits.max_objects_per_session {
+            return Err(StoreError::TooManyObjects {
+                limit: self.limits.max_objects_per_session,
+            }
+            .into());
+        }
+        let id = loop {
+            let candidate = new_object_id(kind);
+            if !session.index.contains_key(candidate.as_str()) {
+                break candidate;
+            }
+        };
+        let built = build(&SessionObjects { session }, &id)?;
+        let position = u32::try_from(session.objects.len()).unwrap_or(u32::MAX);
+        let id: Box<str> = id.into();
+        session.index.insert(id.clone(), position);
+        session.objects.push(StoredObject {
+            id,
+            kind,
+            degraded: built.degraded,
+            json: built.json.clone().into_boxed_str(),
+        });
+        session.operations.push(LoggedOperation {
+            at: self.clock.wall_now(),
+            endpoint,
+            object: position,
+        });
+        self.live_objects.fetch_add(1, Ordering::Relaxed);
+        Ok(built.json)
+    }
+
+    /// The session log as JSON (LOG-001), or `None` if the session is unknown
+    /// to this key or has expired (LOG-002, AUTH-003). Reading the log renews
+    /// the session (SESS-007).
+    pub fn log_json(&self, key: &SessionKey) -> Option<String> {
+        let now = self.clock.now();
+        let mut shard = self.shard(key);
+        let session = self.existing_session(&mut shard, key, now)?;
+        Some(render_log(&key.session_id, session))
+    }
+
+    /// Removes every session.
+    pub fn reset(&self) {
+        for shard in self.shards.iter() {
+            let mut shard = lock(shard);
+            let objects: usize = shard.sessions.values().map(|s| s.objects.len()).sum();
+            self.live_sessions
+                .fetch_sub(shard.sessions.len(), Ordering::Relaxed);
+            self.live_objects.fetch_sub(objects, Ordering::Relaxed);
+            *shard = Shard::default();
+        }
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> StoreStats {
+        StoreStats {
+            live_sessions: self.live_sessions.load(Ordering::Relaxed),
+            live_objects: self.live_objects.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Removes every session whose deadline has passed and returns how many
+    /// were removed. Looks only at due deadlines, a batch per lock.
+    pub fn sweep_expired(&self) -> usize {
+        let mut removed = 0;
+        for shard in self.shards.iter() {
+            loop {
+                let now = self.clock.now();
+                let (count, more) = self.sweep_batch(&mut lock(shard), now);
+                removed += count;
+                if !more {
+                    break;
+                }
+            }
+        }
+        removed
+    }
+
+    /// The earliest deadline on file, if any session is held.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.shards
+            .iter()
+            .filter_map(|shard| lock(shard).deadlines.keys().next().map(|(at, _)| *at))
+            .min()
+    }
+
+    /// Wakes the sweeper, e.g. after the clock was advanced.
+    pub fn wake_sweeper(&self) {
+        self.sweeper_wakeup.notify_one();
+    }
+
+    /// Runs forever: sleeps until the next deadline (or a wake-up), then
+    /// removes what has expired, giving expired sessions' memory back.
+    pub async fn run_sweeper(self: Arc<Self>) {
+        loop {
+            self.sweep_expired();
+            let idle = self.ttl.max(Duration::from_millis(10));
+            let wake_at = self.next_deadline().map_or(self.clock.now() + idle, |at| {
+                at.min(self.clock.now() + idle)
+            });
+            let real = tokio::time::Instant::from_std(self.clock.to_real(wake_at));
+            tokio::select! {
+                () = tokio::time::sleep_until(real) => {}
+                () = self.sweeper_wakeup.notified() => {}
+            }
+        }
+    }
+
+    fn shard(&self, key: &SessionKey) -> MutexGuard<'_, Shard> {
+        let index = (self.hasher.hash_one(key) as usize) % self.shards.len();
+        lock(&self.shards[index])
+    }
+
+    /// The live session for `key`, created if new or expired, and renewed.
+    fn live_session<'s>(
+        &self,
+        shard: &'s mut Shard,
+        key: &SessionKey,
+        now: Instant,
+    ) -> Result<&'s mut Session, StoreError> {
+        if self.existing_session(shard, key, now).is_none() {
+            if self.live_sessions.load(Ordering::Relaxed) >= self.limits.max_sessions {
+                return Err(StoreError::TooManySessions {
+                    limit: self.limits.max_sessions,
+                });
+            }
+            let serial = self.next_serial.fetch_add(1, Ordering::Relaxed);
+            let deadline = now + self.ttl;
+            shard.deadlines.insert((deadline, serial), key.clone());
+            shard.sessions.insert(
+                key.clone(),
+                Session {
+                    serial,
+                    last_seen: now,
+                    indexed_deadline: deadline,
+                    index: HashMap::new(),
+                    objects: Vec::new(),
+                    operations: Vec::new(),
+                },
+            );
+            self.live_sessions.fetch_add(1, Ordering::Relaxed);
+        }
+        // The session exists now: either found and renewed, or just made.
+        shard
+            .sessions
+            .get_mut(key)
+            .ok_or(StoreError::TooManySessions { limit: 0 })
+    }
+
+    /// The session for `key` if it exists and has not expired, renewed.
+    /// An expired session found here is removed on the spot.
+    fn existing_session<'s>(
+        &self,
+        shard: &'s mut Shard,
+        key: &SessionKey,
+        now: Instant,
+    ) -> Option<&'s mut Session> {
+        let session = shard.sessions.get(key)?;
+        if session.last_seen + self.ttl <= now {
+            let (serial, deadline) = (session.serial, session.indexed_deadline);
+            shard.deadlines.remove(&(deadline, serial));
+            self.remove_session(shard, key);
+            return None;
+        }
+        let session = shard.sessions.get_mut(key)?;
+        session.last_seen = now;
+        // Refile the deadline only when it moved noticeably: the sweeper
+        // checks the real deadline anyway, and this keeps busy sessions cheap.
+        let deadline = now + self.ttl;
+        if deadline > session.indexed_deadline + self.ttl / 16 {
+            if let Some(k) = shard
+                .deadlines
+                .remove(&(session.indexed_deadline, session.serial))
+            {
+                shard.deadlines.insert((deadline, session.serial), k);
+                session.indexed_deadline = deadline;
+            }
+        }
+        Some(session)
+    }
+
+    fn remove_session(&self, shard: &mut Shard, key: &SessionKey) {
+        if let Some(session) = shard.sessions.remove(key) {
+            self.live_sessions.fetch_sub(1, Ordering::Relaxed);
+            self.live_objects
+                .fetch_sub(session.objects.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// Handles up to [`SWEEP_BATCH`] due deadlines; says whether more are due.
+    fn sweep_batch(&self, shard: &mut Shard, now: Instant) -> (usize, bool) {
+        let mut removed = 0;
+        for _ in 0..SWEEP_BATCH {
+            let Some(entry) = shard.deadlines.first_entry() else {
+                return (removed, false);
+            };
+            if entry.key().0 > now {
+                return (removed, false);
+            }
+            let key = entry.remove();
+            let Some(session) = shard.sessions.get_mut(&key) else {
+                continue;
+            };
+            let real_deadline = session.last_seen + self.ttl;
+            if real_deadline <= now {
+                self.remove_session(shard, &key);
+                removed += 1;
+            } else {
+                session.indexed_deadline = real_deadline;
+                shard.deadlines.insert((real_deadline, session.serial), key);
+            }
+        }
+        (removed, true)
+    }
+}
+
+/// Locks a shard. A poisoned lock (a panic while it was held) still holds
+/// consistent data, because every mutation here is completed before any
+/// code that could panic runs, so the data is taken over rather than lost.
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    shard
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn render_log(session_id: &str, session: &Session) -> String {
+    let mut out = String::with_capacity(64 + session.objects.len() * 320);
+    out.push_str("{\"session_id\":");
+    out.push_str(&json_string(session_id));
+    out.push_str(",\"objects\":[");
+    for (i, object) in session.objects.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&object.json);
+    }
+    out.push_str("],\"operations\":[");
+    for (i, op) in session.operations.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let result_id = session
+            .objects
+            .get(op.object as usize)
+            .map_or("", |o| &o.id);
+        out.push_str("{\"timestamp\":\"");
+        out.push_str(&humantime::format_rfc3339_millis(op.at).to_string());
+        out.push_str("\",\"endpoint\":");
+        out.push_str(&json_string(op.endpoint));
+        out.push_str(",\"result_id\":");
+        out.push_str(&json_string(result_id));
+        out.push('}');
+    }
+    out.push_str("]}");
+    out
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(ttl_secs: u64, limits: StoreLimits) -> SessionStore {
+        SessionStore::new(
+            Arc::new(Clock::new()),
+            Duration::from_secs(ttl_secs),
+            limits,
+        )
+    }
+
+    fn key(id: &str) -> SessionKey {
+        SessionKey {
+            api_key: 0,
+            session_id: id.into(),
+        }
+    }
+
+    fn add(store: &SessionStore, key: &SessionKey) -> Result<String, StoreError> {
+        store.create(key, "/v1/tomato/acquire", ObjectKind::Raw, |_, id| {
+            Ok(BuiltObject {
+                json: format!("{{\"id\":\"{id}\",\"type\":\"raw\"}}"),
+                degraded: false,
+            })
+        })
+    }
+
+    #[test]
+    fn the_sweeper_removes_only_sessions_whose_deadline_passed() {
+        let store = store(60, StoreLimits::default());
+        add(&store, &key("old")).unwrap();
+        store.clock().advance(Duration::from_secs(30));
+        add(&store, &key("young")).unwrap();
+        store.clock().advance(Duration::from_secs(31));
+        assert_eq!(store.sweep_expired(), 1);
+        assert_eq!(
+            store.stats(),
+            StoreStats {
+                live_sessions: 1,
+                live_objects: 1
+            }
+        );
+        assert!(store.log_json(&key("old")).is_none());
+        assert!(store.log_json(&key("young")).is_some());
+    }
+
+    #[test]
+    fn a_renewed_session_survives_its_first_deadline() {
+        let store = store(60, StoreLimits::default());
+        add(&store, &key("busy")).unwrap();
+        store.clock().advance(Duration::from_secs(50));
+        store.touch(&key("busy")).unwrap();
+        store.clock().advance(Duration::from_secs(50));
+        assert_eq!(store.sweep_expired(), 0);
+        assert!(store.log_json(&key("busy")).is_some());
+        store.clock().advance(Duration::from_secs(61));
+        assert_eq!(store.sweep_expired(), 1);
+        assert_eq!(store.stats().live_sessions, 0);
+    }
+
+    #[test]
+    fn an_expired_session_is_gone_before_the_sweeper_runs() {
+        let store = store(60, StoreLimits::default());
+        add(&store, &key("s")).unwrap();
+        store.clock().advance(Duration::from_secs(60));
+        assert!(store.log_json(&key("s")).is_none());
+        assert_eq!(store.stats().live_objects, 0);
+    }
+
+    #[test]
+    fn sweeping_many_sessions_takes_several_batches_and_misses_none() {
+        let store = store(
+            1,
+            StoreLimits {
+                max_sessions: 10_000,
+                ..StoreLimits::default()
+            },
+        );
+        for i in 0..(SWEEP_BATCH * 3) {
+            store.touch(&key(&format!("s{i}"))).unwrap();
+        }
+        store.clock().advance(Duration::from_secs(2));
+        assert_eq!(store.sweep_expired(), SWEEP_BATCH * 3);
+        assert_eq!(store.next_deadline(), None);
+    }
+
+    #[test]
+    fn limits_refuse_new_sessions_and_objects() {
+        let store = store(
+            60,
+            StoreLimits {
+                max_sessions: 1,
+                max_objects_per_session: 2,
+            },
+        );
+        add(&store, &key("a")).unwrap();
+        add(&store, &key("a")).unwrap();
+        assert_eq!(
+            add(&store, &key("a")),
+            Err(StoreError::TooManyObjects { limit: 2 })
+        );
+        assert_eq!(
+            store.touch(&key("b")),
+            Err(StoreError::TooManySessions { limit: 1 })
+        );
+    }
+
+    #[test]
+    fn a_failed_build_stores_nothing() {
+        let store = store(60, StoreLimits::default());
+        let result: Result<String, StoreError> =
+            store.create(&key("a"), "/v1/pizza/bake", ObjectKind::Baked, |_, _| {
+                Err(StoreError::TooManyObjects { limit: 0 })
+            });
+        assert!(result.is_err());
+        assert_eq!(store.stats().live_objects, 0);
+        let log = store.log_json(&key("a")).unwrap();
+        assert_eq!(
+            log,
+            "{\"session_id\":\"a\",\"objects\":[],\"operations\":[]}"
+        );
+    }
+
+    #[test]
+    fn reset_forgets_everything() {
+        let store = store(60, StoreLimits::default());
+        add(&store, &key("a")).unwrap();
+        store.reset();
+        assert_eq!(
+            store.stats(),
+            StoreStats {
+                live_sessions: 0,
+                live_objects: 0
+            }
+        );
+        assert!(store.log_json(&key("a")).is_none());
+    }
+}

@@ -1,0 +1,335 @@
+//! Spawns the real mock on port 0 and talks HTTP to it. Every response is
+//! checked against the schema the OpenAPI document gives for its method,
+//! path and status, and every error against the JSON error shape (ERR-001),
+//! so each test also proves that what the mock sent conforms.
+
+use std::net::SocketAddr;
+
+use pizzastack::config::ServeConfig;
+use pizzastack::server::{run, AppState};
+use pizzastack::spec::Spec;
+use serde_json::{json, Value};
+
+/// The key the docs' examples use; the mock accepts it by default.
+pub const KEY: &str = "your-api-key";
+/// A second accepted key, for ownership rules.
+pub const OTHER_KEY: &str = "second-key";
+
+/// A running mock and a client for it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+}
+
+/// A response, already checked against its schema.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `error` string of an error response.
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+
+    /// The `id` field.
+    pub fn id(&self) -> String {
+        self.body["id"]
+            .as_str()
+            .expect("response has an id")
+            .to_owned()
+    }
+}
+
+/// A mock with admin endpoints and two keys.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(ServeConfig {
+        api_keys: vec![KEY.into(), OTHER_KEY.into()],
+        admin: true,
+        ..ServeConfig::default()
+    })
+    .await
+}
+
+/// A mock with the given configuration, listening on a free loopback port.
+pub async fn spawn_app_with(config: ServeConfig) -> TestApp {
+    config.validate().expect("test config is valid");
+    let state = AppState::new(&config).expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(run(listener, state, std::future::pending()));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// A fresh session ID.
+pub fn new_session() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends a request with exactly these headers and body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut request = self.client.request(method.clone(), self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.expect("request reaches the mock");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let reply = Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+            text,
+        };
+        check_conformance(method.as_str(), path, &reply);
+        reply
+    }
+
+    /// POSTs JSON the way the docs' examples do: key, session, content type.
+    pub async fn post(&self, path: &str, session: &str, body: Value) -> Reply {
+        self.post_as(KEY, path, session, body).await
+    }
+
+    /// Like [`post`](Self::post) with another API key.
+    pub async fn post_as(&self, key: &str, path: &str, session: &str, body: Value) -> Reply {
+        self.send(
+            reqwest::Method::POST,
+            path,
+            &[
+                ("X-API-Key", key),
+                ("X-Session-ID", session),
+                ("Content-Type", "application/json"),
+            ],
+            Some(body.to_string().into_bytes()),
+        )
+        .await
+    }
+
+    /// The session log, read with `key`.
+    pub async fn log_as(&self, key: &str, session: &str) -> Reply {
+        self.send(
+            reqwest::Method::GET,
+            &format!("/v1/session/{session}/log"),
+            &[("X-API-Key", key)],
+            None,
+        )
+        .await
+    }
+
+    /// The session log, read with the default key.
+    pub async fn log(&self, session: &str) -> Reply {
+        self.log_as(KEY, session).await
+    }
+
+    /// Moves the mock's clock forward through the admin endpoint.
+    pub async fn advance(&self, by: &str) {
+        let reply = self
+            .send(
+                reqwest::Method::POST,
+                "/__admin/clock/advance",
+                &[("Content-Type", "application/json")],
+                Some(json!({ "by": by }).to_string().into_bytes()),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+
+    /// Live sessions and objects.
+    pub async fn stats(&self) -> Value {
+        self.send(reqwest::Method::GET, "/__admin/stats", &[], None)
+            .await
+            .body
+    }
+
+    // The documented pipeline, one call a step, each asserting success.
+
+    pub async fn acquire(&self, session: &str) -> String {
+        let reply = self
+            .post(
+                "/v1/tomato/acquire",
+                session,
+                json!({"variety": "San Marzano", "ripeness": 0.8, "weight": 150}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.id()
+    }
+
+    pub async fn slice(&self, session: &str, tomato: &str) -> String {
+        let reply = self
+            .post(
+                "/v1/tomato/slice",
+                session,
+                json!({"tomato_ids": [tomato], "method": "dice", "size": "medium", "consistency": "uniform"}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.id()
+    }
+
+    pub async fn simmer(&self, session: &str, ingredient: &str) -> Reply {
+        let reply = self
+            .post(
+                "/v1/cook/simmer",
+                session,
+                json!({
+                    "ingredients": [
+                        {"id": ingredient, "name": "tomato", "amount": 400, "unit": "g"},
+                        {"id": "generic", "name": "garlic", "amount": 2, "unit": "cloves"}
+                    ],
+                    "temperature": 100,
+                    "duration": "30m"
+                }),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply
+    }
+
+    pub async fn base(&self, session: &str) -> String {
+        let reply = self
+            .post(
+                "/v1/pizza/base",
+                session,
+                json!({"thickness": "medium", "size": "12inch", "style": "neapolitan", "hydration": 0.65}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.id()
+    }
+
+    pub async fn assemble(&self, session: &str, base: &str, sauce: &str) -> Reply {
+        let reply = self
+            .post(
+                "/v1/pizza/assemble",
+                session,
+                json!({"base_id": base, "sauce_id": sauce, "toppings": ["mozzarella", "basil"]}),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply
+    }
+
+    pub async fn bake(&self, session: &str, pizza: &str) -> Reply {
+        let reply = self
+            .post("/v1/pizza/bake", session, json!({"pizza_id": pizza}))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply
+    }
+
+    /// The whole pipeline; `slice_first: false` passes the raw tomato to
+    /// simmer, the documented silent mistake. Returns the baked pizza.
+    pub async fn pipeline(&self, session: &str, slice_first: bool) -> Reply {
+        let tomato = self.acquire(session).await;
+        let ingredient = if slice_first {
+            self.slice(session, &tomato).await
+        } else {
+            tomato
+        };
+        let sauce = self.simmer(session, &ingredient).await.id();
+        let base = self.base(session).await;
+        let pizza = self.assemble(session, &base, &sauce).await.id();
+        self.bake(session, &pizza).await
+    }
+}
+
+/// Fails the test if a response does not match its documented shape.
+fn check_conformance(method: &str, path: &str, reply: &Reply) {
+    let spec = Spec::embedded().expect("spec");
+    let content_type = reply
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{method} {path} answered {} with Content-Type {content_type:?}: {}",
+        reply.status,
+        reply.text
+    );
+    assert!(
+        reply.body.is_object(),
+        "{method} {path}: body is not a JSON object: {}",
+        reply.text
+    );
+    assert_ne!(
+        reply.status, 500,
+        "{method} {path} answered 500: {}",
+        reply.text
+    );
+    let schema = spec
+        .operation_for(method, path)
+        .and_then(|op| op.response_schemas.get(&reply.status).cloned())
+        .or_else(|| (reply.status >= 400).then(|| "error.json".to_owned()));
+    if let Some(schema) = schema {
+        if let Err(problems) = spec.validate(&schema, &reply.body) {
+            panic!(
+                "{method} {path} answered {} with a body that breaks {schema}:\n  {}\nbody: {}",
+                reply.status,
+                problems.join("\n  "),
+                reply.text
+            );
+        }
+    }
+}
+
+/// Every POST endpoint with a valid body that needs no other object.
+pub fn standalone_bodies() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "/v1/tomato/acquire",
+            json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
+        ),
+        (
+            "/v1/pizza/base",
+            json!({"thickness": "thin", "size": "10inch", "style": "roman"}),
+        ),
+        (
+            "/v1/cook/simmer",
+            json!({"ingredients": [{"id": "generic", "name": "garlic", "amount": 1, "unit": "clove"}], "temperature": 90, "duration": "1h"}),
+        ),
+        (
+            "/v1/cook/roast",
+            json!({"ingredients": [{"id": "generic", "name": "pepper", "amount": 1, "unit": "piece"}], "temperature": 220, "duration": "45m"}),
+        ),
+    ]
+}
+
+/// Every object endpoint of the API.
+pub const OBJECT_ENDPOINTS: [&str; 10] = [
+    "/v1/tomato/acquire",
+    "/v1/tomato/slice",
+    "/v1/tomato/squeeze",
+    "/v1/cook/simmer",
+    "/v1/cook/roast",
+    "/v1/pizza/base",
+    "/v1/pizza/assemble",
+    "/v1/pizza/bake",
+    "/v1/taste/analyze",
+    "/v1/taste/compare",
+];

@@ -1,0 +1,14 @@
+//! Black-box tests of the mock: each starts the real server on port 0 and
+//! talks HTTP to it. Tests are grouped by area and named after what they
+//! prove; each cites the rule IDs of `pizzastack-api.md` it checks.
+
+mod helpers;
+
+mod auth;
+mod endpoints;
+mod errors;
+mod ids;
+mod limits;
+mod log;
+mod quality;
+mod sessions;
