@@ -1,10 +1,15 @@
 //! PizzaStack conformance kit: a stateful mock of the PizzaStack v1 HTTP API
-//! that behaves as its documentation says.
+//! that behaves as its documentation says, and a conformance runner that
+//! checks any implementation against declarative case files.
 //!
 //! The rules implemented here are the ones of `pizzastack-api.md`, cited by
 //! ID (e.g. `SESS-005`) where they are enforced.
 //!
 //! Modules, and what each owns:
+//! - [`check`]: `pizzastack check`: load cases, reach the target, run, report, exit code.
+//! - [`case`]: case files: the model (plain data, no IO), the rule catalogue, the loader.
+//! - [`runner`]: runs cases against any base URL over HTTP; the libtest-mimic harness.
+//! - [`report`]: terminal summary, JUnit and JSON; the only writer of results.
 //! - [`config`]: the server's typed configuration and its checks.
 //! - [`server`]: HTTP only: routes, extractors, the error shape, admin
 //!   endpoints, `router`/`run`/`serve`.
@@ -15,10 +20,14 @@
 //! - [`ids`]: object kinds and their random, prefixed IDs.
 //! - [`clock`]: the mock's clock, which the admin endpoints can advance.
 
+pub mod case;
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod ids;
 pub mod kitchen;
+pub mod report;
+pub mod runner;
 pub mod server;
 pub mod spec;
 pub mod store;

@@ -23,6 +23,56 @@ enum Command {
     ///
     /// Log level comes from RUST_LOG (e.g. RUST_LOG=debug); default info.
     Serve(ServeArgs),
+    /// Run the conformance suite against any PizzaStack implementation.
+    ///
+    /// Exit codes: 0 every MUST rule held; 1 some case failed; 2 the run
+    /// could not be made (unreachable target, bad case files, bad arguments).
+    /// libtest's own options work too: a name filter (a case ID or a rule ID
+    /// such as SESS-005), --exact, --skip, --list, --test-threads.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Root URL of the implementation under test, e.g. http://127.0.0.1:8080
+    #[arg(long, value_name = "URL", env = "PIZZASTACK_TARGET")]
+    target: String,
+
+    /// The API key the cases send.
+    #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY, env = "PIZZASTACK_API_KEY")]
+    api_key: String,
+
+    /// A second accepted API key, for the ownership cases (skipped without it).
+    #[arg(long, value_name = "KEY")]
+    other_api_key: Option<String>,
+
+    /// Per-request timeout.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+
+    /// The target's session TTL, so expiry cases can wait it out. Not needed
+    /// against the mock with --admin; without either, expiry cases are skipped.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    session_ttl: Option<Duration>,
+
+    /// Run the case files of this directory instead of the built-in suite.
+    #[arg(long, value_name = "DIR")]
+    cases: Option<std::path::PathBuf>,
+
+    /// Treat SHOULD failures as failures (they are warnings otherwise).
+    #[arg(long)]
+    strict: bool,
+
+    /// Write a JUnit XML report (one testcase per case) to PATH.
+    #[arg(long, value_name = "PATH")]
+    report_junit: Option<std::path::PathBuf>,
+
+    /// Write a JSON report with per-rule results to PATH.
+    #[arg(long, value_name = "PATH")]
+    report_json: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    libtest: libtest_mimic::Arguments,
 }
 
 #[derive(Args)]
@@ -64,7 +114,18 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors exit 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -74,6 +135,7 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Check(args) => check(args),
     }
 }
 
@@ -93,12 +155,9 @@ fn serve(args: ServeArgs) -> ExitCode {
             "no --api-key given: accepting only the documentation's key `{DEFAULT_API_KEY}`"
         );
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(pizzastack::server::serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -107,4 +166,31 @@ fn serve(args: ServeArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let options = pizzastack::check::CheckOptions {
+        target: args.target,
+        api_key: args.api_key,
+        other_api_key: args.other_api_key,
+        timeout: args.timeout,
+        session_ttl: args.session_ttl,
+        cases_dir: args.cases,
+        strict: args.strict,
+        report_junit: args.report_junit,
+        report_json: args.report_json,
+        libtest: args.libtest,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    ExitCode::from(pizzastack::check::run_check(&options, &runtime).code())
 }

@@ -55,9 +55,18 @@ async fn reset(State(state): State<AppState>) -> JsonText {
     JsonText("{\"status\":\"reset\"}".to_owned())
 }
 
-/// `GET /__admin/stats`: live sessions and objects.
+/// `GET /__admin/stats`: live sessions and objects, and the session TTL
+/// (which `pizzastack check` reads to expire sessions with the clock).
 async fn stats(State(state): State<AppState>) -> JsonText {
-    JsonText(serde_json::to_string(&state.store().stats()).unwrap_or_default())
+    let stats = state.store().stats();
+    JsonText(
+        json!({
+            "live_sessions": stats.live_sessions,
+            "live_objects": stats.live_objects,
+            "session_ttl_seconds": state.store().ttl().as_secs_f64(),
+        })
+        .to_string(),
+    )
 }
 
 /// Answers every `/__admin` path when the admin endpoints are off.

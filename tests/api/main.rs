@@ -11,4 +11,5 @@ mod ids;
 mod limits;
 mod log;
 mod quality;
+mod runner;
 mod sessions;

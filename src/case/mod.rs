@@ -1,0 +1,10 @@
+//! Case files: the model (plain data), the rule catalogue, and the loader
+//! that turns YAML into cases plus diagnostics with file, line and column.
+
+pub mod load;
+pub mod model;
+pub mod rules;
+
+pub use load::{load_dir, load_embedded, parse_case, Diagnostic, LoadedCases};
+pub use model::*;
+pub use rules::{Rule, RuleCatalogue};

@@ -1,0 +1,302 @@
+//! The case model: what a case file says, as plain data. No IO, no HTTP.
+
+use serde_json::Value;
+
+/// A position in a case file, 1-based.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Location {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column, from 1.
+    pub column: usize,
+}
+
+/// How binding a rule is (from the contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Level {
+    /// Our own decision: reported, never fails a run.
+    #[serde(rename = "MOCK")]
+    Mock,
+    /// Strongly implied: a warning unless `--strict`.
+    #[serde(rename = "SHOULD")]
+    Should,
+    /// Stated by the docs: a failure fails the run.
+    #[serde(rename = "MUST")]
+    Must,
+}
+
+impl Level {
+    /// The contract's word for the level.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::Mock => "MOCK",
+        }
+    }
+}
+
+/// Something a case needs from the target beyond the API itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// A second accepted API key (`--other-api-key`), for ownership rules.
+    SecondApiKey,
+    /// A way to let a session expire: the mock's admin clock or a known TTL.
+    SessionExpiry,
+}
+
+impl Capability {
+    /// The name case files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::SecondApiKey => "second_api_key",
+            Capability::SessionExpiry => "session_expiry",
+        }
+    }
+}
+
+/// One case file.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Path relative to the cases directory, e.g. `sessions/missing-header.yaml`.
+    pub file: String,
+    /// Human title.
+    pub name: String,
+    /// Rule IDs this case checks.
+    pub rules: Vec<String>,
+    /// The strictest level among `rules`.
+    pub level: Level,
+    /// What the target must offer for the case to run.
+    pub requires: Vec<Capability>,
+    /// Steps, run in order.
+    pub steps: Vec<Step>,
+}
+
+impl Case {
+    /// The case's ID: its file path without the extension, e.g.
+    /// `sessions/missing-header`.
+    pub fn id(&self) -> &str {
+        self.file
+            .strip_suffix(".yaml")
+            .or_else(|| self.file.strip_suffix(".yml"))
+            .unwrap_or(&self.file)
+    }
+}
+
+/// One step of a case.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Human title; defaults to `METHOD path`.
+    pub name: String,
+    /// Where the step starts in the file.
+    pub location: Location,
+    /// What the step does.
+    pub action: Action,
+    /// What the response must look like.
+    pub expect: Expect,
+    /// Values to remember for later steps.
+    pub captures: Vec<Capture>,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Send one HTTP request.
+    Request(RequestSpec),
+    /// Let the case's sessions expire (admin clock, or waiting out the TTL).
+    ExpireSessions,
+}
+
+/// An HTTP request with `{{templates}}`.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    /// Upper-case method.
+    pub method: String,
+    /// Path and query, e.g. `/v1/session/{{session}}/log`.
+    pub path: String,
+    /// Header overrides; `None` removes a default header.
+    pub headers: Vec<(String, Option<String>)>,
+    /// The body.
+    pub body: Body,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// No body.
+    None,
+    /// A JSON value; strings inside may hold templates.
+    Json(Value),
+    /// Raw text sent as is (after templating), for malformed input.
+    Raw(String),
+}
+
+/// Expectations on a response.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// Accepted statuses; empty means any.
+    pub status: Vec<u16>,
+    /// Header assertions.
+    pub headers: Vec<HeaderAssertion>,
+    /// Body assertions.
+    pub body: Vec<BodyAssertion>,
+    /// Whether to validate the body against its OpenAPI response schema.
+    pub schema: bool,
+    /// Where `expect` starts.
+    pub location: Location,
+}
+
+/// An assertion on one response header.
+#[derive(Debug, Clone)]
+pub struct HeaderAssertion {
+    /// Header name, case-insensitive.
+    pub name: String,
+    /// The check.
+    pub check: HeaderCheck,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// What to check of a header.
+#[derive(Debug, Clone)]
+pub enum HeaderCheck {
+    /// Present (`true`) or absent (`false`).
+    Present(bool),
+    /// Equal to the (templated) text.
+    Equals(String),
+    /// Contains the (templated) text.
+    Contains(String),
+}
+
+/// An assertion on the value at a JSON pointer of the response body.
+#[derive(Debug, Clone)]
+pub struct BodyAssertion {
+    /// RFC 6901 pointer; `""` is the whole body.
+    pub pointer: String,
+    /// The check.
+    pub check: ValueCheck,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// JSON types for `type` assertions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Boolean,
+    /// Any number.
+    Number,
+    /// A number with no fractional part.
+    Integer,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl JsonType {
+    /// Parses a type name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "null" => JsonType::Null,
+            "boolean" => JsonType::Boolean,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "string" => JsonType::String,
+            "array" => JsonType::Array,
+            "object" => JsonType::Object,
+            _ => return None,
+        })
+    }
+
+    /// Type names for hints.
+    pub const NAMES: &'static str = "null, boolean, number, integer, string, array, object";
+
+    /// The name of the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::Null => "null",
+            JsonType::Boolean => "boolean",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::String => "string",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+        }
+    }
+
+    /// Whether `value` has this type.
+    pub fn matches(self, value: &Value) -> bool {
+        match self {
+            JsonType::Null => value.is_null(),
+            JsonType::Boolean => value.is_boolean(),
+            JsonType::Number => value.is_number(),
+            JsonType::Integer => value.as_f64().is_some_and(|n| n.fract() == 0.0),
+            JsonType::String => value.is_string(),
+            JsonType::Array => value.is_array(),
+            JsonType::Object => value.is_object(),
+        }
+    }
+}
+
+/// What to check of a value.
+#[derive(Debug, Clone)]
+pub enum ValueCheck {
+    /// Equal to this JSON value (strings may be templates).
+    Equals(Value),
+    /// Not equal to this JSON value (strings may be templates).
+    NotEquals(Value),
+    /// A string matching this regular expression.
+    Matches(regex::Regex),
+    /// Of this JSON type.
+    Type(JsonType),
+    /// A number within the inclusive bounds.
+    Range {
+        /// Lower bound.
+        min: Option<f64>,
+        /// Upper bound.
+        max: Option<f64>,
+    },
+    /// Present.
+    Exists,
+    /// Absent.
+    Absent,
+    /// A string starting with this (templated) text.
+    Prefix(String),
+    /// An array or string of this length.
+    Length(usize),
+}
+
+/// A value remembered for later steps as `{{name}}`.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// Variable name.
+    pub name: String,
+    /// Where the value comes from.
+    pub source: CaptureSource,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// Where a captured value comes from.
+#[derive(Debug, Clone)]
+pub enum CaptureSource {
+    /// A JSON pointer into the response body.
+    Pointer(String),
+    /// A response header.
+    Header(String),
+}
+
+/// Variables every case has without capturing them.
+pub const BUILTIN_VARIABLES: [&str; 5] = [
+    "session",
+    "other_session",
+    "api_key",
+    "other_api_key",
+    "uuid",
+];

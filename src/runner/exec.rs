@@ -1,0 +1,339 @@
+//! Running one case against a target: steps in order, stopping at the
+//! first step that fails. Running never panics; every problem becomes a
+//! [`Failure`] in the outcome.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::assert::{check_response, excerpt};
+use super::outcome::{
+    CaseOutcome, CaseStatus, Failure, ReceivedResponse, SentRequest, StepOutcome,
+};
+use super::template::{render, render_json, Vars};
+use crate::case::{Action, Body, Capability, CaptureSource, Case, Location, RequestSpec, Step};
+use crate::spec::Spec;
+
+/// How the runner can make a target's sessions expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// The target is the mock with `--admin`: advance its clock by the TTL.
+    AdminClock {
+        /// The mock's session TTL.
+        ttl: Duration,
+    },
+    /// Wait out the target's TTL (`--session-ttl`).
+    Wait {
+        /// The target's session TTL.
+        ttl: Duration,
+    },
+    /// No way known: expiry cases are skipped with the reason.
+    Unavailable,
+}
+
+/// The implementation under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Server root, e.g. `http://127.0.0.1:8080` (no `/v1`, no trailing `/`).
+    pub base_url: String,
+    /// The API key cases send by default.
+    pub api_key: String,
+    /// A second accepted key, for ownership rules.
+    pub other_api_key: Option<String>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// How sessions can be made to expire.
+    pub expiry: Expiry,
+}
+
+impl Target {
+    /// Why this target cannot run `case`, if it cannot.
+    pub fn unmet_requirement(&self, case: &Case) -> Option<String> {
+        case.requires.iter().find_map(|capability| match capability {
+            Capability::SecondApiKey if self.other_api_key.is_none() => Some(
+                "needs a second accepted API key: pass --other-api-key KEY".to_owned(),
+            ),
+            Capability::SessionExpiry if self.expiry == Expiry::Unavailable => Some(
+                "needs sessions to expire: pass --session-ttl DURATION (the target's TTL), or target the mock started with --admin"
+                    .to_owned(),
+            ),
+            _ => None,
+        })
+    }
+}
+
+/// Runs every step of `case` against `target`.
+pub async fn run_case(
+    client: &reqwest::Client,
+    target: &Target,
+    case: &Case,
+    spec: &Spec,
+) -> CaseOutcome {
+    let started = Instant::now();
+    let mut outcome = CaseOutcome {
+        id: case.id().to_owned(),
+        name: case.name.clone(),
+        file: case.file.clone(),
+        rules: case.rules.clone(),
+        level: case.level,
+        status: CaseStatus::Passed,
+        steps: Vec::new(),
+        duration: Duration::ZERO,
+    };
+    if let Some(reason) = target.unmet_requirement(case) {
+        outcome.status = CaseStatus::Skipped { reason };
+        return outcome;
+    }
+    let mut vars = Vars::default();
+    vars.set("session", json!(uuid::Uuid::new_v4().to_string()));
+    vars.set("other_session", json!(uuid::Uuid::new_v4().to_string()));
+    vars.set("uuid", json!(uuid::Uuid::new_v4().to_string()));
+    vars.set("api_key", json!(target.api_key));
+    vars.set(
+        "other_api_key",
+        json!(target.other_api_key.clone().unwrap_or_default()),
+    );
+    for step in &case.steps {
+        let result = run_step(client, target, step, &mut vars, spec).await;
+        let failed = !result.failures.is_empty();
+        outcome.steps.push(result);
+        if failed {
+            outcome.status = CaseStatus::Failed;
+            break;
+        }
+    }
+    outcome.duration = started.elapsed();
+    outcome
+}
+
+async fn run_step(
+    client: &reqwest::Client,
+    target: &Target,
+    step: &Step,
+    vars: &mut Vars,
+    spec: &Spec,
+) -> StepOutcome {
+    let mut outcome = StepOutcome {
+        name: step.name.clone(),
+        location: step.location,
+        request: None,
+        response: None,
+        failures: Vec::new(),
+    };
+    let request = match &step.action {
+        Action::Request(request) => request,
+        Action::ExpireSessions => {
+            if let Err(failure) = expire_sessions(client, target, step.location).await {
+                outcome.failures.push(failure);
+            }
+            return outcome;
+        }
+    };
+    let sent = match build_request(target, request, vars) {
+        Ok(sent) => sent,
+        Err(message) => {
+            outcome
+                .failures
+                .push(setup_failure("request template", message, step.location));
+            return outcome;
+        }
+    };
+    let response = send(client, target, &sent).await;
+    outcome.request = Some(sent.clone());
+    let response = match response {
+        Ok(response) => response,
+        Err(message) => {
+            outcome.failures.push(Failure {
+                check: "response".to_owned(),
+                expected: "an HTTP response".to_owned(),
+                actual: message,
+                location: step.location,
+            });
+            return outcome;
+        }
+    };
+    outcome.failures = check_response(
+        &step.expect,
+        &sent.method,
+        &sent.path,
+        &response,
+        vars,
+        spec,
+    );
+    if outcome.failures.is_empty() {
+        for capture in &step.captures {
+            let value = match &capture.source {
+                CaptureSource::Pointer(pointer) => response
+                    .json
+                    .as_ref()
+                    .and_then(|j| j.pointer(pointer))
+                    .cloned(),
+                CaptureSource::Header(name) => response
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| Value::String(v.clone())),
+            };
+            match value {
+                Some(value) => vars.set(&capture.name, value),
+                None => outcome.failures.push(Failure {
+                    check: format!("capture {}", capture.name),
+                    expected: match &capture.source {
+                        CaptureSource::Pointer(p) => format!("a value at {p}"),
+                        CaptureSource::Header(h) => format!("a {h} header"),
+                    },
+                    actual: "absent".to_owned(),
+                    location: capture.location,
+                }),
+            }
+        }
+    }
+    outcome.response = Some(response);
+    outcome
+}
+
+fn setup_failure(check: &str, message: String, location: Location) -> Failure {
+    Failure {
+        check: check.to_owned(),
+        expected: "a request the runner can build".to_owned(),
+        actual: message,
+        location,
+    }
+}
+
+/// Renders a request spec into what will be sent, with the default headers:
+/// the API key, the case's session, and a JSON content type for bodies.
+fn build_request(target: &Target, spec: &RequestSpec, vars: &Vars) -> Result<SentRequest, String> {
+    let path = render(&spec.path, vars)?;
+    let mut headers: Vec<(String, String)> = vec![
+        ("X-API-Key".to_owned(), target.api_key.clone()),
+        ("X-Session-ID".to_owned(), render("{{session}}", vars)?),
+    ];
+    let body = match &spec.body {
+        Body::None => None,
+        Body::Json(value) => Some(render_json(value, vars)?.to_string()),
+        Body::Raw(text) => Some(render(text, vars)?),
+    };
+    if body.is_some() {
+        headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    }
+    for (name, value) in &spec.headers {
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        if let Some(value) = value {
+            headers.push((name.clone(), render(value, vars)?));
+        }
+    }
+    Ok(SentRequest {
+        method: spec.method.clone(),
+        url: format!("{}{path}", target.base_url),
+        path,
+        headers,
+        body,
+    })
+}
+
+async fn send(
+    client: &reqwest::Client,
+    target: &Target,
+    sent: &SentRequest,
+) -> Result<ReceivedResponse, String> {
+    let method = reqwest::Method::from_bytes(sent.method.as_bytes()).map_err(|e| e.to_string())?;
+    let mut request = client.request(method, &sent.url).timeout(target.timeout);
+    for (name, value) in &sent.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    if let Some(body) = &sent.body {
+        request = request.body(body.clone());
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| describe_transport_error(&e, target))?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| describe_transport_error(&e, target))?;
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_slice(&bytes).ok();
+    Ok(ReceivedResponse {
+        status,
+        headers,
+        body,
+        json,
+    })
+}
+
+fn describe_transport_error(error: &reqwest::Error, target: &Target) -> String {
+    if error.is_timeout() {
+        format!(
+            "no response within {} (--timeout)",
+            humantime::format_duration(target.timeout)
+        )
+    } else if error.is_connect() {
+        format!("cannot connect to {}: {error}", target.base_url)
+    } else {
+        format!("{error}")
+    }
+}
+
+/// Makes every session idle past its TTL: through the mock's admin clock,
+/// or by waiting.
+async fn expire_sessions(
+    client: &reqwest::Client,
+    target: &Target,
+    location: Location,
+) -> Result<(), Failure> {
+    match target.expiry {
+        Expiry::AdminClock { ttl } => {
+            let by = humantime::format_duration(ttl + Duration::from_secs(1)).to_string();
+            let url = format!("{}/__admin/clock/advance", target.base_url);
+            let result = client
+                .post(&url)
+                .timeout(target.timeout)
+                .header("Content-Type", "application/json")
+                .body(json!({ "by": by }).to_string())
+                .send()
+                .await;
+            match result {
+                Ok(response) if response.status().is_success() => Ok(()),
+                Ok(response) => Err(Failure {
+                    check: "advance the admin clock".to_owned(),
+                    expected: "200 from /__admin/clock/advance".to_owned(),
+                    actual: format!(
+                        "{} {}",
+                        response.status(),
+                        excerpt(&response.text().await.unwrap_or_default())
+                    ),
+                    location,
+                }),
+                Err(e) => Err(Failure {
+                    check: "advance the admin clock".to_owned(),
+                    expected: "a response from /__admin/clock/advance".to_owned(),
+                    actual: e.to_string(),
+                    location,
+                }),
+            }
+        }
+        Expiry::Wait { ttl } => {
+            tokio::time::sleep(ttl + Duration::from_secs(1)).await;
+            Ok(())
+        }
+        Expiry::Unavailable => Err(Failure {
+            check: "expire sessions".to_owned(),
+            expected: "a way to expire sessions".to_owned(),
+            actual: "none (the case should have been skipped)".to_owned(),
+            location,
+        }),
+    }
+}

@@ -1,0 +1,108 @@
+//! The one harness: turns cases into libtest-mimic trials, runs them in
+//! parallel (steps within a case in order), and collects the outcomes.
+//! `cargo test --test conformance` and `pizzastack check` both call it.
+
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
+
+use super::exec::{run_case, Expiry, Target};
+use super::outcome::{CaseOutcome, CaseStatus};
+use crate::case::{Capability, Case, Level};
+use crate::spec::Spec;
+
+/// Cases that move the mock's shared clock run alone: while one holds this
+/// for writing, no other case is mid-flight with sessions that could expire.
+static CLOCK_GATE: RwLock<()> = RwLock::new(());
+
+/// What a run of the suite produced.
+pub struct SuiteRun {
+    /// One outcome per case that ran (or was skipped at run time).
+    pub outcomes: Vec<CaseOutcome>,
+    /// libtest's counts.
+    pub conclusion: Conclusion,
+}
+
+/// The trial name of a case: its ID and rule IDs, so that libtest filters
+/// select by either (`SESS-005`, `sessions/`).
+pub fn trial_name(case: &Case) -> String {
+    format!("{} [{}]", case.id(), case.rules.join(","))
+}
+
+/// Whether a failure of a case at `level` fails the run.
+pub fn failure_counts(level: Level, strict: bool) -> bool {
+    match level {
+        Level::Must => true,
+        Level::Should => strict,
+        Level::Mock => false,
+    }
+}
+
+/// Runs `cases` against `target` under libtest's arguments.
+pub fn run_suite(
+    args: &Arguments,
+    cases: Vec<Case>,
+    target: Target,
+    spec: &'static Spec,
+    runtime: &tokio::runtime::Handle,
+    strict: bool,
+    render_failure: fn(&CaseOutcome) -> String,
+) -> SuiteRun {
+    let collector: Arc<Mutex<Vec<CaseOutcome>>> = Arc::default();
+    let target = Arc::new(target);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default();
+    let trials = cases
+        .into_iter()
+        .map(|case| {
+            let name = trial_name(&case);
+            let level = case.level;
+            let (collector, target, client, runtime) = (
+                collector.clone(),
+                target.clone(),
+                client.clone(),
+                runtime.clone(),
+            );
+            Trial::ignorable_test(name, move || {
+                let exclusive = matches!(target.expiry, Expiry::AdminClock { .. })
+                    && case.requires.contains(&Capability::SessionExpiry);
+                let outcome = {
+                    let _read;
+                    let _write;
+                    if exclusive {
+                        _write = CLOCK_GATE.write().unwrap_or_else(PoisonError::into_inner);
+                    } else {
+                        _read = CLOCK_GATE.read().unwrap_or_else(PoisonError::into_inner);
+                    }
+                    runtime.block_on(run_case(&client, &target, &case, spec))
+                };
+                let verdict = match &outcome.status {
+                    CaseStatus::Passed => Ok(Completion::Completed),
+                    CaseStatus::Skipped { reason } => Ok(Completion::ignored_with(reason)),
+                    CaseStatus::Failed if failure_counts(outcome.level, strict) => {
+                        Err(Failed::from(render_failure(&outcome)))
+                    }
+                    // A SHOULD (without --strict) or MOCK failure is reported
+                    // in the summary as a warning, not as a failed trial.
+                    CaseStatus::Failed => Ok(Completion::Completed),
+                };
+                collector
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(outcome);
+                verdict
+            })
+            .with_kind(level.as_str())
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(args, trials);
+    let mut outcomes =
+        std::mem::take(&mut *collector.lock().unwrap_or_else(PoisonError::into_inner));
+    outcomes.sort_by(|a, b| a.id.cmp(&b.id));
+    SuiteRun {
+        outcomes,
+        conclusion,
+    }
+}

@@ -1,0 +1,12 @@
+//! The conformance runner: executes cases against any base URL over HTTP
+//! (reqwest) and records outcomes. It knows nothing of axum or of how the
+//! mock works; it only speaks HTTP to a target.
+
+pub mod assert;
+pub mod exec;
+pub mod harness;
+pub mod outcome;
+pub mod template;
+
+pub use exec::{run_case, Expiry, Target};
+pub use outcome::{CaseOutcome, CaseStatus, Failure, StepOutcome};

@@ -1,0 +1,456 @@
+//! The runner's own tests: the loader reports every mistake with its place,
+//! every assertion kind fails on a wrong response (and passes on a right
+//! one), schema validation catches a malformed body, and the `check`
+//! command writes its reports and picks the documented exit codes.
+
+use std::process::Command;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use pizzastack::case::{parse_case, Location, RuleCatalogue};
+use pizzastack::runner::{run_case, CaseStatus, Expiry, Target};
+use pizzastack::spec::Spec;
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// A server that answers every request with the same deliberately odd
+/// body, so that assertions can be shown failing on it.
+async fn spawn_wrong_server() -> String {
+    async fn answer(headers: HeaderMap) -> impl IntoResponse {
+        let status = if headers.contains_key("x-want-created") {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        (
+            status,
+            [("content-type", "application/json"), ("x-flavour", "bland")],
+            json!({
+                "id": "xyz_123",
+                "type": "raw",
+                "error": 5,
+                "score": 1.5,
+                "items": [1, 2, 3],
+                "name": "Roma"
+            })
+            .to_string(),
+        )
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(answer);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+fn target(base_url: String) -> Target {
+    Target {
+        base_url,
+        api_key: KEY.to_owned(),
+        other_api_key: None,
+        timeout: Duration::from_secs(5),
+        expiry: Expiry::Unavailable,
+    }
+}
+
+fn one_step_case(expect: &str) -> String {
+    format!(
+        "name: probe\nrules: [ACQ-001]\nsteps:\n  - request: {{method: GET, path: /anything}}\n    expect:\n      schema: false\n{expect}"
+    )
+}
+
+#[test]
+fn a_case_file_with_three_mistakes_reports_all_three_with_line_and_column() {
+    let text = "\
+name: three mistakes
+rules: [SES-005]
+steps:
+  - request:
+      method: POST
+      path: /v1/tomato/acquire
+      jsn: {variety: Roma}
+    expect:
+      body:
+        - {pointer: /id, prefix: \"{{tomato}}\"}
+";
+    let diagnostics = parse_case("three.yaml", text, &RuleCatalogue::embedded()).unwrap_err();
+    let found: Vec<(usize, usize, &str)> = diagnostics
+        .iter()
+        .map(|d| (d.location.line, d.location.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (2, 9, "unknown rule `SES-005`"),
+            (7, 7, "unknown key `jsn` in a request"),
+            (10, 34, "`{{tomato}}` is not defined at this point"),
+        ],
+        "{diagnostics:#?}"
+    );
+    assert_eq!(
+        diagnostics[0].hint.as_deref(),
+        Some("did you mean `SESS-005`? rule IDs come from pizzastack-api.md")
+    );
+    assert!(diagnostics[1]
+        .hint
+        .as_deref()
+        .unwrap()
+        .starts_with("did you mean `json`?"));
+    assert_eq!(
+        diagnostics[0].to_string().lines().next(),
+        Some("three.yaml:2:9: unknown rule `SES-005`")
+    );
+}
+
+#[test]
+fn invalid_yaml_is_reported_with_its_place_not_a_panic() {
+    let diagnostics = parse_case(
+        "bad.yaml",
+        "name: [unclosed\nrules: x",
+        &RuleCatalogue::embedded(),
+    )
+    .unwrap_err();
+    assert_eq!(diagnostics.len(), 1);
+    assert!(
+        diagnostics[0].message.starts_with("not valid YAML"),
+        "{diagnostics:?}"
+    );
+    assert!(diagnostics[0].location.line >= 1);
+}
+
+#[test]
+fn every_embedded_case_loads_without_diagnostics() {
+    let loaded = pizzastack::case::load_embedded(&RuleCatalogue::embedded());
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    assert!(loaded.cases.len() >= 10);
+}
+
+#[tokio::test]
+async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_one() {
+    let base = spawn_wrong_server().await;
+    let spec = Spec::embedded().unwrap();
+    let client = reqwest::Client::new();
+    // (assertion that the wrong server breaks, check name, one it meets)
+    let kinds = [
+        ("status: 400", "status", "status: 200"),
+        (
+            "headers: {x-flavour: {equals: spicy}}",
+            "header x-flavour equals",
+            "headers: {x-flavour: {equals: bland}}",
+        ),
+        (
+            "headers: {x-flavour: {contains: spic}}",
+            "header x-flavour contains",
+            "headers: {x-flavour: {contains: lan}}",
+        ),
+        (
+            "headers: {x-missing: {present: true}}",
+            "header x-missing present",
+            "headers: {x-flavour: {present: true}}",
+        ),
+        (
+            "body: [{pointer: /error, equals: Object not found in session}]",
+            "body /error equals",
+            "body: [{pointer: /error, equals: 5}]",
+        ),
+        (
+            "body: [{pointer: /name, not_equals: Roma}]",
+            "body /name not_equals",
+            "body: [{pointer: /name, not_equals: Marzano}]",
+        ),
+        (
+            "body: [{pointer: /id, matches: '^tom_[a-z0-9]+$'}]",
+            "body /id matches",
+            "body: [{pointer: /id, matches: '^xyz_'}]",
+        ),
+        (
+            "body: [{pointer: /error, type: string}]",
+            "body /error type",
+            "body: [{pointer: /error, type: integer}]",
+        ),
+        (
+            "body: [{pointer: /score, range: [0, 1]}]",
+            "body /score range",
+            "body: [{pointer: /score, range: [1, 2]}]",
+        ),
+        (
+            "body: [{pointer: /properties, exists: true}]",
+            "body /properties exists",
+            "body: [{pointer: /items, exists: true}]",
+        ),
+        (
+            "body: [{pointer: /error, absent: true}]",
+            "body /error absent",
+            "body: [{pointer: /nothing, absent: true}]",
+        ),
+        (
+            "body: [{pointer: /id, prefix: tom_}]",
+            "body /id prefix",
+            "body: [{pointer: /id, prefix: xyz_}]",
+        ),
+        (
+            "body: [{pointer: /items, length: 2}]",
+            "body /items length",
+            "body: [{pointer: /items, length: 3}]",
+        ),
+    ];
+    let catalogue = RuleCatalogue::embedded();
+    for (breaks, check, holds) in kinds {
+        let failing = parse_case(
+            "f.yaml",
+            &one_step_case(&format!("      {breaks}\n")),
+            &catalogue,
+        )
+        .unwrap();
+        let outcome = run_case(&client, &target(base.clone()), &failing, spec).await;
+        assert_eq!(outcome.status, CaseStatus::Failed, "{breaks} should fail");
+        let failure = &outcome.steps[0].failures[0];
+        assert_eq!(failure.check, check, "{breaks}");
+        assert_ne!(
+            failure.location,
+            Location::default(),
+            "{breaks}: the failure points into the file"
+        );
+        assert!(!failure.expected.is_empty() && !failure.actual.is_empty());
+        let passing = parse_case(
+            "p.yaml",
+            &one_step_case(&format!("      {holds}\n")),
+            &catalogue,
+        )
+        .unwrap();
+        let outcome = run_case(&client, &target(base.clone()), &passing, spec).await;
+        assert_eq!(
+            outcome.status,
+            CaseStatus::Passed,
+            "{holds} should pass: {:?}",
+            outcome.steps[0].failures
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_response_that_breaks_its_schema_fails_the_step() {
+    let base = spawn_wrong_server().await;
+    let case = parse_case(
+        "schema.yaml",
+        "name: acquire\nrules: [ACQ-001]\nsteps:\n  - request: {method: POST, path: /v1/tomato/acquire, json: {variety: Roma, ripeness: 0.5, weight: 1}}\n    expect: {status: 200}\n",
+        &RuleCatalogue::embedded(),
+    )
+    .unwrap();
+    let outcome = run_case(
+        &reqwest::Client::new(),
+        &target(base),
+        &case,
+        Spec::embedded().unwrap(),
+    )
+    .await;
+    let failure = &outcome.steps[0].failures[0];
+    assert_eq!(failure.check, "body matches schemas/tomato.json");
+    assert!(
+        failure.actual.contains("/id") && failure.actual.contains("variety"),
+        "{}",
+        failure.actual
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_target_is_a_failed_step_not_a_panic() {
+    let case = parse_case(
+        "down.yaml",
+        &one_step_case("      status: 200\n"),
+        &RuleCatalogue::embedded(),
+    )
+    .unwrap();
+    let outcome = run_case(
+        &reqwest::Client::new(),
+        &target("http://127.0.0.1:1".into()),
+        &case,
+        Spec::embedded().unwrap(),
+    )
+    .await;
+    assert_eq!(outcome.status, CaseStatus::Failed);
+    assert!(
+        outcome.steps[0].failures[0]
+            .actual
+            .contains("cannot connect"),
+        "{:?}",
+        outcome.steps[0].failures
+    );
+}
+
+#[tokio::test]
+async fn cases_needing_what_the_target_lacks_are_skipped_with_the_reason() {
+    let case = parse_case(
+        "needs.yaml",
+        "name: n\nrules: [SESS-006]\nrequires: [session_expiry]\nsteps:\n  - expire_sessions: true\n",
+        &RuleCatalogue::embedded(),
+    )
+    .unwrap();
+    let outcome = run_case(
+        &reqwest::Client::new(),
+        &target("http://127.0.0.1:1".into()),
+        &case,
+        Spec::embedded().unwrap(),
+    )
+    .await;
+    match outcome.status {
+        CaseStatus::Skipped { reason } => assert!(reason.contains("--session-ttl"), "{reason}"),
+        other => panic!("expected a skip, got {other:?}"),
+    }
+}
+
+fn pizzastack() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pizzastack"));
+    command
+        .env_remove("PIZZASTACK_TARGET")
+        .env_remove("PIZZASTACK_API_KEY");
+    command
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_passes_against_the_mock_and_writes_junit_and_json() {
+    let app = spawn_app().await;
+    let dir = std::env::temp_dir().join(format!("pizzastack-check-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (junit, report) = (dir.join("junit.xml"), dir.join("report.json"));
+    let output = tokio::task::spawn_blocking({
+        let (junit, report, url) = (junit.clone(), report.clone(), app.url(""));
+        move || {
+            pizzastack()
+                .args(["check", "--target", &url, "--other-api-key", OTHER_KEY])
+                .arg("--report-junit")
+                .arg(&junit)
+                .arg("--report-json")
+                .arg(&report)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("conformance: ") && stdout.contains(" 0 failed"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testcase name=\"sessions/cross-session-slice [SESS-005]\""),
+        "{xml}"
+    );
+    assert!(xml.contains("name=\"rules\" value=\"SESS-005\""));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["passed"], true);
+    let rule = json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "SESS-005")
+        .unwrap();
+    assert_eq!(rule["verdict"], "pass");
+    assert_eq!(rule["level"], "MUST");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_exits_1_and_names_the_deviation_against_a_wrong_server() {
+    let base = spawn_wrong_server().await;
+    let output = tokio::task::spawn_blocking(move || {
+        pizzastack()
+            .args(["check", "--target", &base, "tomato/acquire"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL tomato/acquire"), "{stdout}");
+    assert!(
+        stdout.contains("expected:") && stdout.contains("actual:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("> POST "), "the request is shown: {stdout}");
+}
+
+#[test]
+fn check_exits_2_with_one_clear_line_for_a_target_that_is_down() {
+    let output = pizzastack()
+        .args(["check", "--target", "http://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "error: cannot reach the target http://127.0.0.1:1: connection refused or host unreachable"
+    );
+}
+
+#[test]
+fn check_exits_2_listing_every_problem_of_broken_case_files() {
+    let dir = std::env::temp_dir().join(format!("pizzastack-cases-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("a.yaml"),
+        "name: a\nrules: [NOPE-001]\nsteps: []\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.yaml"), "name: b\n").unwrap();
+    let output = pizzastack()
+        .args(["check", "--target", "http://127.0.0.1:1", "--cases"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("a.yaml:2:9: unknown rule `NOPE-001`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("a.yaml:3:8: `steps` is empty"), "{stderr}");
+    assert!(
+        stderr.contains("b.yaml:1:1: the case has no `rules`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was run"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn check_refuses_bad_arguments_with_exit_2() {
+    let output = pizzastack()
+        .args(["check", "--target", "http://x", "--timeout", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = pizzastack()
+        .args(["check", "--target", "ftp://x"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must be an http:// URL"));
+}
+
+#[test]
+fn list_names_every_case_with_its_rules_without_a_target_running() {
+    let output = pizzastack()
+        .args(["check", "--target", "http://127.0.0.1:1", "--list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("sessions/cross-session-slice [SESS-005]: test"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,56 @@
+//! The conformance suite as a test: every case of `specs/cases/` against an
+//! in-process mock on port 0, or against `PIZZASTACK_TARGET` when set
+//! (with `PIZZASTACK_API_KEY`, `PIZZASTACK_OTHER_API_KEY`,
+//! `PIZZASTACK_SESSION_TTL`). libtest's arguments work as usual:
+//! `cargo test --test conformance -- SESS-005 --list`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use pizzastack::check::{run_check, CheckOptions};
+use pizzastack::config::ServeConfig;
+use pizzastack::server::{run, AppState};
+
+fn main() -> ExitCode {
+    let libtest = libtest_mimic::Arguments::from_args();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (target, api_key, other_api_key) = match env("PIZZASTACK_TARGET") {
+        Some(target) => (
+            target,
+            env("PIZZASTACK_API_KEY").unwrap_or_else(|| "your-api-key".to_owned()),
+            env("PIZZASTACK_OTHER_API_KEY"),
+        ),
+        None => {
+            let config = ServeConfig {
+                api_keys: vec!["your-api-key".into(), "second-key".into()],
+                admin: true,
+                ..ServeConfig::default()
+            };
+            let state = AppState::new(&config).expect("mock state");
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .expect("bind port 0");
+            let addr = listener.local_addr().expect("local address");
+            runtime.spawn(run(listener, state, std::future::pending()));
+            (
+                format!("http://{addr}"),
+                "your-api-key".to_owned(),
+                Some("second-key".to_owned()),
+            )
+        }
+    };
+    let options = CheckOptions {
+        target,
+        api_key,
+        other_api_key,
+        timeout: Duration::from_secs(10),
+        session_ttl: env("PIZZASTACK_SESSION_TTL").and_then(|t| humantime::parse_duration(&t).ok()),
+        cases_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/cases").into()),
+        strict: false,
+        report_junit: None,
+        report_json: None,
+        libtest,
+    };
+    ExitCode::from(run_check(&options, &runtime).code())
+}
