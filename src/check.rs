@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use crate::case::{load_dir, load_embedded, RuleCatalogue};
 use crate::report;
-use crate::runner::harness::run_suite;
+use crate::runner::harness::{run_suite, SuiteOptions};
 use crate::runner::{Expiry, Target};
+use crate::snapshot::SnapshotConfig;
 use crate::spec::Spec;
 
 /// Everything `check` needs.
@@ -33,6 +34,8 @@ pub struct CheckOptions {
     pub report_junit: Option<PathBuf>,
     /// Where to write the JSON report.
     pub report_json: Option<PathBuf>,
+    /// Compare each passed case's exchanges with a stored baseline.
+    pub snapshots: Option<SnapshotConfig>,
     /// libtest's own arguments: filters, `--list`, `--exact`, `--skip`, `--test-threads`.
     pub libtest: libtest_mimic::Arguments,
 }
@@ -117,14 +120,18 @@ fn try_run_check(
         timeout: options.timeout,
         expiry,
     };
+    let suite = SuiteOptions {
+        strict: options.strict,
+        snapshots: options.snapshots.clone(),
+        render_failure: report::terminal::render_case_failure,
+    };
     let run = run_suite(
         &options.libtest,
         loaded.cases,
         target,
         spec,
         runtime.handle(),
-        options.strict,
-        report::terminal::render_case_failure,
+        &suite,
     );
     if options.libtest.list {
         return Ok(CheckExit::Conformant);

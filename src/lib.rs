@@ -10,6 +10,7 @@
 //! - [`case`]: case files: the model (plain data, no IO), the rule catalogue, the loader.
 //! - [`runner`]: runs cases against any base URL over HTTP; the libtest-mimic harness.
 //! - [`report`]: terminal summary, JUnit and JSON; the only writer of results.
+//! - [`snapshot`]: redacted insta snapshots of case exchanges; the only module touching insta.
 //! - [`config`]: the server's typed configuration and its checks.
 //! - [`server`]: HTTP only: routes, extractors, the error shape, admin
 //!   endpoints, `router`/`run`/`serve`.
@@ -29,5 +30,6 @@ pub mod kitchen;
 pub mod report;
 pub mod runner;
 pub mod server;
+pub mod snapshot;
 pub mod spec;
 pub mod store;

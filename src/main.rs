@@ -29,7 +29,11 @@ enum Command {
     /// could not be made (unreachable target, bad case files, bad arguments).
     /// libtest's own options work too: a name filter (a case ID or a rule ID
     /// such as SESS-005), --exact, --skip, --list, --test-threads.
-    Check(CheckArgs),
+    #[command(
+        help_template = "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+        after_help = "Example: pizzastack check --target http://127.0.0.1:9000 --report-junit conformance.xml"
+    )]
+    Check(Box<CheckArgs>),
 }
 
 #[derive(Args)]
@@ -70,6 +74,16 @@ struct CheckArgs {
     /// Write a JSON report with per-rule results to PATH.
     #[arg(long, value_name = "PATH")]
     report_json: Option<std::path::PathBuf>,
+
+    /// Compare each passed case's exchanges (redacted) with a baseline in
+    /// DIR, named by --snapshot-name; new or changed ones fail, and outside
+    /// CI are written as .snap.new for `cargo insta review`.
+    #[arg(long, value_name = "DIR", requires = "snapshot_name")]
+    snapshots: Option<std::path::PathBuf>,
+
+    /// The baseline's name (snapshot suffix), e.g. the implementation's name.
+    #[arg(long, value_name = "NAME", requires = "snapshots")]
+    snapshot_name: Option<String>,
 
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
@@ -135,7 +149,7 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Command::Serve(args) => serve(args),
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
     }
 }
 
@@ -186,6 +200,12 @@ fn check(args: CheckArgs) -> ExitCode {
         strict: args.strict,
         report_junit: args.report_junit,
         report_json: args.report_json,
+        snapshots: args.snapshots.zip(args.snapshot_name).map(|(dir, name)| {
+            pizzastack::snapshot::SnapshotConfig {
+                dir: std::path::absolute(&dir).unwrap_or(dir),
+                name,
+            }
+        }),
         libtest: args.libtest,
     };
     let runtime = match runtime() {

@@ -287,6 +287,25 @@ impl Spec {
     }
 }
 
+/// Validates `instance` against any JSON Schema (draft 2020-12), such as
+/// `specs/case.schema.json`, listing every violation.
+///
+/// # Errors
+/// The violations, or why the schema itself does not compile.
+pub fn validate_with(schema: &Value, instance: &Value) -> Result<(), Vec<String>> {
+    let validator = jsonschema::draft202012::new(schema)
+        .map_err(|e| vec![format!("the schema does not compile: {e}")])?;
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{}: {e}", pointer_or_root(e.instance_path().as_str())))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 fn pointer_or_root(pointer: &str) -> &str {
     if pointer.is_empty() {
         "(root)"

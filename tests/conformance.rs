@@ -1,7 +1,9 @@
 //! The conformance suite as a test: every case of `specs/cases/` against an
 //! in-process mock on port 0, or against `PIZZASTACK_TARGET` when set
 //! (with `PIZZASTACK_API_KEY`, `PIZZASTACK_OTHER_API_KEY`,
-//! `PIZZASTACK_SESSION_TTL`). libtest's arguments work as usual:
+//! `PIZZASTACK_SESSION_TTL`). Passed cases are compared with the snapshots
+//! in `snapshots/` (`@mock`, or `@$PIZZASTACK_SNAPSHOT_NAME` for another
+//! target). libtest's arguments work as usual:
 //! `cargo test --test conformance -- SESS-005 --list`.
 
 use std::process::ExitCode;
@@ -10,6 +12,7 @@ use std::time::Duration;
 use pizzastack::check::{run_check, CheckOptions};
 use pizzastack::config::ServeConfig;
 use pizzastack::server::{run, AppState};
+use pizzastack::snapshot::SnapshotConfig;
 
 fn main() -> ExitCode {
     let libtest = libtest_mimic::Arguments::from_args();
@@ -40,6 +43,17 @@ fn main() -> ExitCode {
             )
         }
     };
+    // The committed baseline is the mock's; another target compares with
+    // its own baseline only when it is named.
+    let snapshot_name = match env("PIZZASTACK_SNAPSHOT_NAME") {
+        Some(name) => Some(name),
+        None if env("PIZZASTACK_TARGET").is_none() => Some("mock".to_owned()),
+        None => None,
+    };
+    let snapshots = snapshot_name.map(|name| SnapshotConfig {
+        dir: concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots").into(),
+        name,
+    });
     let options = CheckOptions {
         target,
         api_key,
@@ -50,6 +64,7 @@ fn main() -> ExitCode {
         strict: false,
         report_junit: None,
         report_json: None,
+        snapshots,
         libtest,
     };
     ExitCode::from(run_check(&options, &runtime).code())

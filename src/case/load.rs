@@ -161,6 +161,38 @@ pub fn parse_case(file: &str, text: &str, rules: &RuleCatalogue) -> Result<Case,
     }
 }
 
+/// A case file's YAML as plain JSON (no checks beyond YAML itself), e.g.
+/// to validate it against `specs/case.schema.json`.
+///
+/// # Errors
+/// The problems that kept it from converting.
+pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
+    let mut ctx = Ctx {
+        file: file.to_owned(),
+        diagnostics: Vec::new(),
+    };
+    let documents = MarkedYaml::load_from_str(text).map_err(|e| {
+        vec![Diagnostic {
+            file: file.to_owned(),
+            location: Location {
+                line: e.marker().line(),
+                column: e.marker().col() + 1,
+            },
+            message: format!("not valid YAML: {}", e.info()),
+            hint: None,
+        }]
+    })?;
+    let value = documents
+        .first()
+        .and_then(|root| ctx.json(root))
+        .unwrap_or(Value::Null);
+    if ctx.diagnostics.is_empty() {
+        Ok(value)
+    } else {
+        Err(ctx.diagnostics)
+    }
+}
+
 const CASE_HINT: &str = "a case has `name`, `rules` and `steps`; see specs/README.md";
 const CASE_KEYS: &[&str] = &["name", "description", "rules", "requires", "steps"];
 const STEP_KEYS: &[&str] = &["name", "request", "expire_sessions", "expect", "capture"];

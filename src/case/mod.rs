@@ -5,6 +5,6 @@ pub mod load;
 pub mod model;
 pub mod rules;
 
-pub use load::{load_dir, load_embedded, parse_case, Diagnostic, LoadedCases};
+pub use load::{load_dir, load_embedded, parse_case, yaml_to_json, Diagnostic, LoadedCases};
 pub use model::*;
 pub use rules::{Rule, RuleCatalogue};

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 
 use super::exec::{run_case, Expiry, Target};
-use super::outcome::{CaseOutcome, CaseStatus};
+use super::outcome::{CaseOutcome, CaseStatus, Failure};
 use crate::case::{Capability, Case, Level};
+use crate::snapshot::{self, SnapshotConfig};
 use crate::spec::Spec;
 
 /// Cases that move the mock's shared clock run alone: while one holds this
@@ -38,6 +39,17 @@ pub fn failure_counts(level: Level, strict: bool) -> bool {
     }
 }
 
+/// How to run the suite, beyond the target.
+#[derive(Clone)]
+pub struct SuiteOptions {
+    /// Whether SHOULD failures fail trials.
+    pub strict: bool,
+    /// Where to compare snapshots, if at all.
+    pub snapshots: Option<SnapshotConfig>,
+    /// Renders a failed case for libtest's failure output.
+    pub render_failure: fn(&CaseOutcome) -> String,
+}
+
 /// Runs `cases` against `target` under libtest's arguments.
 pub fn run_suite(
     args: &Arguments,
@@ -45,8 +57,7 @@ pub fn run_suite(
     target: Target,
     spec: &'static Spec,
     runtime: &tokio::runtime::Handle,
-    strict: bool,
-    render_failure: fn(&CaseOutcome) -> String,
+    options: &SuiteOptions,
 ) -> SuiteRun {
     let collector: Arc<Mutex<Vec<CaseOutcome>>> = Arc::default();
     let target = Arc::new(target);
@@ -59,16 +70,17 @@ pub fn run_suite(
         .map(|case| {
             let name = trial_name(&case);
             let level = case.level;
-            let (collector, target, client, runtime) = (
+            let (collector, target, client, runtime, options) = (
                 collector.clone(),
                 target.clone(),
                 client.clone(),
                 runtime.clone(),
+                options.clone(),
             );
             Trial::ignorable_test(name, move || {
                 let exclusive = matches!(target.expiry, Expiry::AdminClock { .. })
                     && case.requires.contains(&Capability::SessionExpiry);
-                let outcome = {
+                let mut outcome = {
                     let _read;
                     let _write;
                     if exclusive {
@@ -78,11 +90,16 @@ pub fn run_suite(
                     }
                     runtime.block_on(run_case(&client, &target, &case, spec))
                 };
+                if let (CaseStatus::Passed, Some(config)) = (&outcome.status, &options.snapshots) {
+                    if let Err(message) = snapshot::check(config, &outcome) {
+                        record_snapshot_mismatch(&mut outcome, &config.name, message);
+                    }
+                }
                 let verdict = match &outcome.status {
                     CaseStatus::Passed => Ok(Completion::Completed),
                     CaseStatus::Skipped { reason } => Ok(Completion::ignored_with(reason)),
-                    CaseStatus::Failed if failure_counts(outcome.level, strict) => {
-                        Err(Failed::from(render_failure(&outcome)))
+                    CaseStatus::Failed if failure_counts(outcome.level, options.strict) => {
+                        Err(Failed::from((options.render_failure)(&outcome)))
                     }
                     // A SHOULD (without --strict) or MOCK failure is reported
                     // in the summary as a warning, not as a failed trial.
@@ -104,5 +121,19 @@ pub fn run_suite(
     SuiteRun {
         outcomes,
         conclusion,
+    }
+}
+
+/// A case whose exchanges differ from its baseline fails like any other
+/// deviation, so that every report counts it.
+fn record_snapshot_mismatch(outcome: &mut CaseOutcome, baseline: &str, message: String) {
+    outcome.status = CaseStatus::Failed;
+    if let Some(step) = outcome.steps.last_mut() {
+        step.failures.push(Failure {
+            check: format!("snapshot @{baseline}"),
+            expected: "the exchanges stored in the baseline".to_owned(),
+            actual: message,
+            location: step.location,
+        });
     }
 }

@@ -454,3 +454,32 @@ fn list_names_every_case_with_its_rules_without_a_target_running() {
         "{stdout}"
     );
 }
+
+#[test]
+fn every_case_file_validates_against_the_case_schema_and_a_broken_one_does_not() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/specs/case.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let loaded = pizzastack::case::load_dir(
+        std::path::Path::new(&format!("{root}/specs/cases")),
+        &RuleCatalogue::embedded(),
+    )
+    .unwrap();
+    assert!(!loaded.cases.is_empty());
+    for case in &loaded.cases {
+        let text = std::fs::read_to_string(format!("{root}/specs/cases/{}", case.file)).unwrap();
+        let json = pizzastack::case::yaml_to_json(&case.file, &text).unwrap();
+        if let Err(problems) = pizzastack::spec::validate_with(&schema, &json) {
+            panic!(
+                "{} breaks specs/case.schema.json:\n{}",
+                case.file,
+                problems.join("\n")
+            );
+        }
+    }
+    let broken = json!({"name": "x", "rules": ["SESS-005"], "steps": [{"request": {"method": "post", "path": "v1"}, "expect": {"body": [{"pointer": "/a"}]}}]});
+    let problems = pizzastack::spec::validate_with(&schema, &broken).unwrap_err();
+    assert!(problems.len() >= 3, "{problems:#?}");
+}
