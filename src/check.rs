@@ -16,8 +16,11 @@ use crate::spec::Spec;
 /// Everything `check` needs.
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
-    /// The target's root URL (a trailing `/v1` is accepted and dropped).
-    pub target: String,
+    /// The target's root URL (a trailing `/v1` is accepted and dropped);
+    /// not needed for `--list` and `--coverage`.
+    pub target: Option<String>,
+    /// Print which cases cover each rule and documented response, and stop.
+    pub coverage: bool,
     /// The key cases send.
     pub api_key: String,
     /// A second accepted key, for ownership cases.
@@ -97,7 +100,18 @@ fn try_run_check(
     if loaded.cases.is_empty() {
         return Err("no case files found".to_owned());
     }
-    let base_url = normalize_target(&options.target)?;
+    if options.coverage {
+        let coverage = report::coverage::coverage(&loaded.cases, &catalogue, spec);
+        report::coverage::print(&coverage);
+        return Ok(CheckExit::Conformant);
+    }
+    let base_url = match &options.target {
+        Some(target) => normalize_target(target)?,
+        None if options.libtest.list => String::new(),
+        None => {
+            return Err("--target URL is required (e.g. --target http://127.0.0.1:8080)".to_owned())
+        }
+    };
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

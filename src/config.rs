@@ -30,6 +30,8 @@ pub struct ServeConfig {
     pub admin: bool,
     /// Session and object limits.
     pub limits: StoreLimits,
+    /// Rules to switch off on purpose (`--deviate`), to prove the suite notices.
+    pub deviations: Vec<String>,
 }
 
 impl Default for ServeConfig {
@@ -40,6 +42,7 @@ impl Default for ServeConfig {
             session_ttl: DEFAULT_SESSION_TTL,
             admin: false,
             limits: StoreLimits::default(),
+            deviations: Vec::new(),
         }
     }
 }
@@ -65,6 +68,9 @@ pub enum ConfigError {
     /// A zero limit would refuse every request.
     #[error("{0} must be at least 1")]
     ZeroLimit(&'static str),
+    /// A rule the mock cannot switch off.
+    #[error("{0}")]
+    UnknownDeviation(String),
 }
 
 impl ServeConfig {
@@ -107,6 +113,7 @@ impl ServeConfig {
         if self.limits.max_objects_per_session == 0 {
             return Err(ConfigError::ZeroLimit("--max-objects-per-session"));
         }
+        crate::server::Deviations::new(&self.deviations).map_err(ConfigError::UnknownDeviation)?;
         Ok(())
     }
 }

@@ -39,8 +39,13 @@ enum Command {
 #[derive(Args)]
 struct CheckArgs {
     /// Root URL of the implementation under test, e.g. http://127.0.0.1:8080
-    #[arg(long, value_name = "URL", env = "PIZZASTACK_TARGET")]
-    target: String,
+    #[arg(long, value_name = "URL", env = "PIZZASTACK_TARGET", required_unless_present_any = ["coverage", "list"])]
+    target: Option<String>,
+
+    /// Print which cases cover each rule and each documented endpoint
+    /// status, then stop (no target needed).
+    #[arg(long)]
+    coverage: bool,
 
     /// The API key the cases send.
     #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY, env = "PIZZASTACK_API_KEY")]
@@ -121,6 +126,11 @@ struct ServeArgs {
     /// Most objects in one session; further creations get 429.
     #[arg(long, default_value_t = StoreLimits::default().max_objects_per_session, value_name = "N")]
     max_objects_per_session: usize,
+
+    /// Switch a documented rule off on purpose (repeatable), to prove a
+    /// conformance suite notices; GET /__admin/deviations lists them.
+    #[arg(long = "deviate", value_name = "RULE-ID")]
+    deviations: Vec<String>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -163,6 +173,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             max_sessions: args.max_sessions,
             max_objects_per_session: args.max_objects_per_session,
         },
+        deviations: args.deviations,
     };
     if config.api_keys.is_empty() {
         tracing::warn!(
@@ -192,6 +203,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 fn check(args: CheckArgs) -> ExitCode {
     let options = pizzastack::check::CheckOptions {
         target: args.target,
+        coverage: args.coverage,
         api_key: args.api_key,
         other_api_key: args.other_api_key,
         timeout: args.timeout,

@@ -41,29 +41,34 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The redacted record of a passed case's exchanges.
 pub fn exchanges(outcome: &CaseOutcome) -> Value {
-    let echoed: BTreeSet<String> = outcome
-        .steps
-        .iter()
-        .filter_map(|s| s.request.as_ref()?.body.as_ref())
-        .filter_map(|body| serde_json::from_str::<Value>(body).ok())
-        .flat_map(|body| numbers(&body))
-        .collect();
+    let mut echoed = BTreeSet::new();
+    for step in &outcome.steps {
+        let body = step.request.as_ref().and_then(|r| r.body.as_ref());
+        if let Some(json) = body.and_then(|b| serde_json::from_str::<Value>(b).ok()) {
+            collect_fields(&json, &mut echoed);
+        }
+    }
     let steps: Vec<Value> = outcome
         .steps
         .iter()
         .map(|step| {
             let request = step.request.as_ref().map(|r| {
-                let body = r.body.as_ref().map(|b| serde_json::from_str::<Value>(b).unwrap_or_else(|_| Value::String(b.clone())));
+                let body = r.body.as_ref().map(|b| {
+                    serde_json::from_str::<Value>(b).unwrap_or_else(|_| Value::String(b.clone()))
+                });
                 json!({
                     "method": r.method,
                     "path": redact_text(&r.path),
-                    "body": body.map(|b| redact(&b, &echoed)),
+                    "body": body.map(|b| redact(&b, None, &echoed)),
                 })
             });
             let response = step.response.as_ref().map(|r| {
                 json!({
                     "status": r.status,
-                    "body": r.json.as_ref().map_or_else(|| Value::String(redact_text(&r.body)), |j| redact(j, &echoed)),
+                    "body": r.json.as_ref().map_or_else(
+                        || Value::String(redact_text(&r.body)),
+                        |j| redact(j, None, &echoed),
+                    ),
                 })
             });
             json!({ "step": step.name, "request": request, "response": response })
@@ -72,28 +77,41 @@ pub fn exchanges(outcome: &CaseOutcome) -> Value {
     json!({ "case": outcome.id, "rules": outcome.rules, "steps": steps })
 }
 
-fn numbers(value: &Value) -> Vec<String> {
+/// `(field name, number)` pairs of a request body: a response number is an
+/// echo only when the same field held the same number in a request.
+fn collect_fields(value: &Value, out: &mut BTreeSet<(String, String)>) {
     match value {
-        Value::Number(n) => vec![n.as_f64().unwrap_or_default().to_string()],
-        Value::Array(items) => items.iter().flat_map(numbers).collect(),
-        Value::Object(map) => map.values().flat_map(numbers).collect(),
-        _ => Vec::new(),
+        Value::Object(map) => {
+            for (key, child) in map {
+                if let Value::Number(n) = child {
+                    out.insert((key.clone(), n.to_string()));
+                }
+                collect_fields(child, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_fields(item, out)),
+        _ => {}
     }
 }
 
-fn redact(value: &Value, echoed: &BTreeSet<String>) -> Value {
+fn redact(value: &Value, field: Option<&str>, echoed: &BTreeSet<(String, String)>) -> Value {
     match value {
         Value::String(s) if TIMESTAMP.is_match(s) => Value::String("[timestamp]".to_owned()),
         Value::String(s) => Value::String(redact_text(s)),
-        Value::Number(n)
-            if n.is_f64() && !echoed.contains(&n.as_f64().unwrap_or_default().to_string()) =>
-        {
-            Value::String("[number]".to_owned())
+        Value::Number(n) if n.is_f64() => {
+            let is_echo = field.is_some_and(|f| echoed.contains(&(f.to_owned(), n.to_string())));
+            if is_echo {
+                value.clone()
+            } else {
+                Value::String("[number]".to_owned())
+            }
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| redact(v, echoed)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| redact(v, None, echoed)).collect())
+        }
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), redact(v, echoed)))
+                .map(|(k, v)| (k.clone(), redact(v, Some(k), echoed)))
                 .collect(),
         ),
         other => other.clone(),

@@ -133,6 +133,9 @@ pub struct Operation {
     pub request_schema: Option<String>,
     /// Response schema files by status code.
     pub response_schemas: BTreeMap<u16, String>,
+    /// Statuses marked `x-pizzastack-optional`: the mock's own limits, or an
+    /// alternative a target may use; coverage does not require them.
+    pub optional_statuses: Vec<u16>,
 }
 
 /// A problem with the embedded specification files; a test keeps it from
@@ -386,6 +389,7 @@ fn read_operations(openapi: &Value) -> Result<Vec<Operation>, SpecError> {
                 .map(schema_file_of_ref)
                 .transpose()?;
             let mut response_schemas = BTreeMap::new();
+            let mut optional_statuses = Vec::new();
             if let Some(responses) = op.get("responses").and_then(Value::as_object) {
                 for (status, response) in responses {
                     let status: u16 = status.parse().map_err(|_| {
@@ -393,6 +397,9 @@ fn read_operations(openapi: &Value) -> Result<Vec<Operation>, SpecError> {
                             "{method} {path}: response key `{status}` is not a status code"
                         ))
                     })?;
+                    if response.get("x-pizzastack-optional") == Some(&Value::Bool(true)) {
+                        optional_statuses.push(status);
+                    }
                     if let Some(reference) = response
                         .pointer("/content/application~1json/schema/$ref")
                         .and_then(Value::as_str)
@@ -406,6 +413,7 @@ fn read_operations(openapi: &Value) -> Result<Vec<Operation>, SpecError> {
                 path: path.clone(),
                 request_schema,
                 response_schemas,
+                optional_statuses,
             });
         }
     }

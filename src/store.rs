@@ -140,6 +140,9 @@ pub struct SessionStore {
     next_serial: AtomicU64,
     /// Wakes the sweeper early, after the clock jumps.
     sweeper_wakeup: tokio::sync::Notify,
+    /// Number objects per session instead of drawing random IDs: only for
+    /// the deliberate ID-002 deviation.
+    sequential_ids: bool,
 }
 
 #[derive(Default)]
@@ -189,7 +192,25 @@ impl SessionStore {
             live_objects: AtomicUsize::new(0),
             next_serial: AtomicU64::new(0),
             sweeper_wakeup: tokio::sync::Notify::new(),
+            sequential_ids: false,
         }
+    }
+
+    /// A store that numbers objects per session (`tom_000000000001`), so
+    /// that sessions share IDs: the deliberate ID-002 deviation.
+    #[must_use]
+    pub fn with_sequential_ids(mut self) -> Self {
+        self.sequential_ids = true;
+        self
+    }
+
+    /// Whether the session exists and has not expired, without renewing it.
+    pub fn exists(&self, key: &SessionKey) -> bool {
+        let now = self.clock.now();
+        self.shard(key)
+            .sessions
+            .get(key)
+            .is_some_and(|s| s.last_seen + self.ttl > now)
     }
 
     /// The clock deadlines are measured on.
@@ -238,7 +259,11 @@ impl SessionStore {
             .into());
         }
         let id = loop {
-            let candidate = new_object_id(kind);
+            let candidate = if self.sequential_ids {
+                format!("{}{:012}", kind.prefix(), session.objects.len() + 1)
+            } else {
+                new_object_id(kind)
+            };
             if !session.index.contains_key(candidate.as_str()) {
                 break candidate;
             }

@@ -55,7 +55,8 @@ fn main() -> ExitCode {
         name,
     });
     let options = CheckOptions {
-        target,
+        target: Some(target),
+        coverage: false,
         api_key,
         other_api_key,
         timeout: Duration::from_secs(10),

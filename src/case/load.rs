@@ -209,6 +209,9 @@ const ASSERTION_CHECKS: &[&str] = &[
     "absent",
     "prefix",
     "length",
+    "less_than",
+    "greater_than",
+    "sorted",
 ];
 const CAPTURE_KEYS: &[&str] = &["pointer", "header"];
 const CAPABILITIES: &[(&str, Capability)] = &[
@@ -903,6 +906,54 @@ impl Ctx {
                 let text = self.string(value, "`prefix`")?;
                 self.check_templates(value, &text, defined);
                 ValueCheck::Prefix(text)
+            }
+            "less_than" | "greater_than" => {
+                let bound = match scalar(value) {
+                    Some(Scalar::Integer(_) | Scalar::FloatingPoint(_)) => self.json(value)?,
+                    Some(Scalar::String(s)) if s.trim().starts_with("{{") => {
+                        self.check_templates(value, s, defined);
+                        Value::String(s.to_string())
+                    }
+                    _ => {
+                        self.error(value, format!("`{key}` must be a number or a {{{{template}}}} naming a captured number"), None);
+                        return None;
+                    }
+                };
+                if key == "less_than" {
+                    ValueCheck::LessThan(bound)
+                } else {
+                    ValueCheck::GreaterThan(bound)
+                }
+            }
+            "sorted" => {
+                let entries = self.mapping(value, "`sorted`", Some(&["by", "order"]))?;
+                let mut by = String::new();
+                let mut descending = None;
+                for (k, v, _) in entries {
+                    let text = self.string(v, &format!("`sorted.{k}`"))?;
+                    if k == "by" {
+                        by = text;
+                    } else {
+                        match text.as_str() {
+                            "descending" => descending = Some(true),
+                            "ascending" => descending = Some(false),
+                            other => self.error(
+                                v,
+                                format!("unknown order `{other}`"),
+                                Some("ascending or descending"),
+                            ),
+                        }
+                    }
+                }
+                let Some(descending) = descending else {
+                    self.error(
+                        value,
+                        "`sorted` needs an `order`",
+                        Some("e.g. `sorted: {by: /score, order: descending}`"),
+                    );
+                    return None;
+                };
+                ValueCheck::Sorted { by, descending }
             }
             "length" => match scalar(value) {
                 Some(Scalar::Integer(n)) if *n >= 0 => ValueCheck::Length(*n as usize),

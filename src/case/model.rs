@@ -270,6 +270,18 @@ pub enum ValueCheck {
     Prefix(String),
     /// An array or string of this length.
     Length(usize),
+    /// A number below this one (a number, or a template such as
+    /// `"{{good_score}}"` naming a captured number).
+    LessThan(Value),
+    /// A number above this one (likewise).
+    GreaterThan(Value),
+    /// An array sorted by the number at `by` inside each item.
+    Sorted {
+        /// Pointer inside each item, e.g. `/score`; `""` sorts the items themselves.
+        by: String,
+        /// Highest first when true.
+        descending: bool,
+    },
 }
 
 /// A value remembered for later steps as `{{name}}`.

@@ -2,6 +2,7 @@
 //! all fed by the same outcomes. This is the only module that writes
 //! results to stdout or to report files.
 
+pub mod coverage;
 pub mod json;
 pub mod junit;
 pub mod terminal;

@@ -190,6 +190,55 @@ pub fn eval_body_assertion(
                 _ => fail("prefix", format!("a string starting with {prefix:?}")),
             }
         }
+        ValueCheck::LessThan(bound) | ValueCheck::GreaterThan(bound) => {
+            let less = matches!(assertion.check, ValueCheck::LessThan(_));
+            let name = if less { "less_than" } else { "greater_than" };
+            let bound = render_json(bound, vars).ok().and_then(|b| match b {
+                Value::String(s) => s.parse::<f64>().ok(),
+                other => other.as_f64(),
+            });
+            let Some(bound) = bound else {
+                return fail(
+                    name,
+                    "a numeric bound (the captured value is not a number)".to_owned(),
+                );
+            };
+            let ok =
+                found
+                    .and_then(Value::as_f64)
+                    .is_some_and(|n| if less { n < bound } else { n > bound });
+            match (ok, less) {
+                (true, _) => None,
+                (false, true) => fail(name, format!("a number below {bound}")),
+                (false, false) => fail(name, format!("a number above {bound}")),
+            }
+        }
+        ValueCheck::Sorted { by, descending } => {
+            let keys: Option<Vec<f64>> = found.and_then(Value::as_array).and_then(|items| {
+                items
+                    .iter()
+                    .map(|item| item.pointer(by).and_then(Value::as_f64))
+                    .collect()
+            });
+            let ok = keys.is_some_and(|keys| {
+                keys.windows(2).all(|w| {
+                    if *descending {
+                        w[0] >= w[1]
+                    } else {
+                        w[0] <= w[1]
+                    }
+                })
+            });
+            if ok {
+                None
+            } else {
+                let order = if *descending { "highest" } else { "lowest" };
+                fail(
+                    "sorted",
+                    format!("an array sorted by {} {order} first", pointer_name(by)),
+                )
+            }
+        }
         ValueCheck::Length(n) => {
             let len = found.and_then(|v| match v {
                 Value::Array(a) => Some(a.len()),

@@ -326,7 +326,9 @@ async fn expire_sessions(
             }
         }
         Expiry::Wait { ttl } => {
-            tokio::time::sleep(ttl + Duration::from_secs(1)).await;
+            // A margin for clock granularity and the target's sweeping.
+            let margin = (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1));
+            tokio::time::sleep(ttl + margin).await;
             Ok(())
         }
         Expiry::Unavailable => Err(Failure {

@@ -63,10 +63,20 @@ async fn stats(State(state): State<AppState>) -> JsonText {
         json!({
             "live_sessions": stats.live_sessions,
             "live_objects": stats.live_objects,
-            "session_ttl_seconds": state.store().ttl().as_secs_f64(),
+            "session_ttl_seconds": state.configured_ttl().as_secs_f64(),
         })
         .to_string(),
     )
+}
+
+/// `GET /__admin/deviations`: the rules switched off, and those that can be.
+async fn deviations(State(state): State<AppState>) -> JsonText {
+    let available: Vec<_> = super::deviate::DEVIATIONS
+        .iter()
+        .map(|(rule, effect)| json!({"rule": rule, "effect": effect}))
+        .collect();
+    let active: Vec<&str> = state.deviations().ids().collect();
+    JsonText(json!({"active": active, "available": available}).to_string())
 }
 
 /// Answers every `/__admin` path when the admin endpoints are off.
@@ -80,4 +90,5 @@ pub fn admin_routes() -> Router<AppState> {
         .route("/__admin/clock/advance", post(advance_clock))
         .route("/__admin/reset", post(reset))
         .route("/__admin/stats", get(stats))
+        .route("/__admin/deviations", get(deviations))
 }

@@ -3,6 +3,7 @@
 //! 0), and `serve(config)` is what the binary calls.
 
 mod admin;
+mod deviate;
 mod error;
 mod extract;
 mod routes;
@@ -19,6 +20,7 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+pub use deviate::{Deviations, DEVIATIONS};
 pub use error::ApiError;
 pub use extract::{API_KEY_HEADER, SESSION_HEADER};
 pub use state::AppState;
@@ -55,10 +57,17 @@ pub fn router(state: AppState) -> Router {
     } else {
         Router::new().route("/__admin/{*rest}", any(admin::admin_disabled))
     };
-    routes::api_routes()
+    let mut router = routes::api_routes()
         .merge(admin)
         .fallback(routes::no_such_endpoint)
-        .method_not_allowed_fallback(routes::method_not_allowed)
+        .method_not_allowed_fallback(routes::method_not_allowed);
+    if state.deviations().any() {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            deviate::rewrite_responses,
+        ));
+    }
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             tracing::error!("a handler panicked; this is a bug in the mock");
@@ -111,6 +120,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         admin = config.admin,
         "PizzaStack mock listening on http://{local}/v1"
     );
+    for rule in &config.deviations {
+        tracing::warn!(%rule, "deliberately deviating from {rule}: this mock is not conformant");
+    }
     run(listener, state, shutdown_signal()).await?;
     tracing::info!("PizzaStack mock stopped");
     Ok(())

@@ -8,6 +8,8 @@ use crate::config::ServeConfig;
 use crate::spec::Spec;
 use crate::store::SessionStore;
 
+use super::deviate::Deviations;
+
 /// Everything handlers need, behind one `Arc`.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -21,6 +23,11 @@ struct Inner {
     spec: &'static Spec,
     /// Whether `/__admin` is served.
     admin: bool,
+    /// Rules switched off on purpose.
+    deviations: Deviations,
+    /// The TTL the mock was started with (the store's differs when SESS-006
+    /// is switched off).
+    configured_ttl: std::time::Duration,
 }
 
 impl AppState {
@@ -36,12 +43,24 @@ impl AppState {
             .enumerate()
             .map(|(i, key)| (key, u16::try_from(i).unwrap_or(u16::MAX)))
             .collect();
-        let store = SessionStore::new(Arc::new(Clock::new()), config.session_ttl, config.limits);
+        let deviations = Deviations::new(&config.deviations)?;
+        // SESS-006 switched off: sessions never expire.
+        let ttl = if deviations.has("SESS-006") {
+            std::time::Duration::from_secs(100 * 365 * 24 * 3600)
+        } else {
+            config.session_ttl
+        };
+        let mut store = SessionStore::new(Arc::new(Clock::new()), ttl, config.limits);
+        if deviations.has("ID-002") {
+            store = store.with_sequential_ids();
+        }
         Ok(AppState(Arc::new(Inner {
             api_keys,
             store: Arc::new(store),
             spec,
             admin: config.admin,
+            deviations,
+            configured_ttl: config.session_ttl,
         })))
     }
 
@@ -63,5 +82,15 @@ impl AppState {
     /// Whether the admin endpoints are on.
     pub fn admin_enabled(&self) -> bool {
         self.0.admin
+    }
+
+    /// The rules switched off on purpose.
+    pub fn deviations(&self) -> &Deviations {
+        &self.0.deviations
+    }
+
+    /// The session TTL the mock was configured with.
+    pub fn configured_ttl(&self) -> std::time::Duration {
+        self.0.configured_ttl
     }
 }

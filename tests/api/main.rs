@@ -13,3 +13,4 @@ mod log;
 mod quality;
 mod runner;
 mod sessions;
+mod teeth;

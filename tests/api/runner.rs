@@ -195,6 +195,21 @@ async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_on
             "body /items length",
             "body: [{pointer: /items, length: 3}]",
         ),
+        (
+            "body: [{pointer: /score, less_than: 1.5}]",
+            "body /score less_than",
+            "body: [{pointer: /score, less_than: 2}]",
+        ),
+        (
+            "body: [{pointer: /score, greater_than: 1.5}]",
+            "body /score greater_than",
+            "body: [{pointer: /score, greater_than: 1}]",
+        ),
+        (
+            "body: [{pointer: /items, sorted: {order: descending}}]",
+            "body /items sorted",
+            "body: [{pointer: /items, sorted: {order: ascending}}]",
+        ),
     ];
     let catalogue = RuleCatalogue::embedded();
     for (breaks, check, holds) in kinds {
@@ -482,4 +497,69 @@ fn every_case_file_validates_against_the_case_schema_and_a_broken_one_does_not()
     let broken = json!({"name": "x", "rules": ["SESS-005"], "steps": [{"request": {"method": "post", "path": "v1"}, "expect": {"body": [{"pointer": "/a"}]}}]});
     let problems = pizzastack::spec::validate_with(&schema, &broken).unwrap_err();
     assert!(problems.len() >= 3, "{problems:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expiry_cases_are_skipped_without_a_way_to_expire_and_pass_when_the_ttl_is_given() {
+    // A mock without --admin and with a tiny TTL, as a third party might be.
+    let app = spawn_app_with(pizzastack::config::ServeConfig {
+        session_ttl: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await;
+    let url = app.url("");
+    let run = move |extra: &'static [&'static str]| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            pizzastack()
+                .args(["check", "--target", &url, "sessions/expiry"])
+                .args(extra)
+                .output()
+                .unwrap()
+        })
+    };
+    let skipped = run(&[]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&skipped.stdout);
+    assert_eq!(skipped.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("conformance: 0 passed, 0 failed, 1 skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sessions/expiry [SESS-006]: needs sessions to expire"),
+        "{stdout}"
+    );
+    let waited = run(&["--session-ttl", "100ms"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&waited.stdout);
+    assert_eq!(waited.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("conformance: 1 passed, 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn coverage_lists_rules_and_documented_statuses_without_a_target() {
+    let output = pizzastack().args(["check", "--coverage"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("MUST   SESS-005  sessions/cross-session-every-endpoint"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("POST /v1/pizza/bake"), "{stdout}");
+    assert!(
+        stdout.contains("coverage: 26 of 26 MUST and SHOULD rules have a case"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_mock_refuses_to_deviate_from_a_rule_it_does_not_know() {
+    let output = pizzastack()
+        .args(["serve", "--listen", "127.0.0.1:0", "--deviate", "NOPE-001"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("it can switch off AUTH-001"));
 }

@@ -1,0 +1,128 @@
+//! The suite's teeth: every documented rule the mock switches off on
+//! purpose (`serve --deviate RULE`) must make at least one case citing that
+//! rule fail, while with no deviation every case passes. Prints the kill
+//! rate.
+
+use std::path::Path;
+use std::time::Duration;
+
+use pizzastack::case::{load_dir, Case, Level, RuleCatalogue};
+use pizzastack::config::ServeConfig;
+use pizzastack::report::coverage::coverage;
+use pizzastack::runner::{run_case, CaseStatus, Expiry, Target};
+use pizzastack::server::DEVIATIONS;
+use pizzastack::spec::Spec;
+
+use crate::helpers::*;
+
+fn suite() -> Vec<Case> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases");
+    let loaded = load_dir(&dir, &RuleCatalogue::embedded()).expect("specs/cases");
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    loaded.cases
+}
+
+async fn mock_deviating_from(rules: &[&str]) -> Target {
+    let app = spawn_app_with(ServeConfig {
+        api_keys: vec![KEY.into(), OTHER_KEY.into()],
+        admin: true,
+        deviations: rules.iter().map(|r| (*r).to_owned()).collect(),
+        ..ServeConfig::default()
+    })
+    .await;
+    Target {
+        base_url: app.url(""),
+        api_key: KEY.to_owned(),
+        other_api_key: Some(OTHER_KEY.to_owned()),
+        timeout: Duration::from_secs(10),
+        expiry: Expiry::AdminClock {
+            ttl: pizzastack::config::DEFAULT_SESSION_TTL,
+        },
+    }
+}
+
+#[test]
+fn every_must_and_should_rule_has_a_case_and_every_documented_status_is_exercised() {
+    let coverage = coverage(
+        &suite(),
+        &RuleCatalogue::embedded(),
+        Spec::embedded().unwrap(),
+    );
+    assert!(
+        coverage.uncovered_rules().is_empty(),
+        "rules without a case: {:?}",
+        coverage.uncovered_rules()
+    );
+    assert!(
+        coverage.unexercised_responses().is_empty(),
+        "documented responses no case expects: {:?}",
+        coverage.unexercised_responses()
+    );
+}
+
+#[test]
+fn every_must_and_should_rule_can_be_switched_off_in_the_mock() {
+    let missing: Vec<String> = RuleCatalogue::embedded()
+        .iter()
+        .filter(|rule| rule.level != Level::Mock)
+        .filter(|rule| !DEVIATIONS.iter().any(|(id, _)| *id == rule.id))
+        .map(|rule| rule.id.clone())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rules the mock cannot deviate from: {missing:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_suite_passes_against_the_mock_with_no_deviation() {
+    let target = mock_deviating_from(&[]).await;
+    let client = reqwest::Client::new();
+    for case in suite() {
+        let outcome = run_case(&client, &target, &case, Spec::embedded().unwrap()).await;
+        assert_eq!(
+            outcome.status,
+            CaseStatus::Passed,
+            "{}: {:#?}",
+            case.id(),
+            outcome.steps.last()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
+    let cases = suite();
+    let client = reqwest::Client::new();
+    let mut caught = Vec::new();
+    let mut missed = Vec::new();
+    for (rule, effect) in DEVIATIONS {
+        let target = mock_deviating_from(&[rule]).await;
+        let mut failing = Vec::new();
+        for case in cases.iter().filter(|c| c.rules.iter().any(|r| r == rule)) {
+            let outcome = run_case(&client, &target, case, Spec::embedded().unwrap()).await;
+            match outcome.status {
+                CaseStatus::Failed => failing.push(case.id().to_owned()),
+                CaseStatus::Skipped { reason } => panic!("{} was skipped: {reason}", case.id()),
+                CaseStatus::Passed => {}
+            }
+        }
+        if failing.is_empty() {
+            missed.push(format!("{rule} ({effect})"));
+        } else {
+            caught.push(format!("{rule}: caught by {}", failing.join(", ")));
+        }
+    }
+    let total = DEVIATIONS.len();
+    println!("{}", caught.join("\n"));
+    println!(
+        "kill rate: {}/{total} rule switches caught ({:.0}%)",
+        caught.len(),
+        100.0 * caught.len() as f64 / total as f64
+    );
+    assert!(
+        missed.is_empty(),
+        "deviations no case noticed:\n{}",
+        missed.join("\n")
+    );
+}
