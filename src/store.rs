@@ -348,10 +348,21 @@ impl SessionStore {
     }
 
     /// Runs forever: sleeps until the next deadline (or a wake-up), then
-    /// removes what has expired, giving expired sessions' memory back.
+    /// removes what has expired, giving expired sessions' memory back. It
+    /// yields to other tasks after every batch, so expiring a million
+    /// sessions never holds a runtime worker for long.
     pub async fn run_sweeper(self: Arc<Self>) {
         loop {
-            self.sweep_expired();
+            for shard in self.shards.iter() {
+                loop {
+                    let now = self.clock.now();
+                    let (_, more) = self.sweep_batch(&mut lock(shard), now);
+                    tokio::task::yield_now().await;
+                    if !more {
+                        break;
+                    }
+                }
+            }
             let idle = self.ttl.max(Duration::from_millis(10));
             let wake_at = self.next_deadline().map_or(self.clock.now() + idle, |at| {
                 at.min(self.clock.now() + idle)

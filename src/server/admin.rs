@@ -36,7 +36,12 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Jso
     })?;
     let clock = state.store().clock();
     clock.advance(by);
-    let expired = state.store().sweep_expired();
+    // Sweep on the blocking pool: a million expiring sessions must not hold
+    // a runtime worker that other requests are waiting for.
+    let store = state.store().clone();
+    let expired = tokio::task::spawn_blocking(move || store.sweep_expired())
+        .await
+        .unwrap_or_default();
     state.store().wake_sweeper();
     Ok(JsonText(
         json!({

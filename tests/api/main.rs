@@ -5,8 +5,10 @@
 mod helpers;
 
 mod auth;
+mod concurrency;
 mod endpoints;
 mod errors;
+mod fuzz;
 mod ids;
 mod limits;
 mod log;
