@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Load benchmark: drives the release mock and the floor (a bare axum handler
+# parsing the same body, examples/floor.rs) with wrk, on loopback only, and
+# prints throughput, latency percentiles and the mock/floor ratio.
+#
+#   bash benches/load.sh            # 10 s per scenario, 32 connections
+#   DURATION=30s CONNECTIONS=64 bash benches/load.sh
+#
+# Installs wrk from Debian's packages when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-32}
+threads=${THREADS:-2}
+large_session_objects=${LARGE_SESSION_OBJECTS:-1000}
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk from Debian's packages"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+
+cargo build --release --quiet --bin pizzastack --example floor
+pick_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+mock_port=$(pick_port)
+floor_port=$(pick_port)
+target/release/pizzastack serve --listen "127.0.0.1:$mock_port" \
+  --max-sessions 1000000 --max-objects-per-session 1000000 2>/dev/null &
+mock=$!
+target/release/examples/floor "127.0.0.1:$floor_port" 2>/dev/null &
+floor=$!
+trap 'kill $mock $floor 2>/dev/null || true' EXIT
+
+wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1"; exit 1; }
+wait_for "http://127.0.0.1:$mock_port/healthz"
+wait_for "http://127.0.0.1:$floor_port/"
+
+# Runs wrk and prints "rps p50 p99 max".
+measure() {
+  local out
+  out=$(wrk --latency "$@")
+  echo "$out" >&2
+  local rps p50 p99 max
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  max=$(echo "$out" | awk '$1 == "Latency" {print $4}')
+  echo "$rps $p50 $p99 $max"
+}
+
+echo "== warm-up"
+wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port" >/dev/null
+wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port" >/dev/null
+
+echo "== floor: bare axum handler, acquire body"
+read -r floor_rps floor_p50 floor_p99 floor_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port")
+echo "== mock: POST /v1/tomato/acquire"
+read -r mock_rps mock_p50 mock_p99 mock_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port")
+echo "== mock: whole pipeline (6 requests per pizza), 4 connections"
+read -r pipe_rps pipe_p50 pipe_p99 pipe_max < <(measure -t4 -c4 -d"$duration" -s benches/wrk/pipeline.lua "http://127.0.0.1:$mock_port")
+
+echo "== filling one session with $large_session_objects objects"
+python3 - "$mock_port" "$large_session_objects" <<'PY'
+import http.client, json, sys
+port, count = int(sys.argv[1]), int(sys.argv[2])
+conn = http.client.HTTPConnection("127.0.0.1", port)
+body = json.dumps({"variety": "San Marzano", "ripeness": 0.8, "weight": 150})
+headers = {"Content-Type": "application/json", "X-API-Key": "your-api-key", "X-Session-ID": "bench-large"}
+for _ in range(count):
+    conn.request("POST", "/v1/tomato/acquire", body, headers)
+    response = conn.getresponse(); response.read()
+    assert response.status == 200, response.status
+PY
+log_bytes=$(curl -s -H 'X-API-Key: your-api-key' "http://127.0.0.1:$mock_port/v1/session/bench-large/log" | wc -c)
+echo "== mock: GET the log of a $large_session_objects-object session ($log_bytes bytes)"
+read -r log_rps log_p50 log_p99 log_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/log.lua "http://127.0.0.1:$mock_port")
+
+ratio=$(python3 -c "print(f'{$mock_rps / $floor_rps:.2f}')")
+cat <<REPORT
+
+scenario                               requests/s   p50        p99        max
+floor (bare axum, acquire body)        $(printf '%-12s %-10s %-10s %s' "$floor_rps" "$floor_p50" "$floor_p99" "$floor_max")
+mock acquire                           $(printf '%-12s %-10s %-10s %s' "$mock_rps" "$mock_p50" "$mock_p99" "$mock_max")
+mock pipeline (6 steps, 4 conns)       $(printf '%-12s %-10s %-10s %s' "$pipe_rps" "$pipe_p50" "$pipe_p99" "$pipe_max")
+mock log of $large_session_objects objects              $(printf '%-12s %-10s %-10s %s' "$log_rps" "$log_p50" "$log_p99" "$log_max")
+
+mock/floor throughput on acquire: $ratio (goal >= 0.8); p99 at $connections connections: $mock_p99 (goal < 2ms)
+REPORT
