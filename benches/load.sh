@@ -56,6 +56,9 @@ echo "== floor: bare axum handler, acquire body"
 read -r floor_rps floor_p50 floor_p99 floor_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port")
 echo "== mock: POST /v1/tomato/acquire"
 read -r mock_rps mock_p50 mock_p99 mock_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port")
+echo "== floor and mock: acquire paced at 1 request/ms per connection (below saturation)"
+read -r floor_paced_rps floor_paced_p50 floor_paced_p99 floor_paced_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire-paced.lua "http://127.0.0.1:$floor_port")
+read -r paced_rps paced_p50 paced_p99 paced_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire-paced.lua "http://127.0.0.1:$mock_port")
 echo "== mock: whole pipeline (6 requests per pizza), 4 connections"
 read -r pipe_rps pipe_p50 pipe_p99 pipe_max < <(measure -t4 -c4 -d"$duration" -s benches/wrk/pipeline.lua "http://127.0.0.1:$mock_port")
 
@@ -81,8 +84,11 @@ cat <<REPORT
 scenario                               requests/s   p50        p99        max
 floor (bare axum, acquire body)        $(printf '%-12s %-10s %-10s %s' "$floor_rps" "$floor_p50" "$floor_p99" "$floor_max")
 mock acquire                           $(printf '%-12s %-10s %-10s %s' "$mock_rps" "$mock_p50" "$mock_p99" "$mock_max")
+floor acquire, paced                   $(printf '%-12s %-10s %-10s %s' "$floor_paced_rps" "$floor_paced_p50" "$floor_paced_p99" "$floor_paced_max")
+mock acquire, paced                    $(printf '%-12s %-10s %-10s %s' "$paced_rps" "$paced_p50" "$paced_p99" "$paced_max")
 mock pipeline (6 steps, 4 conns)       $(printf '%-12s %-10s %-10s %s' "$pipe_rps" "$pipe_p50" "$pipe_p99" "$pipe_max")
 mock log of $large_session_objects objects              $(printf '%-12s %-10s %-10s %s' "$log_rps" "$log_p50" "$log_p99" "$log_max")
 
-mock/floor throughput on acquire: $ratio (goal >= 0.8); p99 at $connections connections: $mock_p99 (goal < 2ms)
+mock/floor throughput on acquire at saturation: $ratio (goal >= 0.8)
+p99 at $connections connections: $paced_p99 paced below saturation, $mock_p99 at saturation (floor: $floor_paced_p99 and $floor_p99) (goal < 2ms)
 REPORT

@@ -24,8 +24,14 @@ async fn acquire(Json(request): Json<AcquireRequest>) -> Json<Value> {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let address = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8181".to_owned());
+    let address = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8181".to_owned());
     let listener = tokio::net::TcpListener::bind(&address).await?;
     eprintln!("floor listening on http://{address}");
-    axum::serve(listener, Router::new().route("/v1/tomato/acquire", post(acquire))).await
+    axum::serve(
+        listener,
+        Router::new().route("/v1/tomato/acquire", post(acquire)),
+    )
+    .await
 }

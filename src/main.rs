@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+
+/// mimalloc: the mock allocates a few small objects per request, and
+/// spends noticeably less time in the allocator with it than with glibc's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use pizzastack::config::{ServeConfig, DEFAULT_API_KEY};
 use pizzastack::store::StoreLimits;
 

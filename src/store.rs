@@ -10,7 +10,7 @@
 //!
 //! No lock here is held across an `.await`; callers get plain values back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,6 +20,11 @@ use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::ids::{new_object_id, ObjectKind};
+
+/// Hash maps with foldhash: keyed per process like std's SipHash, so
+/// client-chosen session IDs cannot be aimed at one bucket, but several
+/// times faster on short keys.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// How many shards the session map is split into.
 const SHARD_COUNT: usize = 64;
@@ -126,7 +131,7 @@ pub struct SessionStore {
     /// The sessions, split by hash of their key.
     shards: Box<[Mutex<Shard>]>,
     /// Picks a key's shard.
-    hasher: std::collections::hash_map::RandomState,
+    hasher: foldhash::fast::RandomState,
     /// The mock's clock, shared with the admin endpoints.
     clock: Arc<Clock>,
     /// Inactivity time after which a session expires (SESS-007).
@@ -158,8 +163,8 @@ struct Session {
     last_seen: Instant,
     /// The deadline this session is filed under in `Shard::deadlines`.
     indexed_deadline: Instant,
-    /// Object ID to position in `objects`.
-    index: HashMap<Box<str>, u32>,
+    /// Object ID to position in `objects`; the ID is shared with the object.
+    index: HashMap<Arc<str>, u32>,
     /// Objects in creation order.
     objects: Vec<StoredObject>,
     /// Successful operations in order.
@@ -167,7 +172,7 @@ struct Session {
 }
 
 struct StoredObject {
-    id: Box<str>,
+    id: Arc<str>,
     kind: ObjectKind,
     degraded: bool,
     json: Box<str>,
@@ -184,7 +189,7 @@ impl SessionStore {
     pub fn new(clock: Arc<Clock>, ttl: Duration, limits: StoreLimits) -> Self {
         Self {
             shards: (0..SHARD_COUNT).map(|_| Mutex::default()).collect(),
-            hasher: std::collections::hash_map::RandomState::new(),
+            hasher: foldhash::fast::RandomState::default(),
             clock,
             ttl,
             limits,
@@ -270,7 +275,7 @@ impl SessionStore {
         };
         let built = build(&SessionObjects { session }, &id)?;
         let position = u32::try_from(session.objects.len()).unwrap_or(u32::MAX);
-        let id: Box<str> = id.into();
+        let id: Arc<str> = id.into();
         session.index.insert(id.clone(), position);
         session.objects.push(StoredObject {
             id,
@@ -402,7 +407,7 @@ impl SessionStore {
                     serial,
                     last_seen: now,
                     indexed_deadline: deadline,
-                    index: HashMap::new(),
+                    index: HashMap::default(),
                     objects: Vec::new(),
                     operations: Vec::new(),
                 },

@@ -67,8 +67,12 @@ pub fn router(state: AppState) -> Router {
             deviate::rewrite_responses,
         ));
     }
-    router
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    // One stack, applied once: every `Router::layer` call boxes each route
+    // again, which costs an allocation per layer on every request.
+    // Per-request spans only when someone will see them (RUST_LOG at debug
+    // for tower_http): building them costs time on every request.
+    let trace = tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG);
+    let layers = tower::ServiceBuilder::new()
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             tracing::error!("a handler panicked; this is a bug in the mock");
             error::json_error(
@@ -76,8 +80,14 @@ pub fn router(state: AppState) -> Router {
                 "Internal error in the mock (a bug: please report it with the request that caused it)",
             )
         }))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let router = router.layer(layers);
+    let router = if trace {
+        router.layer(TraceLayer::new_for_http())
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// Serves the mock on `listener` until `shutdown` completes, with the
