@@ -13,7 +13,9 @@
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
@@ -323,13 +325,14 @@ impl SessionStore {
     }
 
     /// Removes every session whose deadline has passed and returns how many
-    /// were removed. Looks only at due deadlines, a batch per lock.
+    /// were removed. Looks only at due deadlines, a batch per lock, and
+    /// hands the lock over fairly between batches.
     pub fn sweep_expired(&self) -> usize {
         let mut removed = 0;
         for shard in self.shards.iter() {
             loop {
                 let now = self.clock.now();
-                let (count, more) = self.sweep_batch(&mut lock(shard), now);
+                let (count, more) = self.sweep_batch_fairly(shard, now);
                 removed += count;
                 if !more {
                     break;
@@ -361,7 +364,7 @@ impl SessionStore {
             for shard in self.shards.iter() {
                 loop {
                     let now = self.clock.now();
-                    let (_, more) = self.sweep_batch(&mut lock(shard), now);
+                    let (_, more) = self.sweep_batch_fairly(shard, now);
                     tokio::task::yield_now().await;
                     if !more {
                         break;
@@ -461,6 +464,16 @@ impl SessionStore {
         }
     }
 
+    /// One batch under the shard's lock, then the lock handed to a waiting
+    /// request, if any: without the hand-off the sweeper takes it straight
+    /// back, and a request could wait for the whole shard.
+    fn sweep_batch_fairly(&self, shard: &Mutex<Shard>, now: Instant) -> (usize, bool) {
+        let mut guard = lock(shard);
+        let result = self.sweep_batch(&mut guard, now);
+        MutexGuard::unlock_fair(guard);
+        result
+    }
+
     /// Handles up to [`SWEEP_BATCH`] due deadlines; says whether more are due.
     fn sweep_batch(&self, shard: &mut Shard, now: Instant) -> (usize, bool) {
         let mut removed = 0;
@@ -488,13 +501,10 @@ impl SessionStore {
     }
 }
 
-/// Locks a shard. A poisoned lock (a panic while it was held) still holds
-/// consistent data, because every mutation here is completed before any
-/// code that could panic runs, so the data is taken over rather than lost.
+/// Locks a shard. parking_lot's mutex does not poison, so a panic while
+/// it was held (none is known) cannot make the sessions unreachable.
 fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
-    shard
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    shard.lock()
 }
 
 fn render_log(session_id: &str, session: &Session) -> String {
