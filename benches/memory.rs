@@ -39,7 +39,7 @@ fn key(i: usize) -> SessionKey {
 }
 
 fn create(store: &SessionStore, request: &AcquireRequest, session: &SessionKey) {
-    let result: Result<String, StoreError> = store.create(
+    let result: Result<bytes::Bytes, StoreError> = store.create(
         session,
         "/v1/tomato/acquire",
         ObjectKind::Raw,

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
+use bytes::Bytes;
 use serde::Serialize;
 
 use crate::clock::Clock;
@@ -114,7 +115,7 @@ impl<'a> SessionObjects<'a> {
         Some(ObjectRef {
             kind: object.kind,
             degraded: object.degraded,
-            json: &object.json,
+            json: std::str::from_utf8(&object.json).unwrap_or("{}"),
         })
     }
 }
@@ -177,7 +178,8 @@ struct StoredObject {
     id: Arc<str>,
     kind: ObjectKind,
     degraded: bool,
-    json: Box<str>,
+    /// UTF-8 JSON, shared with the response that announced the object.
+    json: Bytes,
 }
 
 struct LoggedOperation {
@@ -255,7 +257,7 @@ impl SessionStore {
         endpoint: &'static str,
         kind: ObjectKind,
         build: impl FnOnce(&SessionObjects<'_>, &str) -> Result<BuiltObject, E>,
-    ) -> Result<String, E> {
+    ) -> Result<Bytes, E> {
         let now = self.clock.now();
         let mut shard = self.shard(key);
         let session = self.live_session(&mut shard, key, now)?;
@@ -279,11 +281,15 @@ impl SessionStore {
         let position = u32::try_from(session.objects.len()).unwrap_or(u32::MAX);
         let id: Arc<str> = id.into();
         session.index.insert(id.clone(), position);
+        // One buffer for the store and the response: no copy of the JSON.
+        let mut json = built.json.into_bytes();
+        json.shrink_to_fit();
+        let json = Bytes::from(json);
         session.objects.push(StoredObject {
             id,
             kind,
             degraded: built.degraded,
-            json: built.json.clone().into_boxed_str(),
+            json: json.clone(),
         });
         session.operations.push(LoggedOperation {
             at: self.clock.wall_now(),
@@ -291,7 +297,7 @@ impl SessionStore {
             object: position,
         });
         self.live_objects.fetch_add(1, Ordering::Relaxed);
-        Ok(built.json)
+        Ok(json)
     }
 
     /// The session log as JSON (LOG-001), or `None` if the session is unknown
@@ -516,7 +522,8 @@ fn render_log(session_id: &str, session: &Session) -> String {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&object.json);
+        // Stored objects are serde_json's output, so always UTF-8.
+        out.push_str(std::str::from_utf8(&object.json).unwrap_or("{}"));
     }
     out.push_str("],\"operations\":[");
     for (i, op) in session.operations.iter().enumerate() {
@@ -562,7 +569,7 @@ mod tests {
         }
     }
 
-    fn add(store: &SessionStore, key: &SessionKey) -> Result<String, StoreError> {
+    fn add(store: &SessionStore, key: &SessionKey) -> Result<Bytes, StoreError> {
         store.create(key, "/v1/tomato/acquire", ObjectKind::Raw, |_, id| {
             Ok(BuiltObject {
                 json: format!("{{\"id\":\"{id}\",\"type\":\"raw\"}}"),
@@ -654,7 +661,7 @@ mod tests {
     #[test]
     fn a_failed_build_stores_nothing() {
         let store = store(60, StoreLimits::default());
-        let result: Result<String, StoreError> =
+        let result: Result<Bytes, StoreError> =
             store.create(&key("a"), "/v1/pizza/bake", ObjectKind::Baked, |_, _| {
                 Err(StoreError::TooManyObjects { limit: 0 })
             });

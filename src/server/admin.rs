@@ -43,7 +43,7 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Jso
         .await
         .unwrap_or_default();
     state.store().wake_sweeper();
-    Ok(JsonText(
+    Ok(JsonText::from(
         json!({
             "expired_sessions": expired,
             "advanced_by": humantime::format_duration(by).to_string(),
@@ -57,14 +57,14 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Jso
 /// `POST /__admin/reset`: forgets every session.
 async fn reset(State(state): State<AppState>) -> JsonText {
     state.store().reset();
-    JsonText("{\"status\":\"reset\"}".to_owned())
+    JsonText::from("{\"status\":\"reset\"}".to_owned())
 }
 
 /// `GET /__admin/stats`: live sessions and objects, and the session TTL
 /// (which `pizzastack check` reads to expire sessions with the clock).
 async fn stats(State(state): State<AppState>) -> JsonText {
     let stats = state.store().stats();
-    JsonText(
+    JsonText::from(
         json!({
             "live_sessions": stats.live_sessions,
             "live_objects": stats.live_objects,
@@ -81,7 +81,7 @@ async fn deviations(State(state): State<AppState>) -> JsonText {
         .map(|(rule, effect)| json!({"rule": rule, "effect": effect}))
         .collect();
     let active: Vec<&str> = state.deviations().ids().collect();
-    JsonText(json!({"active": active, "available": available}).to_string())
+    JsonText::from(json!({"active": active, "available": available}).to_string())
 }
 
 /// Answers every `/__admin` path when the admin endpoints are off.

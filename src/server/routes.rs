@@ -1,6 +1,7 @@
 //! The PizzaStack endpoints: thin handlers that check the request, then hand
 //! the work to the kitchen inside the caller's session.
 
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
@@ -17,7 +18,13 @@ use crate::kitchen::{self, KitchenError};
 use crate::store::{BuiltObject, SessionKey, SessionObjects};
 
 /// A JSON document that is already serialized.
-pub struct JsonText(pub String);
+pub struct JsonText(pub Bytes);
+
+impl From<String> for JsonText {
+    fn from(text: String) -> Self {
+        JsonText(Bytes::from(text))
+    }
+}
 
 impl IntoResponse for JsonText {
     fn into_response(self) -> Response {
@@ -161,12 +168,22 @@ impl Recipe for Roast {
     }
 }
 
-/// Creates one object in the caller's session.
+/// Creates one object in the caller's session, which `create` makes if it
+/// is new (SESS-002) and renews (SESS-007) under the same lock.
 async fn create<R: Recipe>(
     State(state): State<AppState>,
     caller: Caller,
-    ValidJson(request): ValidJson<R::Request>,
+    body: Result<ValidJson<R::Request>, ApiError>,
 ) -> Result<JsonText, ApiError> {
+    let ValidJson(request) = match body {
+        Ok(body) => body,
+        Err(refused) => {
+            // A request that names the session renews it even when its body
+            // is refused; the body's error is what the client needs to see.
+            let _ = state.store().touch(&caller.session);
+            return Err(refused);
+        }
+    };
     state
         .store()
         .create(&caller.session, R::PATH, R::KIND, |objects, id| {
@@ -194,16 +211,16 @@ async fn session_log(
     state
         .store()
         .log_json(&key)
-        .map(JsonText)
+        .map(JsonText::from)
         .ok_or(ApiError::SessionNotFound)
 }
 
 async fn health() -> JsonText {
-    JsonText("{\"status\":\"ok\"}".to_owned())
+    JsonText(Bytes::from_static(b"{\"status\":\"ok\"}"))
 }
 
 async fn openapi(State(state): State<AppState>) -> JsonText {
-    JsonText(state.spec().openapi_json().to_owned())
+    JsonText::from(state.spec().openapi_json().to_owned())
 }
 
 /// Unknown paths answer `404` with the JSON error shape (ERR-002).
