@@ -2,16 +2,15 @@
 //! session header, then the body. Axum runs extractors in argument order, so
 //! handlers take `Caller` before `ValidJson`.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::config::is_visible_ascii_token;
+use crate::config::{is_visible_ascii_token, MAX_BODY_BYTES};
 use crate::store::SessionKey;
 
 /// Header carrying the API key (AUTH-001).
@@ -105,13 +104,19 @@ impl<T: RequestBody> FromRequest<AppState> for ValidJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         check_content_type(req.headers())?;
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::UnreadableBody(rejection.body_text())
-            }
-        })?;
+        // The limit is enforced here, where the body is read, rather than
+        // by a layer that would add a request extension to every request.
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|error| {
+                let too_large = std::error::Error::source(&error)
+                    .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
+                if too_large {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::UnreadableBody(error.to_string())
+                }
+            })?;
         let value: Value =
             serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
         state

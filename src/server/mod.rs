@@ -12,7 +12,6 @@ mod state;
 use std::future::Future;
 use std::io;
 
-use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::any;
 use axum::Router;
@@ -25,7 +24,7 @@ pub use error::ApiError;
 pub use extract::{API_KEY_HEADER, SESSION_HEADER};
 pub use state::AppState;
 
-use crate::config::{ConfigError, ServeConfig, MAX_BODY_BYTES};
+use crate::config::{ConfigError, ServeConfig};
 
 /// Why `serve` stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -79,8 +78,7 @@ pub fn router(state: AppState) -> Router {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal error in the mock (a bug: please report it with the request that caused it)",
             )
-        }))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+        }));
     let router = router.layer(layers);
     let router = if trace {
         router.layer(TraceLayer::new_for_http())
