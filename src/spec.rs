@@ -276,16 +276,7 @@ impl Spec {
         let Some(schema) = self.schemas.get(schema_file) else {
             return Err(vec![format!("no schema named {schema_file}")]);
         };
-        let errors: Vec<String> = schema
-            .validator
-            .iter_errors(value)
-            .map(|e| format!("{}: {e}", pointer_or_root(e.instance_path().as_str())))
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        list_violations(&schema.validator, value)
     }
 
     /// The names of all schema files.
@@ -302,6 +293,11 @@ impl Spec {
 pub fn validate_with(schema: &Value, instance: &Value) -> Result<(), Vec<String>> {
     let validator = jsonschema::draft202012::new(schema)
         .map_err(|e| vec![format!("the schema does not compile: {e}")])?;
+    list_violations(&validator, instance)
+}
+
+/// Every violation as `instance-pointer: message`.
+fn list_violations(validator: &Validator, instance: &Value) -> Result<(), Vec<String>> {
     let errors: Vec<String> = validator
         .iter_errors(instance)
         .map(|e| format!("{}: {e}", pointer_or_root(e.instance_path().as_str())))

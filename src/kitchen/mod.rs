@@ -61,6 +61,30 @@ fn resolve_all<'a>(
         .collect()
 }
 
+/// `("tomato_ids[0]", id), ("tomato_ids[1]", id), …` for a list field.
+fn indexed_fields<'a>(name: &str, ids: &'a [String]) -> Vec<(String, &'a str)> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| (format!("{name}[{i}]"), id.as_str()))
+        .collect()
+}
+
+/// Resolves every ID of a list field, then checks each is an accepted kind.
+fn resolve_list_of_kinds<'a>(
+    objects: &SessionObjects<'a>,
+    name: &str,
+    ids: &[String],
+    accepted: &[ObjectKind],
+    expected: &'static str,
+) -> Result<Vec<ObjectRef<'a>>, KitchenError> {
+    let fields = indexed_fields(name, ids);
+    let found = resolve_all(objects, &fields)?;
+    for ((field, id), object) in fields.iter().zip(&found) {
+        expect_kind(field, id, object, accepted, expected)?;
+    }
+    Ok(found)
+}
+
 /// Checks that an object is one of the accepted kinds.
 fn expect_kind(
     field: &str,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::quality::Seeded;
-use super::{resolve_all, to_json, KitchenError};
+use super::{indexed_fields, resolve_all, to_json, KitchenError};
 use crate::ids::ObjectKind;
 use crate::store::{BuiltObject, ObjectRef, SessionObjects};
 
@@ -152,12 +152,7 @@ pub fn compare(
     id: &str,
     objects: &SessionObjects<'_>,
 ) -> Result<BuiltObject, KitchenError> {
-    let fields: Vec<(String, &str)> = req
-        .dish_ids
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (format!("dish_ids[{i}]"), d.as_str()))
-        .collect();
+    let fields = indexed_fields("dish_ids", &req.dish_ids);
     let dishes: Vec<ObjectRef<'_>> = resolve_all(objects, &fields)?;
     let metrics: Vec<&str> = match &req.metrics {
         Some(names) => names.iter().map(String::as_str).collect(),

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Number, Value};
 
 use super::quality::Seeded;
-use super::{expect_kind, resolve_all, to_json, KitchenError};
+use super::{resolve_list_of_kinds, to_json, KitchenError};
 use crate::ids::ObjectKind;
 use crate::store::{BuiltObject, SessionObjects};
 
@@ -105,22 +105,13 @@ pub fn slice(
     id: &str,
     objects: &SessionObjects<'_>,
 ) -> Result<BuiltObject, KitchenError> {
-    let fields: Vec<(String, &str)> = req
-        .tomato_ids
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (format!("tomato_ids[{i}]"), t.as_str()))
-        .collect();
-    let sources = resolve_all(objects, &fields)?;
-    for ((field, tid), source) in fields.iter().zip(&sources) {
-        expect_kind(
-            field,
-            tid,
-            source,
-            &[ObjectKind::Raw],
-            "a raw tomato (tom_) of the session",
-        )?;
-    }
+    let sources = resolve_list_of_kinds(
+        objects,
+        "tomato_ids",
+        &req.tomato_ids,
+        &[ObjectKind::Raw],
+        "a raw tomato (tom_) of the session",
+    )?;
     let per_tomato = match req.size.as_str() {
         "small" => 12,
         "medium" => 8,
@@ -185,22 +176,13 @@ pub fn squeeze(
     id: &str,
     objects: &SessionObjects<'_>,
 ) -> Result<BuiltObject, KitchenError> {
-    let fields: Vec<(String, &str)> = req
-        .tomato_ids
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (format!("tomato_ids[{i}]"), t.as_str()))
-        .collect();
-    let sources = resolve_all(objects, &fields)?;
-    for ((field, tid), source) in fields.iter().zip(&sources) {
-        expect_kind(
-            field,
-            tid,
-            source,
-            &[ObjectKind::Raw, ObjectKind::Sliced],
-            "a raw or sliced tomato (tom_ or slc_) of the session",
-        )?;
-    }
+    let sources = resolve_list_of_kinds(
+        objects,
+        "tomato_ids",
+        &req.tomato_ids,
+        &[ObjectKind::Raw, ObjectKind::Sliced],
+        "a raw or sliced tomato (tom_ or slc_) of the session",
+    )?;
     let mut seeded = Seeded::new(&[id]);
     let volume: u32 = req.tomato_ids.iter().map(|_| seeded.pick(40..=120)).sum();
     let concentration = if req.strain {
