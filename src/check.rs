@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::case::{load_dir, load_embedded, RuleCatalogue};
 use crate::report;
 use crate::runner::harness::{run_suite, SuiteOptions};
-use crate::runner::{Expiry, Target};
+use crate::runner::{http_client_trusting, root_cause, Expiry, Target};
 use crate::snapshot::SnapshotConfig;
 use crate::spec::Spec;
 
@@ -37,6 +37,8 @@ pub struct CheckOptions {
     pub report_junit: Option<PathBuf>,
     /// Where to write the JSON report.
     pub report_json: Option<PathBuf>,
+    /// A PEM bundle of CA certificates to trust besides the system's.
+    pub ca_cert: Option<PathBuf>,
     /// Compare each passed case's exchanges with a stored baseline.
     pub snapshots: Option<SnapshotConfig>,
     /// libtest's own arguments: filters, `--list`, `--exact`, `--skip`, `--test-threads`.
@@ -112,10 +114,20 @@ fn try_run_check(
             return Err("--target URL is required (e.g. --target http://127.0.0.1:8080)".to_owned())
         }
     };
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+    let extra_roots = match &options.ca_cert {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            format!(
+                "cannot read the CA certificate file {}: {e}",
+                path.display()
+            )
+        })?),
+        None => None,
+    };
+    let client =
+        http_client_trusting(extra_roots.as_deref()).map_err(|e| match &options.ca_cert {
+            Some(path) => format!("{}: {e}", path.display()),
+            None => e,
+        })?;
     let expiry = if options.libtest.list {
         Expiry::Unavailable
     } else {
@@ -142,6 +154,7 @@ fn try_run_check(
     let run = run_suite(
         &options.libtest,
         loaded.cases,
+        &client,
         target,
         spec,
         runtime.handle(),
@@ -174,12 +187,12 @@ fn try_run_check(
 pub fn normalize_target(target: &str) -> Result<String, String> {
     let trimmed = target.trim().trim_end_matches('/');
     let trimmed = trimmed.strip_suffix("/v1").unwrap_or(trimmed);
-    if trimmed.starts_with("https://") {
-        return Err(format!("{target}: https targets are not supported by this build; use http:// (e.g. through a local TLS-terminating proxy)"));
-    }
-    let Some(rest) = trimmed.strip_prefix("http://") else {
+    let Some(rest) = trimmed
+        .strip_prefix("http://")
+        .or_else(|| trimmed.strip_prefix("https://"))
+    else {
         return Err(format!(
-            "{target}: the target must be an http:// URL, e.g. http://127.0.0.1:8080"
+            "{target}: the target must be an http:// or https:// URL, e.g. http://127.0.0.1:8080"
         ));
     };
     if rest.is_empty() || rest.starts_with('/') {
@@ -207,7 +220,12 @@ async fn probe(
             let why = if e.is_timeout() {
                 format!("no answer within {}", humantime::format_duration(timeout))
             } else if e.is_connect() {
-                "connection refused or host unreachable".to_owned()
+                let cause = root_cause(&e);
+                if cause.contains("refused") || cause.contains("unreachable") {
+                    "connection refused or host unreachable".to_owned()
+                } else {
+                    cause
+                }
             } else {
                 e.to_string()
             };
@@ -262,9 +280,10 @@ mod tests {
         assert!(normalize_target("127.0.0.1:8080")
             .unwrap_err()
             .contains("http://"));
-        assert!(normalize_target("https://api.example")
-            .unwrap_err()
-            .contains("https"));
+        assert_eq!(
+            normalize_target("https://api.example/v1/").unwrap(),
+            "https://api.example"
+        );
         assert!(normalize_target("http://").is_err());
     }
 }

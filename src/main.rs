@@ -85,6 +85,11 @@ struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     report_json: Option<std::path::PathBuf>,
 
+    /// Trust the CA certificates of this PEM file too, for an https target
+    /// behind a private CA.
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Option<std::path::PathBuf>,
+
     /// Compare each passed case's exchanges (redacted) with a baseline in
     /// DIR, named by --snapshot-name; new or changed ones fail, and outside
     /// CI are written as .snap.new for `cargo insta review`.
@@ -217,6 +222,7 @@ fn check(args: CheckArgs) -> ExitCode {
         strict: args.strict,
         report_junit: args.report_junit,
         report_json: args.report_json,
+        ca_cert: args.ca_cert,
         snapshots: args.snapshots.zip(args.snapshot_name).map(|(dir, name)| {
             pizzastack::snapshot::SnapshotConfig {
                 dir: std::path::absolute(&dir).unwrap_or(dir),

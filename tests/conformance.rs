@@ -65,6 +65,7 @@ fn main() -> ExitCode {
         strict: false,
         report_junit: None,
         report_json: None,
+        ca_cert: None,
         snapshots,
         libtest,
     };

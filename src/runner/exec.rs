@@ -14,6 +14,50 @@ use super::template::{render, render_json, Vars};
 use crate::case::{Action, Body, Capability, CaptureSource, Case, Location, RequestSpec, Step};
 use crate::spec::Spec;
 
+/// The HTTP client of the runner: `http://` and `https://` (rustls with
+/// the ring provider, the system's root certificates), no redirects
+/// followed, since a redirect is itself an answer to check.
+///
+/// `extra_roots` is a PEM bundle of further CA certificates to trust, for
+/// targets behind a private CA (`check --ca-cert`).
+///
+/// # Errors
+/// When the PEM bundle does not parse or no TLS configuration can be built.
+pub fn http_client_trusting(extra_roots: Option<&[u8]>) -> Result<reqwest::Client, String> {
+    // Installing twice is harmless; the first provider stays.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    if let Some(pem) = extra_roots {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| format!("the CA certificate file is not a PEM bundle: {e}"))?;
+        if certs.is_empty() {
+            return Err("the CA certificate file holds no PEM certificate".to_owned());
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+}
+
+/// [`http_client_trusting`] with the system's root certificates only.
+///
+/// # Errors
+/// When no TLS configuration can be built.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    http_client_trusting(None)
+}
+
+/// The innermost cause of an error chain, which is where a TLS or DNS
+/// failure says what went wrong.
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
 /// How the runner can make a target's sessions expire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expiry {
@@ -281,7 +325,11 @@ fn describe_transport_error(error: &reqwest::Error, target: &Target) -> String {
             humantime::format_duration(target.timeout)
         )
     } else if error.is_connect() {
-        format!("cannot connect to {}: {error}", target.base_url)
+        format!(
+            "cannot connect to {}: {}",
+            target.base_url,
+            root_cause(error)
+        )
     } else {
         format!("{error}")
     }

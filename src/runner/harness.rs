@@ -54,6 +54,7 @@ pub struct SuiteOptions {
 pub fn run_suite(
     args: &Arguments,
     cases: Vec<Case>,
+    client: &reqwest::Client,
     target: Target,
     spec: &'static Spec,
     runtime: &tokio::runtime::Handle,
@@ -61,10 +62,6 @@ pub fn run_suite(
 ) -> SuiteRun {
     let collector: Arc<Mutex<Vec<CaseOutcome>>> = Arc::default();
     let target = Arc::new(target);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default();
     let trials = cases
         .into_iter()
         .map(|case| {

@@ -8,5 +8,5 @@ pub mod harness;
 pub mod outcome;
 pub mod template;
 
-pub use exec::{run_case, Expiry, Target};
+pub use exec::{http_client, http_client_trusting, root_cause, run_case, Expiry, Target};
 pub use outcome::{CaseOutcome, CaseStatus, Failure, StepOutcome};

@@ -66,7 +66,7 @@ pub async fn spawn_app_with(config: ServeConfig) -> TestApp {
     tokio::spawn(run(listener, state, std::future::pending()));
     TestApp {
         addr,
-        client: reqwest::Client::new(),
+        client: pizzastack::runner::http_client().unwrap(),
     }
 }
 

@@ -17,3 +17,4 @@ mod quality;
 mod runner;
 mod sessions;
 mod teeth;
+mod tls;

@@ -131,7 +131,7 @@ fn every_embedded_case_loads_without_diagnostics() {
 async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_one() {
     let base = spawn_wrong_server().await;
     let spec = Spec::embedded().unwrap();
-    let client = reqwest::Client::new();
+    let client = pizzastack::runner::http_client().unwrap();
     // (assertion that the wrong server breaks, check name, one it meets)
     let kinds = [
         ("status: 400", "status", "status: 200"),
@@ -255,7 +255,7 @@ async fn a_response_that_breaks_its_schema_fails_the_step() {
     )
     .unwrap();
     let outcome = run_case(
-        &reqwest::Client::new(),
+        &pizzastack::runner::http_client().unwrap(),
         &target(base),
         &case,
         Spec::embedded().unwrap(),
@@ -279,7 +279,7 @@ async fn an_unreachable_target_is_a_failed_step_not_a_panic() {
     )
     .unwrap();
     let outcome = run_case(
-        &reqwest::Client::new(),
+        &pizzastack::runner::http_client().unwrap(),
         &target("http://127.0.0.1:1".into()),
         &case,
         Spec::embedded().unwrap(),
@@ -304,7 +304,7 @@ async fn cases_needing_what_the_target_lacks_are_skipped_with_the_reason() {
     )
     .unwrap();
     let outcome = run_case(
-        &reqwest::Client::new(),
+        &pizzastack::runner::http_client().unwrap(),
         &target("http://127.0.0.1:1".into()),
         &case,
         Spec::embedded().unwrap(),
@@ -453,7 +453,7 @@ fn check_refuses_bad_arguments_with_exit_2() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("must be an http:// URL"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must be an http:// or https:// URL"));
 }
 
 #[test]

@@ -77,7 +77,7 @@ fn every_must_and_should_rule_can_be_switched_off_in_the_mock() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_whole_suite_passes_against_the_mock_with_no_deviation() {
     let target = mock_deviating_from(&[]).await;
-    let client = reqwest::Client::new();
+    let client = pizzastack::runner::http_client().unwrap();
     for case in suite() {
         let outcome = run_case(&client, &target, &case, Spec::embedded().unwrap()).await;
         assert_eq!(
@@ -93,7 +93,7 @@ async fn the_whole_suite_passes_against_the_mock_with_no_deviation() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
     let cases = suite();
-    let client = reqwest::Client::new();
+    let client = pizzastack::runner::http_client().unwrap();
     let mut caught = Vec::new();
     let mut missed = Vec::new();
     for (rule, effect) in DEVIATIONS {
