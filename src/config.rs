@@ -113,7 +113,8 @@ impl ServeConfig {
         if self.limits.max_objects_per_session == 0 {
             return Err(ConfigError::ZeroLimit("--max-objects-per-session"));
         }
-        crate::server::Deviations::new(&self.deviations).map_err(ConfigError::UnknownDeviation)?;
+        crate::server::Deviations::parse(&self.deviations)
+            .map_err(|e| ConfigError::UnknownDeviation(format!("--deviate {e}")))?;
         Ok(())
     }
 }

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, MutexGuard};
@@ -150,7 +150,9 @@ pub struct SessionStore {
     sweeper_wakeup: tokio::sync::Notify,
     /// Number objects per session instead of drawing random IDs: only for
     /// the deliberate ID-002 deviation.
-    sequential_ids: bool,
+    sequential_ids: AtomicBool,
+    /// Never expire sessions: only for the deliberate SESS-006 deviation.
+    never_expire: AtomicBool,
 }
 
 #[derive(Default)]
@@ -201,16 +203,25 @@ impl SessionStore {
             live_objects: AtomicUsize::new(0),
             next_serial: AtomicU64::new(0),
             sweeper_wakeup: tokio::sync::Notify::new(),
-            sequential_ids: false,
+            sequential_ids: AtomicBool::new(false),
+            never_expire: AtomicBool::new(false),
         }
     }
 
-    /// A store that numbers objects per session (`tom_000000000001`), so
-    /// that sessions share IDs: the deliberate ID-002 deviation.
-    #[must_use]
-    pub fn with_sequential_ids(mut self) -> Self {
-        self.sequential_ids = true;
-        self
+    /// Numbers objects per session (`tom_000000000001`), so that sessions
+    /// share IDs: the deliberate ID-002 deviation.
+    pub fn set_sequential_ids(&self, on: bool) {
+        self.sequential_ids.store(on, Ordering::Relaxed);
+    }
+
+    /// Keeps every session forever: the deliberate SESS-006 deviation.
+    pub fn set_never_expire(&self, on: bool) {
+        self.never_expire.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether a session last seen at `last_seen` has expired at `now`.
+    fn is_expired(&self, last_seen: Instant, now: Instant) -> bool {
+        last_seen + self.ttl <= now && !self.never_expire.load(Ordering::Relaxed)
     }
 
     /// Whether the session exists and has not expired, without renewing it.
@@ -219,7 +230,7 @@ impl SessionStore {
         self.shard(key)
             .sessions
             .get(key)
-            .is_some_and(|s| s.last_seen + self.ttl > now)
+            .is_some_and(|s| !self.is_expired(s.last_seen, now))
     }
 
     /// The clock deadlines are measured on.
@@ -268,7 +279,7 @@ impl SessionStore {
             .into());
         }
         let id = loop {
-            let candidate = if self.sequential_ids {
+            let candidate = if self.sequential_ids.load(Ordering::Relaxed) {
                 format!("{}{:012}", kind.prefix(), session.objects.len() + 1)
             } else {
                 new_object_id(kind)
@@ -439,7 +450,7 @@ impl SessionStore {
         now: Instant,
     ) -> Option<&'s mut Session> {
         let session = shard.sessions.get(key)?;
-        if session.last_seen + self.ttl <= now {
+        if self.is_expired(session.last_seen, now) {
             let (serial, deadline) = (session.serial, session.indexed_deadline);
             shard.deadlines.remove(&(deadline, serial));
             self.remove_session(shard, key);
@@ -495,12 +506,20 @@ impl SessionStore {
                 continue;
             };
             let real_deadline = session.last_seen + self.ttl;
-            if real_deadline <= now {
+            if self.is_expired(session.last_seen, now) {
                 self.remove_session(shard, &key);
                 removed += 1;
             } else {
-                session.indexed_deadline = real_deadline;
-                shard.deadlines.insert((real_deadline, session.serial), key);
+                // Renewed since it was filed; or past due but kept (the
+                // SESS-006 deviation), then filed a whole TTL ahead so the
+                // sweeper does not meet it again at once.
+                let next = if real_deadline > now {
+                    real_deadline
+                } else {
+                    now + self.ttl
+                };
+                session.indexed_deadline = next;
+                shard.deadlines.insert((next, session.serial), key);
             }
         }
         (removed, true)

@@ -68,7 +68,7 @@ async fn stats(State(state): State<AppState>) -> JsonText {
         json!({
             "live_sessions": stats.live_sessions,
             "live_objects": stats.live_objects,
-            "session_ttl_seconds": state.configured_ttl().as_secs_f64(),
+            "session_ttl_seconds": state.store().ttl().as_secs_f64(),
         })
         .to_string(),
     )
@@ -80,8 +80,29 @@ async fn deviations(State(state): State<AppState>) -> JsonText {
         .iter()
         .map(|(rule, effect)| json!({"rule": rule, "effect": effect}))
         .collect();
-    let active: Vec<&str> = state.deviations().ids().collect();
+    let active = state.deviations().ids();
     JsonText::from(json!({"active": active, "available": available}).to_string())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetDeviations {
+    /// Exactly the rules to switch off; `[]` restores conformance.
+    rules: Vec<String>,
+}
+
+/// `PUT /__admin/deviations` with `{"rules": ["SESS-005"]}`: switches those
+/// rules off (and every other one back on), at once, for every session.
+async fn set_deviations(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
+    let request: SetDeviations = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::InvalidBody(format!(
+            "body: must be {{\"rules\": [\"RULE-ID\", ...]}} ({e})"
+        ))
+    })?;
+    state
+        .set_deviations(&request.rules)
+        .map_err(|e| ApiError::InvalidBody(format!("rules: {e}")))?;
+    Ok(deviations(State(state)).await)
 }
 
 /// Answers every `/__admin` path when the admin endpoints are off.
@@ -95,5 +116,5 @@ pub fn admin_routes() -> Router<AppState> {
         .route("/__admin/clock/advance", post(advance_clock))
         .route("/__admin/reset", post(reset))
         .route("/__admin/stats", get(stats))
-        .route("/__admin/deviations", get(deviations))
+        .route("/__admin/deviations", get(deviations).put(set_deviations))
 }

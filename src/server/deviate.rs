@@ -7,6 +7,9 @@
 //! and ID scheme).
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::RwLock;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -71,9 +74,16 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The switched-off rules of one server.
-#[derive(Debug, Clone, Default)]
-pub struct Deviations(BTreeSet<&'static str>);
+/// The switched-off rules of one server, changeable at run time through
+/// `/__admin/deviations`. Reading costs one atomic load while no rule is
+/// switched off.
+#[derive(Debug, Default)]
+pub struct Deviations {
+    /// Whether `active` is non-empty.
+    any: AtomicBool,
+    /// The switched-off rule IDs.
+    active: RwLock<BTreeSet<&'static str>>,
+}
 
 impl Deviations {
     /// Deviations for these rule IDs.
@@ -81,33 +91,59 @@ impl Deviations {
     /// # Errors
     /// The first ID the mock cannot switch off, with the list it can.
     pub fn new(rules: &[String]) -> Result<Self, String> {
-        let mut set = BTreeSet::new();
-        for rule in rules {
-            let Some((id, _)) = DEVIATIONS.iter().find(|(id, _)| id == rule) else {
-                let known: Vec<&str> = DEVIATIONS.iter().map(|(id, _)| *id).collect();
-                return Err(format!(
-                    "--deviate {rule}: the mock cannot switch that rule off; it can switch off {}",
-                    known.join(", ")
-                ));
-            };
-            set.insert(*id);
-        }
-        Ok(Self(set))
+        let deviations = Self::default();
+        deviations.set(rules)?;
+        Ok(deviations)
+    }
+
+    /// The rule IDs among [`DEVIATIONS`], or the first one that is not.
+    ///
+    /// # Errors
+    /// The unknown ID with the list of known ones.
+    pub fn parse(rules: &[String]) -> Result<BTreeSet<&'static str>, String> {
+        rules
+            .iter()
+            .map(|rule| {
+                DEVIATIONS
+                    .iter()
+                    .find(|(id, _)| id == rule)
+                    .map(|(id, _)| *id)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = DEVIATIONS.iter().map(|(id, _)| *id).collect();
+                        format!(
+                            "{rule}: the mock cannot switch that rule off; it can switch off {}",
+                            known.join(", ")
+                        )
+                    })
+            })
+            .collect()
+    }
+
+    /// Makes exactly these rules the switched-off ones.
+    ///
+    /// # Errors
+    /// An unknown rule ID; nothing changes then.
+    pub fn set(&self, rules: &[String]) -> Result<(), String> {
+        let parsed = Self::parse(rules)?;
+        let mut active = self.active.write();
+        self.any.store(!parsed.is_empty(), Ordering::Release);
+        *active = parsed;
+        Ok(())
     }
 
     /// Whether `rule` is switched off.
     pub fn has(&self, rule: &str) -> bool {
-        self.0.contains(rule)
+        self.any() && self.active.read().contains(rule)
     }
 
     /// Whether any rule is switched off.
     pub fn any(&self) -> bool {
-        !self.0.is_empty()
+        self.any.load(Ordering::Acquire)
     }
 
     /// The switched-off rule IDs.
-    pub fn ids(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.0.iter().copied()
+    pub fn ids(&self) -> Vec<&'static str> {
+        self.active.read().iter().copied().collect()
     }
 }
 
@@ -284,8 +320,9 @@ mod tests {
     fn unknown_rules_are_refused_with_the_list() {
         let error = Deviations::new(&["NOPE-001".to_owned()]).unwrap_err();
         assert!(error.contains("SESS-005"), "{error}");
-        assert!(Deviations::new(&["SESS-005".to_owned()])
-            .unwrap()
-            .has("SESS-005"));
+        let deviations = Deviations::new(&["SESS-005".to_owned()]).unwrap();
+        assert!(deviations.has("SESS-005") && !deviations.has("SESS-001"));
+        deviations.set(&[]).unwrap();
+        assert!(!deviations.any() && !deviations.has("SESS-005"));
     }
 }

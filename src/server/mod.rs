@@ -60,7 +60,9 @@ pub fn router(state: AppState) -> Router {
         .merge(admin)
         .fallback(routes::no_such_endpoint)
         .method_not_allowed_fallback(routes::method_not_allowed);
-    if state.deviations().any() {
+    // The rewriting layer is there whenever deviations can be switched on:
+    // at start-up, or later through the admin endpoints.
+    if state.deviations().any() || state.admin_enabled() {
         router = router.layer(axum::middleware::from_fn_with_state(
             state.clone(),
             deviate::rewrite_responses,

@@ -25,9 +25,6 @@ struct Inner {
     admin: bool,
     /// Rules switched off on purpose.
     deviations: Deviations,
-    /// The TTL the mock was started with (the store's differs when SESS-006
-    /// is switched off).
-    configured_ttl: std::time::Duration,
 }
 
 impl AppState {
@@ -43,25 +40,16 @@ impl AppState {
             .enumerate()
             .map(|(i, key)| (key, u16::try_from(i).unwrap_or(u16::MAX)))
             .collect();
-        let deviations = Deviations::new(&config.deviations)?;
-        // SESS-006 switched off: sessions never expire.
-        let ttl = if deviations.has("SESS-006") {
-            std::time::Duration::from_secs(100 * 365 * 24 * 3600)
-        } else {
-            config.session_ttl
-        };
-        let mut store = SessionStore::new(Arc::new(Clock::new()), ttl, config.limits);
-        if deviations.has("ID-002") {
-            store = store.with_sequential_ids();
-        }
-        Ok(AppState(Arc::new(Inner {
+        let store = SessionStore::new(Arc::new(Clock::new()), config.session_ttl, config.limits);
+        let state = AppState(Arc::new(Inner {
             api_keys,
             store: Arc::new(store),
             spec,
             admin: config.admin,
-            deviations,
-            configured_ttl: config.session_ttl,
-        })))
+            deviations: Deviations::default(),
+        }));
+        state.set_deviations(&config.deviations)?;
+        Ok(state)
     }
 
     /// The index of an accepted API key (AUTH-001).
@@ -89,8 +77,16 @@ impl AppState {
         &self.0.deviations
     }
 
-    /// The session TTL the mock was configured with.
-    pub fn configured_ttl(&self) -> std::time::Duration {
-        self.0.configured_ttl
+    /// Makes exactly these rules the switched-off ones, in the request
+    /// path and in the store (SESS-006: no expiry; ID-002: shared IDs).
+    ///
+    /// # Errors
+    /// An unknown rule ID; nothing changes then.
+    pub fn set_deviations(&self, rules: &[String]) -> Result<(), String> {
+        self.0.deviations.set(rules)?;
+        let deviations = &self.0.deviations;
+        self.0.store.set_never_expire(deviations.has("SESS-006"));
+        self.0.store.set_sequential_ids(deviations.has("ID-002"));
+        Ok(())
     }
 }

@@ -91,3 +91,50 @@ async fn reset_clears_every_session() {
         (&json!(0), &json!(0))
     );
 }
+
+#[tokio::test]
+async fn admin_switches_a_rule_off_and_back_on_at_run_time() {
+    let app = spawn_app().await;
+    let (mine, theirs) = (new_session(), new_session());
+    let foreign = app.acquire(&theirs).await;
+    let slice = json!({"tomato_ids": [foreign], "method": "dice", "size": "medium", "consistency": "uniform"});
+    let put = |rules: serde_json::Value| {
+        app.send(
+            reqwest::Method::PUT,
+            "/__admin/deviations",
+            &[("Content-Type", "application/json")],
+            Some(json!({ "rules": rules }).to_string().into_bytes()),
+        )
+    };
+    assert_eq!(
+        put(json!(["SESS-005", "SESS-006"])).await.body["active"],
+        json!(["SESS-005", "SESS-006"])
+    );
+    let deviating = app.post("/v1/tomato/slice", &mine, slice.clone()).await;
+    assert_eq!(
+        (deviating.status, deviating.error()),
+        (404, "Not found"),
+        "SESS-005 switched off"
+    );
+    app.advance("2h").await;
+    assert_eq!(
+        app.log(&theirs).await.status,
+        200,
+        "SESS-006 switched off: nothing expires"
+    );
+    assert_eq!(put(json!([])).await.body["active"], json!([]));
+    let conformant = app.post("/v1/tomato/slice", &mine, slice).await;
+    assert_eq!(
+        (conformant.status, conformant.error()),
+        (400, "Object not found in session")
+    );
+    app.advance("31m").await;
+    assert_eq!(app.log(&theirs).await.status, 404, "expiry is back");
+    let refused = put(json!(["NOPE-001"])).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.error().contains("it can switch off AUTH-001"),
+        "{}",
+        refused.error()
+    );
+}
