@@ -55,6 +55,19 @@ fn target(base_url: String) -> Target {
     }
 }
 
+/// Parses a case from text and runs it against `base_url`.
+async fn run_text(text: &str, base_url: &str) -> pizzastack::runner::CaseOutcome {
+    let case = parse_case("case.yaml", text, &RuleCatalogue::embedded()).unwrap();
+    let client = pizzastack::runner::http_client().unwrap();
+    run_case(
+        &client,
+        &target(base_url.to_owned()),
+        &case,
+        Spec::embedded().unwrap(),
+    )
+    .await
+}
+
 fn one_step_case(expect: &str) -> String {
     format!(
         "name: probe\nrules: [ACQ-001]\nsteps:\n  - request: {{method: GET, path: /anything}}\n    expect:\n      schema: false\n{expect}"
@@ -130,8 +143,6 @@ fn every_embedded_case_loads_without_diagnostics() {
 #[tokio::test]
 async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_one() {
     let base = spawn_wrong_server().await;
-    let spec = Spec::embedded().unwrap();
-    let client = pizzastack::runner::http_client().unwrap();
     // (assertion that the wrong server breaks, check name, one it meets)
     let kinds = [
         ("status: 400", "status", "status: 200"),
@@ -211,15 +222,8 @@ async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_on
             "body: [{pointer: /items, sorted: {order: ascending}}]",
         ),
     ];
-    let catalogue = RuleCatalogue::embedded();
     for (breaks, check, holds) in kinds {
-        let failing = parse_case(
-            "f.yaml",
-            &one_step_case(&format!("      {breaks}\n")),
-            &catalogue,
-        )
-        .unwrap();
-        let outcome = run_case(&client, &target(base.clone()), &failing, spec).await;
+        let outcome = run_text(&one_step_case(&format!("      {breaks}\n")), &base).await;
         assert_eq!(outcome.status, CaseStatus::Failed, "{breaks} should fail");
         let failure = &outcome.steps[0].failures[0];
         assert_eq!(failure.check, check, "{breaks}");
@@ -229,13 +233,7 @@ async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_on
             "{breaks}: the failure points into the file"
         );
         assert!(!failure.expected.is_empty() && !failure.actual.is_empty());
-        let passing = parse_case(
-            "p.yaml",
-            &one_step_case(&format!("      {holds}\n")),
-            &catalogue,
-        )
-        .unwrap();
-        let outcome = run_case(&client, &target(base.clone()), &passing, spec).await;
+        let outcome = run_text(&one_step_case(&format!("      {holds}\n")), &base).await;
         assert_eq!(
             outcome.status,
             CaseStatus::Passed,
@@ -248,17 +246,9 @@ async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_on
 #[tokio::test]
 async fn a_response_that_breaks_its_schema_fails_the_step() {
     let base = spawn_wrong_server().await;
-    let case = parse_case(
-        "schema.yaml",
+    let outcome = run_text(
         "name: acquire\nrules: [ACQ-001]\nsteps:\n  - request: {method: POST, path: /v1/tomato/acquire, json: {variety: Roma, ripeness: 0.5, weight: 1}}\n    expect: {status: 200}\n",
-        &RuleCatalogue::embedded(),
-    )
-    .unwrap();
-    let outcome = run_case(
-        &pizzastack::runner::http_client().unwrap(),
-        &target(base),
-        &case,
-        Spec::embedded().unwrap(),
+        &base,
     )
     .await;
     let failure = &outcome.steps[0].failures[0];
@@ -272,17 +262,12 @@ async fn a_response_that_breaks_its_schema_fails_the_step() {
 
 #[tokio::test]
 async fn an_unreachable_target_is_a_failed_step_not_a_panic() {
-    let case = parse_case(
-        "down.yaml",
-        &one_step_case("      status: 200\n"),
-        &RuleCatalogue::embedded(),
-    )
-    .unwrap();
-    let outcome = run_case(
-        &pizzastack::runner::http_client().unwrap(),
-        &target("http://127.0.0.1:1".into()),
-        &case,
-        Spec::embedded().unwrap(),
+    let outcome = run_text(
+        &one_step_case(
+            "      status: 200
+",
+        ),
+        "http://127.0.0.1:1",
     )
     .await;
     assert_eq!(outcome.status, CaseStatus::Failed);
@@ -297,17 +282,9 @@ async fn an_unreachable_target_is_a_failed_step_not_a_panic() {
 
 #[tokio::test]
 async fn cases_needing_what_the_target_lacks_are_skipped_with_the_reason() {
-    let case = parse_case(
-        "needs.yaml",
+    let outcome = run_text(
         "name: n\nrules: [SESS-006]\nrequires: [session_expiry]\nsteps:\n  - expire_sessions: true\n",
-        &RuleCatalogue::embedded(),
-    )
-    .unwrap();
-    let outcome = run_case(
-        &pizzastack::runner::http_client().unwrap(),
-        &target("http://127.0.0.1:1".into()),
-        &case,
-        Spec::embedded().unwrap(),
+        "http://127.0.0.1:1",
     )
     .await;
     match outcome.status {
