@@ -34,7 +34,7 @@ pub fn render_case_failure(outcome: &CaseOutcome) -> String {
     );
     if let Some(request) = &step.request {
         let _ = writeln!(out, "    > {} {}", request.method, request.url);
-        for (name, value) in &request.headers {
+        for (name, value) in request.shown_headers() {
             let _ = writeln!(out, "    > {name}: {value}");
         }
         if let Some(body) = &request.body {

@@ -44,10 +44,43 @@ pub struct SentRequest {
     pub url: String,
     /// Path and query, as the case wrote it (rendered).
     pub path: String,
-    /// Headers sent.
+    /// Headers sent. Reports show them through [`SentRequest::shown_headers`],
+    /// which masks the API key.
+    #[serde(serialize_with = "serialize_masked_headers")]
     pub headers: Vec<(String, String)>,
     /// Body sent, if any.
     pub body: Option<String>,
+}
+
+impl SentRequest {
+    /// The headers as reports show them: the API key masked, since reports
+    /// end up in CI logs and artifacts.
+    pub fn shown_headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), shown_value(name, value)))
+    }
+}
+
+/// The value a report may show for a header.
+fn shown_value<'a>(name: &str, value: &'a str) -> &'a str {
+    if name.eq_ignore_ascii_case("x-api-key") && !value.is_empty() {
+        "[redacted]"
+    } else {
+        value
+    }
+}
+
+fn serialize_masked_headers<S: serde::Serializer>(
+    headers: &[(String, String)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(headers.len()))?;
+    for (name, value) in headers {
+        seq.serialize_element(&(name, shown_value(name, value)))?;
+    }
+    seq.end()
 }
 
 /// A response as it was received.

@@ -339,8 +339,13 @@ async fn check_passes_against_the_mock_and_writes_junit_and_json() {
         "{xml}"
     );
     assert!(xml.contains("name=\"rules\" value=\"SESS-005\""));
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let report_text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        !report_text.contains("your-api-key"),
+        "the API key is masked in the JSON report"
+    );
+    assert!(report_text.contains("[redacted]"));
+    let json: serde_json::Value = serde_json::from_str(&report_text).unwrap();
     assert_eq!(json["passed"], true);
     let rule = json["rules"]
         .as_array()
@@ -372,6 +377,14 @@ async fn check_exits_1_and_names_the_deviation_against_a_wrong_server() {
         "{stdout}"
     );
     assert!(stdout.contains("> POST "), "the request is shown: {stdout}");
+    assert!(
+        stdout.contains("> X-API-Key: [redacted]"),
+        "the key is masked: {stdout}"
+    );
+    assert!(
+        !stdout.contains("your-api-key"),
+        "the key never reaches a report: {stdout}"
+    );
 }
 
 #[test]
