@@ -115,6 +115,7 @@ pub async fn run(
 /// A refused configuration, an address that cannot be bound, or I/O.
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     config.validate()?;
+    let shutdown = shutdown_signal()?;
     let state = AppState::new(&config).map_err(ServeError::Spec)?;
     let listener = TcpListener::bind(config.listen)
         .await
@@ -133,32 +134,36 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     for rule in &config.deviations {
         tracing::warn!(%rule, "deliberately deviating from {rule}: this mock is not conformant");
     }
-    run(listener, state, shutdown_signal()).await?;
+    run(listener, state, shutdown).await?;
     tracing::info!("PizzaStack mock stopped");
     Ok(())
 }
 
-/// Completes on Ctrl-C or, on Unix, SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// A future that completes on Ctrl-C or, on Unix, SIGTERM. The handlers
+/// are installed here, before the future is first polled, so that a signal
+/// arriving right after start-up is still a graceful stop.
+///
+/// # Errors
+/// When the signal handlers cannot be installed.
+pub fn shutdown_signal() -> io::Result<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(Box::pin(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+            tracing::info!("shutting down gracefully");
+        }))
     }
-    tracing::info!("shutting down gracefully");
+    #[cfg(not(unix))]
+    {
+        Ok(Box::pin(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down gracefully");
+        }))
+    }
 }
