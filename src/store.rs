@@ -91,15 +91,13 @@ pub struct BuiltObject {
     pub degraded: bool,
 }
 
-/// A read-only view of one object of a session.
+/// What the pipeline's rules need to know of an object of a session.
 #[derive(Debug, Clone, Copy)]
-pub struct ObjectRef<'a> {
+pub struct ObjectRef {
     /// The object's kind.
     pub kind: ObjectKind,
     /// Whether the object is degraded.
     pub degraded: bool,
-    /// The object's JSON as it was answered.
-    pub json: &'a str,
 }
 
 /// Read access to the objects of the session a request works in.
@@ -109,13 +107,12 @@ pub struct SessionObjects<'a> {
 
 impl<'a> SessionObjects<'a> {
     /// The object with this ID, if it belongs to the session (SESS-005).
-    pub fn get(&self, id: &str) -> Option<ObjectRef<'a>> {
+    pub fn get(&self, id: &str) -> Option<ObjectRef> {
         let index = *self.session.index.get(id)?;
         let object = &self.session.objects[index as usize];
         Some(ObjectRef {
             kind: object.kind,
             degraded: object.degraded,
-            json: std::str::from_utf8(&object.json).unwrap_or("{}"),
         })
     }
 }
@@ -314,17 +311,17 @@ impl SessionStore {
     /// The session log as JSON (LOG-001), or `None` if the session is unknown
     /// to this key or has expired (LOG-002, AUTH-003). Reading the log renews
     /// the session (SESS-007).
-    pub fn log_json(&self, key: &SessionKey) -> Option<String> {
+    pub fn log_json(&self, key: &SessionKey) -> Option<Bytes> {
         let now = self.clock.now();
         let mut shard = self.shard(key);
         let session = self.existing_session(&mut shard, key, now)?;
-        Some(render_log(&key.session_id, session))
+        Some(Bytes::from(render_log(&key.session_id, session)))
     }
 
     /// Removes every session.
     pub fn reset(&self) {
         for shard in self.shards.iter() {
-            let mut shard = lock(shard);
+            let mut shard = shard.lock();
             let objects: usize = shard.sessions.values().map(|s| s.objects.len()).sum();
             self.live_sessions
                 .fetch_sub(shard.sessions.len(), Ordering::Relaxed);
@@ -363,7 +360,7 @@ impl SessionStore {
     pub fn next_deadline(&self) -> Option<Instant> {
         self.shards
             .iter()
-            .filter_map(|shard| lock(shard).deadlines.keys().next().map(|(at, _)| *at))
+            .filter_map(|shard| shard.lock().deadlines.keys().next().map(|(at, _)| *at))
             .min()
     }
 
@@ -402,7 +399,7 @@ impl SessionStore {
 
     fn shard(&self, key: &SessionKey) -> MutexGuard<'_, Shard> {
         let index = (self.hasher.hash_one(key) as usize) % self.shards.len();
-        lock(&self.shards[index])
+        self.shards[index].lock()
     }
 
     /// The live session for `key`, created if new or expired, and renewed.
@@ -485,7 +482,7 @@ impl SessionStore {
     /// request, if any: without the hand-off the sweeper takes it straight
     /// back, and a request could wait for the whole shard.
     fn sweep_batch_fairly(&self, shard: &Mutex<Shard>, now: Instant) -> (usize, bool) {
-        let mut guard = lock(shard);
+        let mut guard = shard.lock();
         let result = self.sweep_batch(&mut guard, now);
         MutexGuard::unlock_fair(guard);
         result
@@ -526,42 +523,47 @@ impl SessionStore {
     }
 }
 
-/// Locks a shard. parking_lot's mutex does not poison, so a panic while
-/// it was held (none is known) cannot make the sessions unreachable.
-fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
-    shard.lock()
-}
-
-fn render_log(session_id: &str, session: &Session) -> String {
-    let mut out = String::with_capacity(64 + session.objects.len() * 320);
-    out.push_str("{\"session_id\":");
-    out.push_str(&json_string(session_id));
-    out.push_str(",\"objects\":[");
+/// The log as JSON bytes: the stored objects are copied in as they are,
+/// since they are serde_json's output and need no re-encoding or checking.
+fn render_log(session_id: &str, session: &Session) -> Vec<u8> {
+    let mut out = Vec::with_capacity(
+        64 + session
+            .objects
+            .iter()
+            .map(|o| o.json.len() + 1)
+            .sum::<usize>(),
+    );
+    out.extend_from_slice(b"{\"session_id\":");
+    out.extend_from_slice(json_string(session_id).as_bytes());
+    out.extend_from_slice(b",\"objects\":[");
     for (i, object) in session.objects.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        // Stored objects are serde_json's output, so always UTF-8.
-        out.push_str(std::str::from_utf8(&object.json).unwrap_or("{}"));
+        out.extend_from_slice(&object.json);
     }
-    out.push_str("],\"operations\":[");
+    out.extend_from_slice(b"],\"operations\":[");
     for (i, op) in session.operations.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
         let result_id = session
             .objects
             .get(op.object as usize)
             .map_or("", |o| &o.id);
-        out.push_str("{\"timestamp\":\"");
-        out.push_str(&humantime::format_rfc3339_millis(op.at).to_string());
-        out.push_str("\",\"endpoint\":");
-        out.push_str(&json_string(op.endpoint));
-        out.push_str(",\"result_id\":");
-        out.push_str(&json_string(result_id));
-        out.push('}');
+        out.extend_from_slice(b"{\"timestamp\":\"");
+        out.extend_from_slice(
+            humantime::format_rfc3339_millis(op.at)
+                .to_string()
+                .as_bytes(),
+        );
+        out.extend_from_slice(b"\",\"endpoint\":");
+        out.extend_from_slice(json_string(op.endpoint).as_bytes());
+        out.extend_from_slice(b",\"result_id\":");
+        out.extend_from_slice(json_string(result_id).as_bytes());
+        out.push(b'}');
     }
-    out.push_str("]}");
+    out.extend_from_slice(b"]}");
     out
 }
 

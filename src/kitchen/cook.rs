@@ -60,10 +60,10 @@ struct Sauce<'a> {
 
 /// Resolves the pipeline ingredients of a cook request: lookups first, then
 /// kinds. Returns the objects in ingredient order, generics left out.
-fn pipeline_ingredients<'a>(
+fn pipeline_ingredients(
     req: &CookRequest,
-    objects: &SessionObjects<'a>,
-) -> Result<Vec<ObjectRef<'a>>, KitchenError> {
+    objects: &SessionObjects<'_>,
+) -> Result<Vec<ObjectRef>, KitchenError> {
     let fields: Vec<(String, &str)> = req
         .ingredients
         .iter()

@@ -48,10 +48,10 @@ pub enum KitchenError {
 
 /// Looks up every `(field, id)` first, so that an unknown ID is reported
 /// before any type rule (ERR-004).
-fn resolve_all<'a>(
-    objects: &SessionObjects<'a>,
+fn resolve_all(
+    objects: &SessionObjects<'_>,
     ids: &[(String, &str)],
-) -> Result<Vec<ObjectRef<'a>>, KitchenError> {
+) -> Result<Vec<ObjectRef>, KitchenError> {
     ids.iter()
         .map(|(field, id)| {
             objects.get(id).ok_or_else(|| KitchenError::NotInSession {
@@ -70,13 +70,13 @@ fn indexed_fields<'a>(name: &str, ids: &'a [String]) -> Vec<(String, &'a str)> {
 }
 
 /// Resolves every ID of a list field, then checks each is an accepted kind.
-fn resolve_list_of_kinds<'a>(
-    objects: &SessionObjects<'a>,
+fn resolve_list_of_kinds(
+    objects: &SessionObjects<'_>,
     name: &str,
     ids: &[String],
     accepted: &[ObjectKind],
     expected: &'static str,
-) -> Result<Vec<ObjectRef<'a>>, KitchenError> {
+) -> Result<Vec<ObjectRef>, KitchenError> {
     let fields = indexed_fields(name, ids);
     let found = resolve_all(objects, &fields)?;
     for ((field, id), object) in fields.iter().zip(&found) {
@@ -89,7 +89,7 @@ fn resolve_list_of_kinds<'a>(
 fn expect_kind(
     field: &str,
     id: &str,
-    object: &ObjectRef<'_>,
+    object: &ObjectRef,
     accepted: &[ObjectKind],
     expected: &'static str,
 ) -> Result<(), KitchenError> {

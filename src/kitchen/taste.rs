@@ -153,7 +153,7 @@ pub fn compare(
     objects: &SessionObjects<'_>,
 ) -> Result<BuiltObject, KitchenError> {
     let fields = indexed_fields("dish_ids", &req.dish_ids);
-    let dishes: Vec<ObjectRef<'_>> = resolve_all(objects, &fields)?;
+    let dishes: Vec<ObjectRef> = resolve_all(objects, &fields)?;
     let metrics: Vec<&str> = match &req.metrics {
         Some(names) => names.iter().map(String::as_str).collect(),
         None => DEFAULT_METRICS.to_vec(),

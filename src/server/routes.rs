@@ -211,7 +211,7 @@ async fn session_log(
     state
         .store()
         .log_json(&key)
-        .map(JsonText::from)
+        .map(JsonText)
         .ok_or(ApiError::SessionNotFound)
 }
 
@@ -220,7 +220,8 @@ async fn health() -> JsonText {
 }
 
 async fn openapi(State(state): State<AppState>) -> JsonText {
-    JsonText::from(state.spec().openapi_json().to_owned())
+    // The specification lives for the whole process: serve it without a copy.
+    JsonText(Bytes::from_static(state.spec().openapi_json().as_bytes()))
 }
 
 /// Unknown paths answer `404` with the JSON error shape (ERR-002).
