@@ -114,20 +114,18 @@ fn try_run_check(
             return Err("--target URL is required (e.g. --target http://127.0.0.1:8080)".to_owned())
         }
     };
-    let extra_roots = match &options.ca_cert {
-        Some(path) => Some(std::fs::read(path).map_err(|e| {
-            format!(
-                "cannot read the CA certificate file {}: {e}",
-                path.display()
-            )
-        })?),
-        None => None,
+    let client = match &options.ca_cert {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| {
+                format!(
+                    "cannot read the CA certificate file {}: {e}",
+                    path.display()
+                )
+            })?;
+            http_client_trusting(Some(&pem)).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => http_client_trusting(None)?,
     };
-    let client =
-        http_client_trusting(extra_roots.as_deref()).map_err(|e| match &options.ca_cert {
-            Some(path) => format!("{}: {e}", path.display()),
-            None => e,
-        })?;
     let expiry = if options.libtest.list {
         Expiry::Unavailable
     } else {
