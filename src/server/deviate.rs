@@ -13,7 +13,7 @@ use parking_lot::RwLock;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -269,16 +269,11 @@ pub async fn rewrite_responses(
     if d("ID-001") {
         rename_all_prefixes(&mut json);
     }
-    let mut response = (status, json.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     if d("ERR-001") && status.is_client_error() {
-        let text = json["error"].as_str().unwrap_or("error").to_owned();
-        response = (status, format!("error: {text}")).into_response();
+        let text = json["error"].as_str().unwrap_or("error");
+        return (status, format!("error: {text}")).into_response();
     }
-    response
+    super::error::json_response(status, json.to_string())
 }
 
 fn remove(json: &mut Value, field: &str) {

@@ -112,14 +112,20 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// An `{"error": message}` response.
-pub fn json_error(status: StatusCode, message: &str) -> Response {
-    let body = serde_json::json!({ "error": message }).to_string();
-    let mut response = (status, body).into_response();
+/// A response with an already serialized JSON body.
+pub fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    let mut response = (status, body.into()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    response
+}
+
+/// An `{"error": message}` response.
+pub fn json_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message }).to_string();
+    let mut response = json_response(status, body);
     if status == StatusCode::TOO_MANY_REQUESTS {
         response
             .headers_mut()

@@ -28,12 +28,7 @@ impl From<String> for JsonText {
 
 impl IntoResponse for JsonText {
     fn into_response(self) -> Response {
-        let mut response = (StatusCode::OK, self.0).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        response
+        super::error::json_response(StatusCode::OK, self.0)
     }
 }
 
