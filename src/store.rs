@@ -85,8 +85,8 @@ pub enum StoreError {
 /// the ID it was given) and whether it is degraded (QLT-001).
 #[derive(Debug)]
 pub struct BuiltObject {
-    /// The response body, exactly as the client will see it.
-    pub json: String,
+    /// The response body, exactly as the client will see it: UTF-8 JSON.
+    pub json: Vec<u8>,
     /// Whether downstream steps inherit degradation from this object.
     pub degraded: bool,
 }
@@ -290,9 +290,8 @@ impl SessionStore {
         let id: Arc<str> = id.into();
         session.index.insert(id.clone(), position);
         // One buffer for the store and the response: no copy of the JSON.
-        let mut json = built.json.into_bytes();
-        json.shrink_to_fit();
-        let json = Bytes::from(json);
+        // The kitchen hands it over at its exact size (`kitchen::render`).
+        let json = Bytes::from(built.json);
         session.objects.push(StoredObject {
             id,
             kind,
@@ -593,7 +592,7 @@ mod tests {
     fn add(store: &SessionStore, key: &SessionKey) -> Result<Bytes, StoreError> {
         store.create(key, "/v1/tomato/acquire", ObjectKind::Raw, |_, id| {
             Ok(BuiltObject {
-                json: format!("{{\"id\":\"{id}\",\"type\":\"raw\"}}"),
+                json: format!("{{\"id\":\"{id}\",\"type\":\"raw\"}}").into_bytes(),
                 degraded: false,
             })
         })

@@ -18,6 +18,8 @@ pub use quality::{DEGRADED_OVERALL, OPTIMAL_OVERALL};
 pub use taste::{analyze, compare, AnalyzeRequest, CompareRequest};
 pub use tomato::{acquire, slice, squeeze, AcquireRequest, SliceRequest, SqueezeRequest};
 
+use std::cell::RefCell;
+
 use crate::ids::ObjectKind;
 use crate::store::{ObjectRef, SessionObjects};
 
@@ -106,8 +108,38 @@ fn expect_kind(
 }
 
 /// Serializes an answer; our answer types always serialize.
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
+fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    render(|out| {
+        if serde_json::to_writer(&mut *out, value).is_err() {
+            out.clear();
+            out.extend_from_slice(b"{}");
+        }
+    })
+}
+
+thread_local! {
+    /// Where answers are written before being copied out at their size.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A scratch buffer kept by a thread no larger than this after use.
+const SCRATCH_KEPT: usize = 64 * 1024;
+
+/// Runs `write` on a per-thread scratch buffer and returns an exact-size
+/// copy of what it wrote. The store keeps an object's JSON for the life of
+/// its session, so it should hold no slack; writing into a growing `Vec`
+/// would leave up to half of it unused, and shrinking it afterwards either
+/// copies it anyway or, with most allocators, keeps the block as it was.
+fn render(write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        write(scratch);
+        let out = scratch.to_vec();
+        if scratch.capacity() > SCRATCH_KEPT {
+            *scratch = Vec::new();
+        }
+        out
+    })
 }
 
 /// Kinds that can go into a pot or onto a pizza as an ingredient.

@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderName};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -13,10 +13,11 @@ use super::state::AppState;
 use crate::config::{is_visible_ascii_token, MAX_BODY_BYTES};
 use crate::store::SessionKey;
 
-/// Header carrying the API key (AUTH-001).
-pub const API_KEY_HEADER: &str = "x-api-key";
+/// Header carrying the API key (AUTH-001). A `HeaderName` rather than a
+/// `&str`: looking a `&str` up parses it into a name on every request.
+pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
 /// Header carrying the session ID (SESS-001).
-pub const SESSION_HEADER: &str = "x-session-id";
+pub const SESSION_HEADER: HeaderName = HeaderName::from_static("x-session-id");
 
 /// The caller's accepted API key, by index.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +33,7 @@ impl FromRequestParts<AppState> for ApiKey {
 
 fn api_key(headers: &HeaderMap, state: &AppState) -> Result<ApiKey, ApiError> {
     let key = headers
-        .get(API_KEY_HEADER)
+        .get(&API_KEY_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|key| state.api_key_index(key));
     match key {
@@ -77,7 +78,7 @@ impl FromRequestParts<AppState> for Caller {
 /// The `X-Session-ID` value: required (SESS-001), one value of 1 to 256
 /// visible ASCII characters (SESS-003, SESS-004).
 fn session_id(headers: &HeaderMap) -> Result<&str, ApiError> {
-    let mut values = headers.get_all(SESSION_HEADER).iter();
+    let mut values = headers.get_all(&SESSION_HEADER).iter();
     let first = values.next().ok_or(ApiError::MissingSessionId)?;
     if values.next().is_some() {
         return Err(ApiError::InvalidSessionId);
