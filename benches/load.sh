@@ -13,38 +13,30 @@ cd "$(dirname "$0")/.."
 # PIN=1 runs the servers on core 0 and wrk on core 1. Measured: the same
 # throughput ratio, but a worse tail for the mock (its two runtime workers
 # then share one core), so it is off by default.
-pin=${PIN:-0}
-server_cpu() { if [ "$pin" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
-client_cpu() { if [ "$pin" = 1 ]; then taskset -c 1 "$@"; else "$@"; fi; }
+source benches/lib.sh
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-32}
 threads=${THREADS:-2}
 large_session_objects=${LARGE_SESSION_OBJECTS:-1000}
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk from Debian's packages"
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
-fi
-
+ensure_wrk
 cargo build --release --quiet --bin pizzastack --example floor
-pick_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mock_port=$(pick_port)
 floor_port=$(pick_port)
-server_cpu target/release/pizzastack serve --listen "127.0.0.1:$mock_port" \
-  --max-sessions 1000000 --max-objects-per-session 1000000 2>/dev/null &
-mock=$!
-server_cpu target/release/examples/floor "127.0.0.1:$floor_port" 2>/dev/null &
-floor=$!
+start_server target/release/pizzastack serve --listen "127.0.0.1:$mock_port" \
+  --max-sessions 1000000 --max-objects-per-session 1000000
+mock=$SERVER_PID
+start_server target/release/examples/floor "127.0.0.1:$floor_port"
+floor=$SERVER_PID
 trap 'kill $mock $floor 2>/dev/null || true' EXIT
 
-wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1"; exit 1; }
 wait_for "http://127.0.0.1:$mock_port/healthz"
 wait_for "http://127.0.0.1:$floor_port/"
 
 # Runs wrk and prints "rps p50 p99 max".
 measure() {
   local out
-  out=$(client_cpu wrk --latency "$@")
+  out=$(client wrk --latency "$@")
   echo "$out" >&2
   local rps p50 p99 max
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -55,8 +47,8 @@ measure() {
 }
 
 echo "== warm-up"
-client_cpu wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port" >/dev/null
-client_cpu wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port" >/dev/null
+client wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port" >/dev/null
+client wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port" >/dev/null
 
 echo "== floor: bare axum handler, acquire body"
 read -r floor_rps floor_p50 floor_p99 floor_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port")
