@@ -39,12 +39,10 @@ fn key(i: usize) -> SessionKey {
 }
 
 fn create(store: &SessionStore, request: &AcquireRequest, session: &SessionKey) {
-    let result: Result<bytes::Bytes, StoreError> = store.create(
-        session,
-        "/v1/tomato/acquire",
-        ObjectKind::Raw,
-        |objects, id| Ok(acquire(request, id, objects).expect("acquire never fails")),
-    );
+    let result: Result<bytes::Bytes, StoreError> =
+        store.create(session, ObjectKind::Raw, |objects, id| {
+            Ok(acquire(request, id, objects).expect("acquire never fails"))
+        });
     result.expect("within limits");
 }
 

@@ -66,6 +66,23 @@ impl ObjectKind {
         }
     }
 
+    /// The endpoint that creates objects of this kind; the session log
+    /// names it for each operation (LOG-001).
+    pub const fn endpoint(self) -> &'static str {
+        match self {
+            ObjectKind::Raw => "/v1/tomato/acquire",
+            ObjectKind::Sliced => "/v1/tomato/slice",
+            ObjectKind::Juice => "/v1/tomato/squeeze",
+            ObjectKind::Sauce => "/v1/cook/simmer",
+            ObjectKind::Roasted => "/v1/cook/roast",
+            ObjectKind::Base => "/v1/pizza/base",
+            ObjectKind::Assembled => "/v1/pizza/assemble",
+            ObjectKind::Baked => "/v1/pizza/bake",
+            ObjectKind::Analysis => "/v1/taste/analyze",
+            ObjectKind::Comparison => "/v1/taste/compare",
+        }
+    }
+
     /// The value of the object's `type` field.
     pub fn type_name(self) -> &'static str {
         match self {
@@ -105,19 +122,131 @@ impl fmt::Display for ObjectKind {
     }
 }
 
-/// A fresh, random ID for an object of `kind`.
-pub fn new_object_id(kind: ObjectKind) -> String {
-    const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    // 64 of the UUID's random bits are plenty: 12 base-36 digits carry
-    // about 62 bits, and u64 division is much cheaper than u128's.
-    let mut bits = uuid::Uuid::new_v4().as_u64_pair().1;
-    let mut id = String::with_capacity(kind.prefix().len() + RANDOM_PART_LEN);
-    id.push_str(kind.prefix());
-    for _ in 0..RANDOM_PART_LEN {
-        id.push(char::from(ALPHABET[(bits % 36) as usize]));
-        bits /= 36;
+/// The base-36 digits of an ID, most significant first.
+const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// How many numbers [`RANDOM_PART_LEN`] base-36 characters can spell.
+const ID_NUMBERS: u64 = 36u64.pow(RANDOM_PART_LEN as u32);
+
+/// Length of every ID: a four-character prefix and the random part.
+pub const ID_LEN: usize = 4 + RANDOM_PART_LEN;
+
+/// An object ID in the form the store keeps: the kind, whose prefix starts
+/// the ID, and the number the 12 base-36 characters spell. Sixteen bytes
+/// instead of a string on the heap, and a `u64` to hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ObjectId {
+    kind: ObjectKind,
+    number: u64,
+}
+
+impl ObjectId {
+    /// A fresh, random ID for an object of `kind`.
+    pub fn random(kind: ObjectKind) -> Self {
+        // 64 of the UUID's random bits are plenty: 12 base-36 digits carry
+        // about 62 bits, and u64 division is much cheaper than u128's.
+        let bits = uuid::Uuid::new_v4().as_u64_pair().1;
+        Self {
+            kind,
+            number: bits % ID_NUMBERS,
+        }
     }
-    id
+
+    /// The `n`th object's ID written in decimal digits, e.g.
+    /// `tom_000000000001`: only for the deliberate ID-002 deviation.
+    pub fn sequential(kind: ObjectKind, n: u64) -> Self {
+        // Decimal digits are base-36 digits too: read them as such.
+        let number = (0..RANDOM_PART_LEN)
+            .scan(n, |rest, _| {
+                let digit = *rest % 10;
+                *rest /= 10;
+                Some(digit)
+            })
+            .enumerate()
+            .map(|(place, digit)| digit * 36u64.pow(place as u32))
+            .sum();
+        Self { kind, number }
+    }
+
+    /// The ID a client wrote, if it has the shape of one of ours: a known
+    /// prefix and 12 lowercase base-36 characters. Anything else cannot
+    /// name an object of a session.
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.len() != ID_LEN {
+            return None;
+        }
+        let (prefix, digits) = text.split_at_checked(4)?;
+        let kind = ObjectKind::ALL.into_iter().find(|k| k.prefix() == prefix)?;
+        let number = digits.bytes().try_fold(0u64, |number, b| {
+            let digit = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'z' => b - b'a' + 10,
+                _ => return None,
+            };
+            Some(number * 36 + u64::from(digit))
+        })?;
+        Some(Self { kind, number })
+    }
+
+    /// The ID of `kind` whose random part spells `number` (modulo 36^12).
+    pub fn from_parts(kind: ObjectKind, number: u64) -> Self {
+        Self {
+            kind,
+            number: number % ID_NUMBERS,
+        }
+    }
+
+    /// The kind of object the ID names.
+    pub fn kind(self) -> ObjectKind {
+        self.kind
+    }
+
+    /// The number the random part spells; unique within a session.
+    pub fn number(self) -> u64 {
+        self.number
+    }
+
+    /// The ID as text, without touching the heap.
+    pub fn text(self) -> IdText {
+        let mut bytes = [0u8; ID_LEN];
+        bytes[..4].copy_from_slice(self.kind.prefix().as_bytes());
+        let mut rest = self.number;
+        for slot in bytes[4..].iter_mut().rev() {
+            *slot = ALPHABET[(rest % 36) as usize];
+            rest /= 36;
+        }
+        IdText(bytes)
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text().as_str())
+    }
+}
+
+/// An ID's text on the stack: a prefix and base-36 characters, all ASCII.
+#[derive(Clone, Copy)]
+pub struct IdText([u8; ID_LEN]);
+
+impl IdText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Built from ASCII prefixes and ALPHABET only, so this never fails.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for IdText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// A fresh, random ID for an object of `kind`, as text.
+pub fn new_object_id(kind: ObjectKind) -> String {
+    ObjectId::random(kind).to_string()
 }
 
 #[cfg(test)]
@@ -143,6 +272,48 @@ mod tests {
             .map(|_| new_object_id(ObjectKind::Raw))
             .collect();
         assert_eq!(ids.len(), 10_000);
+    }
+
+    #[test]
+    fn every_id_parses_back_to_itself() {
+        for kind in ObjectKind::ALL {
+            for _ in 0..100 {
+                let id = ObjectId::random(kind);
+                assert_eq!(ObjectId::parse(&id.text()), Some(id));
+            }
+        }
+        let extremes = ["tom_000000000000", "tom_zzzzzzzzzzzz", "cmp_0123456789ab"];
+        for text in extremes {
+            let id = ObjectId::parse(text).expect(text);
+            assert_eq!(id.text().as_str(), text);
+        }
+    }
+
+    #[test]
+    fn sequential_ids_are_decimal_counters() {
+        let id = ObjectId::sequential(ObjectKind::Raw, 1);
+        assert_eq!(id.text().as_str(), "tom_000000000001");
+        let id = ObjectId::sequential(ObjectKind::Sauce, 1_234_567);
+        assert_eq!(id.text().as_str(), "sce_000001234567");
+    }
+
+    #[test]
+    fn text_that_is_not_one_of_our_ids_does_not_parse() {
+        for text in [
+            "",
+            "tom_",
+            "tom_00000000000",
+            "tom_0000000000000",
+            "tom_00000000000A",
+            "tom_00000000000-",
+            "xyz_000000000000",
+            "TOM_000000000000",
+            "tom-000000000000",
+            "tom_0000000000\u{e9}",
+            "\u{e9}om_00000000000",
+        ] {
+            assert_eq!(ObjectId::parse(text), None, "{text:?}");
+        }
     }
 
     #[test]

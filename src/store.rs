@@ -22,7 +22,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::ids::{new_object_id, ObjectKind};
+use crate::ids::{ObjectId, ObjectKind};
 
 /// Hash maps with foldhash: keyed per process like std's SipHash, so
 /// client-chosen session IDs cannot be aimed at one bucket, but several
@@ -108,9 +108,12 @@ pub struct SessionObjects<'a> {
 impl<'a> SessionObjects<'a> {
     /// The object with this ID, if it belongs to the session (SESS-005).
     pub fn get(&self, id: &str) -> Option<ObjectRef> {
-        let index = *self.session.index.get(id)?;
-        let object = &self.session.objects[index as usize];
-        Some(ObjectRef {
+        let id = ObjectId::parse(id)?;
+        let index = *self.session.index.get(&id.number())?;
+        let object = self.session.objects.get(index as usize)?;
+        // Numbers are unique in a session whatever the kind: a prefix that
+        // does not match names no object.
+        (object.kind == id.kind()).then_some(ObjectRef {
             kind: object.kind,
             degraded: object.degraded,
         })
@@ -165,26 +168,35 @@ struct Session {
     last_seen: Instant,
     /// The deadline this session is filed under in `Shard::deadlines`.
     indexed_deadline: Instant,
-    /// Object ID to position in `objects`; the ID is shared with the object.
-    index: HashMap<Arc<str>, u32>,
-    /// Objects in creation order.
+    /// The number of each object's ID to its position in `objects`.
+    index: HashMap<u64, u32>,
+    /// Objects in creation order. Every successful operation creates
+    /// exactly one object, so this is the operation log as well.
     objects: Vec<StoredObject>,
-    /// Successful operations in order.
-    operations: Vec<LoggedOperation>,
 }
 
+/// One object and the operation that created it, in 40 bytes plus its
+/// JSON: a million of them fit in well under a gigabyte (issue 5).
 struct StoredObject {
-    id: Arc<str>,
+    /// UTF-8 JSON, as the response that announced the object carried it.
+    json: Box<[u8]>,
+    /// The number of its ID; the ID is `kind`'s prefix and this number.
+    number: u64,
+    /// When the operation took effect, in milliseconds since the Unix
+    /// epoch: the precision of the log's timestamps.
+    created_ms: u64,
     kind: ObjectKind,
     degraded: bool,
-    /// UTF-8 JSON, shared with the response that announced the object.
-    json: Bytes,
 }
 
-struct LoggedOperation {
-    at: SystemTime,
-    endpoint: &'static str,
-    object: u32,
+// What the memory goal rests on; a field added here should be a choice.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<StoredObject>() == 40);
+
+impl StoredObject {
+    fn id(&self) -> ObjectId {
+        ObjectId::from_parts(self.kind, self.number)
+    }
 }
 
 impl SessionStore {
@@ -262,7 +274,6 @@ impl SessionStore {
     pub fn create<E: From<StoreError>>(
         &self,
         key: &SessionKey,
-        endpoint: &'static str,
         kind: ObjectKind,
         build: impl FnOnce(&SessionObjects<'_>, &str) -> Result<BuiltObject, E>,
     ) -> Result<Bytes, E> {
@@ -277,32 +288,32 @@ impl SessionStore {
         }
         let id = loop {
             let candidate = if self.sequential_ids.load(Ordering::Relaxed) {
-                format!("{}{:012}", kind.prefix(), session.objects.len() + 1)
+                ObjectId::sequential(kind, session.objects.len() as u64 + 1)
             } else {
-                new_object_id(kind)
+                ObjectId::random(kind)
             };
-            if !session.index.contains_key(candidate.as_str()) {
+            if !session.index.contains_key(&candidate.number()) {
                 break candidate;
             }
         };
-        let built = build(&SessionObjects { session }, &id)?;
+        let built = build(&SessionObjects { session }, &id.text())?;
         let position = u32::try_from(session.objects.len()).unwrap_or(u32::MAX);
-        let id: Arc<str> = id.into();
-        session.index.insert(id.clone(), position);
-        // One buffer for the store and the response: no copy of the JSON.
-        // The kitchen hands it over at its exact size (`kitchen::render`).
-        let json = Bytes::from(built.json);
+        session.index.insert(id.number(), position);
+        let created_ms = self
+            .clock
+            .wall_now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis() as u64);
+        // The store keeps its own copy at its exact size; the response takes
+        // the kitchen's buffer, which is freed once it has been sent.
         session.objects.push(StoredObject {
-            id,
+            json: Box::from(built.json.as_slice()),
+            number: id.number(),
+            created_ms,
             kind,
             degraded: built.degraded,
-            json: json.clone(),
         });
-        session.operations.push(LoggedOperation {
-            at: self.clock.wall_now(),
-            endpoint,
-            object: position,
-        });
+        let json = Bytes::from(built.json);
         self.live_objects.fetch_add(1, Ordering::Relaxed);
         Ok(json)
     }
@@ -425,7 +436,6 @@ impl SessionStore {
                     indexed_deadline: deadline,
                     index: HashMap::default(),
                     objects: Vec::new(),
-                    operations: Vec::new(),
                 },
             );
             self.live_sessions.fetch_add(1, Ordering::Relaxed);
@@ -542,25 +552,18 @@ fn render_log(session_id: &str, session: &Session) -> Vec<u8> {
         out.extend_from_slice(&object.json);
     }
     out.extend_from_slice(b"],\"operations\":[");
-    for (i, op) in session.operations.iter().enumerate() {
+    for (i, object) in session.objects.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        let result_id = session
-            .objects
-            .get(op.object as usize)
-            .map_or("", |o| &o.id);
+        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(object.created_ms);
         out.extend_from_slice(b"{\"timestamp\":\"");
-        out.extend_from_slice(
-            humantime::format_rfc3339_millis(op.at)
-                .to_string()
-                .as_bytes(),
-        );
+        out.extend_from_slice(humantime::format_rfc3339_millis(at).to_string().as_bytes());
         out.extend_from_slice(b"\",\"endpoint\":");
-        out.extend_from_slice(json_string(op.endpoint).as_bytes());
-        out.extend_from_slice(b",\"result_id\":");
-        out.extend_from_slice(json_string(result_id).as_bytes());
-        out.push(b'}');
+        out.extend_from_slice(json_string(object.kind.endpoint()).as_bytes());
+        out.extend_from_slice(b",\"result_id\":\"");
+        out.extend_from_slice(object.id().text().as_bytes());
+        out.extend_from_slice(b"\"}");
     }
     out.extend_from_slice(b"]}");
     out
@@ -590,7 +593,7 @@ mod tests {
     }
 
     fn add(store: &SessionStore, key: &SessionKey) -> Result<Bytes, StoreError> {
-        store.create(key, "/v1/tomato/acquire", ObjectKind::Raw, |_, id| {
+        store.create(key, ObjectKind::Raw, |_, id| {
             Ok(BuiltObject {
                 json: format!("{{\"id\":\"{id}\",\"type\":\"raw\"}}").into_bytes(),
                 degraded: false,
@@ -682,7 +685,7 @@ mod tests {
     fn a_failed_build_stores_nothing() {
         let store = store(60, StoreLimits::default());
         let result: Result<Bytes, StoreError> =
-            store.create(&key("a"), "/v1/pizza/bake", ObjectKind::Baked, |_, _| {
+            store.create(&key("a"), ObjectKind::Baked, |_, _| {
                 Err(StoreError::TooManyObjects { limit: 0 })
             });
         assert!(result.is_err());
@@ -707,5 +710,49 @@ mod tests {
             }
         );
         assert!(store.log_json(&key("a")).is_none());
+    }
+
+    #[test]
+    fn objects_are_found_by_their_exact_id_only() {
+        let store = store(60, StoreLimits::default());
+        let json = add(&store, &key("a")).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let id = value["id"].as_str().unwrap().to_owned();
+        let found = |id: &str| {
+            let mut seen = None;
+            let _: Result<Bytes, StoreError> = store.create(&key("a"), ObjectKind::Raw, |o, _| {
+                seen = Some(o.get(id).map(|r| r.kind));
+                Err(StoreError::TooManyObjects { limit: 0 })
+            });
+            seen.flatten()
+        };
+        assert_eq!(found(&id), Some(ObjectKind::Raw));
+        // The same random part under another prefix, or in capitals, or
+        // with a character more, names nothing.
+        assert_eq!(found(&id.replacen("tom_", "slc_", 1)), None);
+        assert_eq!(found(&id.to_uppercase()), None);
+        assert_eq!(found(&format!("{id}0")), None);
+        assert_eq!(found("tom_000000000000"), None);
+    }
+
+    #[test]
+    fn the_log_lists_each_object_with_its_operation() {
+        let store = store(60, StoreLimits::default());
+        let first = add(&store, &key("a")).unwrap();
+        let second = add(&store, &key("a")).unwrap();
+        let log: serde_json::Value =
+            serde_json::from_slice(&store.log_json(&key("a")).unwrap()).unwrap();
+        let ids: Vec<serde_json::Value> = [first, second]
+            .iter()
+            .map(|json| serde_json::from_slice::<serde_json::Value>(json).unwrap()["id"].clone())
+            .collect();
+        assert_eq!(log["objects"][0]["id"], ids[0]);
+        assert_eq!(log["objects"][1]["id"], ids[1]);
+        for (op, id) in log["operations"].as_array().unwrap().iter().zip(&ids) {
+            assert_eq!(op["result_id"], *id);
+            assert_eq!(op["endpoint"], "/v1/tomato/acquire");
+            assert!(op["timestamp"].as_str().unwrap().ends_with('Z'));
+        }
+        assert_eq!(log["operations"].as_array().unwrap().len(), 2);
     }
 }

@@ -32,11 +32,12 @@ impl IntoResponse for JsonText {
     }
 }
 
-/// One object-creating endpoint: its path, what it makes, and how.
+/// One object-creating endpoint: what it makes, and how. Its path is the
+/// kind's endpoint, which the session log names too.
 trait Recipe {
     type Request: RequestBody + Send;
-    const PATH: &'static str;
     const KIND: ObjectKind;
+    const PATH: &'static str = Self::KIND.endpoint();
     fn cook(
         req: &Self::Request,
         id: &str,
@@ -45,14 +46,13 @@ trait Recipe {
 }
 
 macro_rules! recipe {
-    ($marker:ident, $path:literal, $kind:ident, $schema:literal, $request:ty, $cook:path) => {
+    ($marker:ident, $kind:ident, $schema:literal, $request:ty, $cook:path) => {
         struct $marker;
         impl RequestBody for $request {
             const SCHEMA: &'static str = $schema;
         }
         impl Recipe for $marker {
             type Request = $request;
-            const PATH: &'static str = $path;
             const KIND: ObjectKind = ObjectKind::$kind;
             fn cook(
                 req: &$request,
@@ -67,7 +67,6 @@ macro_rules! recipe {
 
 recipe!(
     Acquire,
-    "/v1/tomato/acquire",
     Raw,
     "acquire.request.json",
     kitchen::AcquireRequest,
@@ -75,7 +74,6 @@ recipe!(
 );
 recipe!(
     Slice,
-    "/v1/tomato/slice",
     Sliced,
     "slice.request.json",
     kitchen::SliceRequest,
@@ -83,7 +81,6 @@ recipe!(
 );
 recipe!(
     Squeeze,
-    "/v1/tomato/squeeze",
     Juice,
     "squeeze.request.json",
     kitchen::SqueezeRequest,
@@ -91,7 +88,6 @@ recipe!(
 );
 recipe!(
     Simmer,
-    "/v1/cook/simmer",
     Sauce,
     "simmer.request.json",
     kitchen::CookRequest,
@@ -99,7 +95,6 @@ recipe!(
 );
 recipe!(
     Base,
-    "/v1/pizza/base",
     Base,
     "base.request.json",
     kitchen::BaseRequest,
@@ -107,7 +102,6 @@ recipe!(
 );
 recipe!(
     Assemble,
-    "/v1/pizza/assemble",
     Assembled,
     "assemble.request.json",
     kitchen::AssembleRequest,
@@ -115,7 +109,6 @@ recipe!(
 );
 recipe!(
     Bake,
-    "/v1/pizza/bake",
     Baked,
     "bake.request.json",
     kitchen::BakeRequest,
@@ -123,7 +116,6 @@ recipe!(
 );
 recipe!(
     Analyze,
-    "/v1/taste/analyze",
     Analysis,
     "analyze.request.json",
     kitchen::AnalyzeRequest,
@@ -131,7 +123,6 @@ recipe!(
 );
 recipe!(
     Compare,
-    "/v1/taste/compare",
     Comparison,
     "compare.request.json",
     kitchen::CompareRequest,
@@ -152,7 +143,6 @@ struct Roast;
 
 impl Recipe for Roast {
     type Request = RoastRequest;
-    const PATH: &'static str = "/v1/cook/roast";
     const KIND: ObjectKind = ObjectKind::Roasted;
     fn cook(
         req: &RoastRequest,
@@ -181,7 +171,7 @@ async fn create<R: Recipe>(
     };
     state
         .store()
-        .create(&caller.session, R::PATH, R::KIND, |objects, id| {
+        .create(&caller.session, R::KIND, |objects, id| {
             R::cook(&request, id, objects).map_err(ApiError::from)
         })
         .map(JsonText)
