@@ -10,6 +10,7 @@
 //!
 //! No lock here is held across an `.await`; callers get plain values back.
 
+use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -142,8 +143,6 @@ pub struct SessionStore {
     limits: StoreLimits,
     /// Number of sessions held, for `max_sessions`.
     live_sessions: AtomicUsize,
-    /// Number of objects held, for the stats.
-    live_objects: AtomicUsize,
     /// Source of session serial numbers, which order equal deadlines.
     next_serial: AtomicU64,
     /// Wakes the sweeper early, after the clock jumps.
@@ -161,6 +160,8 @@ struct Shard {
     /// Every session of the shard once, under a deadline no later than its
     /// real one (`last_seen + ttl`), so the first entries are the due ones.
     deadlines: BTreeMap<(Instant, u64), SessionKey>,
+    /// Objects held by the shard's sessions, for the stats.
+    objects: usize,
 }
 
 struct Session {
@@ -209,7 +210,6 @@ impl SessionStore {
             ttl,
             limits,
             live_sessions: AtomicUsize::new(0),
-            live_objects: AtomicUsize::new(0),
             next_serial: AtomicU64::new(0),
             sweeper_wakeup: tokio::sync::Notify::new(),
             sequential_ids: AtomicBool::new(false),
@@ -286,19 +286,31 @@ impl SessionStore {
             }
             .into());
         }
+        let position = u32::try_from(session.objects.len()).unwrap_or(u32::MAX);
+        // Claim a number for the ID first: one probe of the index instead of
+        // a lookup and an insert. Until the object is pushed its position is
+        // past the end, so lookups during the build do not find it.
+        // Sequential numbering (ID-002 deviation) may meet a number drawn
+        // before it was switched on: then draw, rather than loop forever.
+        let mut sequential = self.sequential_ids.load(Ordering::Relaxed);
         let id = loop {
-            let candidate = if self.sequential_ids.load(Ordering::Relaxed) {
+            let candidate = if std::mem::take(&mut sequential) {
                 ObjectId::sequential(kind, session.objects.len() as u64 + 1)
             } else {
                 ObjectId::random(kind)
             };
-            if !session.index.contains_key(&candidate.number()) {
+            if let Entry::Vacant(slot) = session.index.entry(candidate.number()) {
+                slot.insert(position);
                 break candidate;
             }
         };
-        let built = build(&SessionObjects { session }, &id.text())?;
-        let position = u32::try_from(session.objects.len()).unwrap_or(u32::MAX);
-        session.index.insert(id.number(), position);
+        let built = match build(&SessionObjects { session }, &id.text()) {
+            Ok(built) => built,
+            Err(refused) => {
+                session.index.remove(&id.number());
+                return Err(refused);
+            }
+        };
         let created_ms = self
             .clock
             .wall_now()
@@ -314,7 +326,9 @@ impl SessionStore {
             degraded: built.degraded,
         });
         let json = Bytes::from(built.json);
-        self.live_objects.fetch_add(1, Ordering::Relaxed);
+        // Counted per shard, under the lock already held: a store-wide
+        // atomic written by every request bounces between cores.
+        shard.objects += 1;
         Ok(json)
     }
 
@@ -332,10 +346,8 @@ impl SessionStore {
     pub fn reset(&self) {
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
-            let objects: usize = shard.sessions.values().map(|s| s.objects.len()).sum();
             self.live_sessions
                 .fetch_sub(shard.sessions.len(), Ordering::Relaxed);
-            self.live_objects.fetch_sub(objects, Ordering::Relaxed);
             *shard = Shard::default();
         }
     }
@@ -344,7 +356,7 @@ impl SessionStore {
     pub fn stats(&self) -> StoreStats {
         StoreStats {
             live_sessions: self.live_sessions.load(Ordering::Relaxed),
-            live_objects: self.live_objects.load(Ordering::Relaxed),
+            live_objects: self.shards.iter().map(|shard| shard.lock().objects).sum(),
         }
     }
 
@@ -482,8 +494,7 @@ impl SessionStore {
     fn remove_session(&self, shard: &mut Shard, key: &SessionKey) {
         if let Some(session) = shard.sessions.remove(key) {
             self.live_sessions.fetch_sub(1, Ordering::Relaxed);
-            self.live_objects
-                .fetch_sub(session.objects.len(), Ordering::Relaxed);
+            shard.objects -= session.objects.len();
         }
     }
 
