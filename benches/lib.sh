@@ -1,15 +1,17 @@
 # Helpers shared by the benchmark scripts; source it, do not run it.
 
-# Installs wrk from Debian's packages when it is missing.
-ensure_wrk() {
-  command -v wrk >/dev/null && return 0
-  echo "installing wrk from Debian's packages" >&2
+# Installs COMMAND from Debian's package PACKAGE when it is missing.
+ensure_tool() {
+  command -v "$1" >/dev/null && return 0
+  echo "installing $2 from Debian's packages" >&2
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+    apt-get update -qq && apt-get install -y -qq "$2" >/dev/null
   else
-    sudo apt-get install -y -qq wrk >/dev/null
+    sudo apt-get install -y -qq "$2" >/dev/null
   fi
 }
+
+ensure_wrk() { ensure_tool wrk wrk; }
 
 # A free TCP port on loopback.
 pick_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

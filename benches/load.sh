@@ -3,8 +3,8 @@
 # parsing the same body, examples/floor.rs) with wrk, on loopback only, and
 # prints throughput, latency percentiles and the mock/floor ratio.
 #
-#   bash benches/load.sh            # 10 s per scenario, 32 connections
-#   DURATION=30s CONNECTIONS=64 bash benches/load.sh
+#   bash benches/load.sh            # 10 s per run, 32 connections, 3 rounds
+#   DURATION=30s CONNECTIONS=64 ROUNDS=5 bash benches/load.sh
 #
 # Installs wrk from Debian's packages when it is missing.
 set -euo pipefail
@@ -18,6 +18,7 @@ duration=${DURATION:-10s}
 connections=${CONNECTIONS:-32}
 threads=${THREADS:-2}
 large_session_objects=${LARGE_SESSION_OBJECTS:-1000}
+rounds=${ROUNDS:-3}
 
 ensure_wrk
 cargo build --release --quiet --bin pizzastack --example floor
@@ -50,10 +51,28 @@ echo "== warm-up"
 client wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port" >/dev/null
 client wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port" >/dev/null
 
-echo "== floor: bare axum handler, acquire body"
-read -r floor_rps floor_p50 floor_p99 floor_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port")
-echo "== mock: POST /v1/tomato/acquire"
-read -r mock_rps mock_p50 mock_p99 mock_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port")
+# The ratio is the median of ROUNDS alternating floor/mock runs: on a
+# shared machine throughput drifts over minutes, and one floor run followed
+# by one mock run measures the drift as much as the mock.
+floor_runs=()
+mock_runs=()
+for round in $(seq 1 "$rounds"); do
+  echo "== round $round of $rounds: floor (bare axum handler, acquire body), then mock (POST /v1/tomato/acquire)"
+  floor_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port")")
+  mock_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port")")
+done
+# Prints the median round's "rps p50 p99 max" and the ratios of every round.
+read -r floor_rps floor_p50 floor_p99 floor_max mock_rps mock_p50 mock_p99 mock_max ratio ratios < <(
+  python3 - "${floor_runs[@]}" "${mock_runs[@]}" <<'PY'
+import statistics, sys
+runs = [line.split() for line in sys.argv[1:]]
+floor, mock = runs[: len(runs) // 2], runs[len(runs) // 2 :]
+ratios = [float(m[0]) / float(f[0]) for f, m in zip(floor, mock)]
+median = statistics.median_low(ratios)
+i = ratios.index(median)
+print(*floor[i], *mock[i], f"{median:.2f}", ",".join(f"{r:.2f}" for r in ratios))
+PY
+)
 echo "== floor and mock: acquire paced at 1 request/ms per connection (below saturation)"
 read -r floor_paced_rps floor_paced_p50 floor_paced_p99 floor_paced_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire-paced.lua "http://127.0.0.1:$floor_port")
 read -r paced_rps paced_p50 paced_p99 paced_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire-paced.lua "http://127.0.0.1:$mock_port")
@@ -76,7 +95,6 @@ log_bytes=$(curl -s -H 'X-API-Key: your-api-key' "http://127.0.0.1:$mock_port/v1
 echo "== mock: GET the log of a $large_session_objects-object session ($log_bytes bytes)"
 read -r log_rps log_p50 log_p99 log_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/log.lua "http://127.0.0.1:$mock_port")
 
-ratio=$(python3 -c "print(f'{$mock_rps / $floor_rps:.2f}')")
 cat <<REPORT
 
 scenario                               requests/s   p50        p99        max
@@ -87,6 +105,6 @@ mock acquire, paced                    $(printf '%-12s %-10s %-10s %s' "$paced_r
 mock pipeline (6 steps, 4 conns)       $(printf '%-12s %-10s %-10s %s' "$pipe_rps" "$pipe_p50" "$pipe_p99" "$pipe_max")
 mock log of $large_session_objects objects              $(printf '%-12s %-10s %-10s %s' "$log_rps" "$log_p50" "$log_p99" "$log_max")
 
-mock/floor throughput on acquire at saturation: $ratio (goal >= 0.8)
+mock/floor throughput on acquire at saturation: $ratio, the median of $rounds alternating rounds ($ratios) (goal >= 0.8)
 p99 at $connections connections: $paced_p99 paced below saturation, $mock_p99 at saturation (floor: $floor_paced_p99 and $floor_p99) (goal < 2ms)
 REPORT
