@@ -155,16 +155,14 @@ impl ObjectId {
     /// The `n`th object's ID written in decimal digits, e.g.
     /// `tom_000000000001`: only for the deliberate ID-002 deviation.
     pub fn sequential(kind: ObjectKind, n: u64) -> Self {
-        // Decimal digits are base-36 digits too: read them as such.
-        let number = (0..RANDOM_PART_LEN)
-            .scan(n, |rest, _| {
-                let digit = *rest % 10;
-                *rest /= 10;
-                Some(digit)
-            })
-            .enumerate()
-            .map(|(place, digit)| digit * 36u64.pow(place as u32))
-            .sum();
+        // Decimal digits are base-36 digits too: read them as such, from
+        // the last of the 12 (`n` has at most 12 decimal digits here).
+        let (mut rest, mut place, mut number) = (n, 1u64, 0u64);
+        for _ in 0..RANDOM_PART_LEN {
+            number += (rest % 10) * place;
+            rest /= 10;
+            place *= 36;
+        }
         Self { kind, number }
     }
 

@@ -187,7 +187,9 @@ struct StoredObject {
     /// When the operation took effect, in milliseconds since the Unix
     /// epoch: the precision of the log's timestamps.
     created_ms: u64,
+    /// What the object is; its ID's prefix and the log's endpoint follow.
     kind: ObjectKind,
+    /// Whether steps that use the object inherit degradation.
     degraded: bool,
 }
 
