@@ -126,10 +126,10 @@ thread_local! {
 const SCRATCH_KEPT: usize = 64 * 1024;
 
 /// Runs `write` on a per-thread scratch buffer and returns an exact-size
-/// copy of what it wrote. The store keeps an object's JSON for the life of
-/// its session, so it should hold no slack; writing into a growing `Vec`
-/// would leave up to half of it unused, and shrinking it afterwards either
-/// copies it anyway or, with most allocators, keeps the block as it was.
+/// copy of what it wrote. The copy becomes the response body as it is
+/// (`Bytes` takes a `Vec` whose length is its capacity without allocating
+/// a control block), and the store copies it again into a box of its own;
+/// the scratch buffer spares each answer the growth of a fresh `Vec`.
 fn render(write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     SCRATCH.with_borrow_mut(|scratch| {
         scratch.clear();

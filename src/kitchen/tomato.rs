@@ -48,7 +48,7 @@ fn tomato_properties(ripeness: f64) -> (&'static str, [f64; 3]) {
 /// derived `Serialize` spends most of its time escaping the constant field
 /// names and formatting floats we know to have three decimals. The output
 /// is byte for byte what serde_json writes for the same object; the
-/// `matches_serde` property test holds it to that.
+/// `tomato_matches_serde` property test holds it to that.
 fn render_tomato(req: &AcquireRequest, id: &str) -> Vec<u8> {
     let (color, [firmness, sugar_content, acidity]) =
         tomato_properties(req.ripeness.as_f64().unwrap_or_default());
