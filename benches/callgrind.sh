@@ -22,7 +22,8 @@ profile() {
   rm -f "$out"*
   start_server valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file="$out" "$@" "127.0.0.1:$port"
   local pid=$SERVER_PID
-  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.3; done
+  # Under valgrind the mock takes several seconds to compile its schemas.
+  wait_for "http://127.0.0.1:$port/" 30
   # Warm up, then count only the measured run: start-up (compiling the
   # schemas) would otherwise be spread over however many requests ran.
   wrk -t1 -c4 -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$port" >/dev/null

@@ -16,9 +16,9 @@ ensure_wrk() { ensure_tool wrk wrk; }
 # A free TCP port on loopback.
 pick_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# Waits until URL answers, or fails after 10 s.
+# Waits until URL answers, or fails after SECONDS (default 10).
 wait_for() {
-  for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
+  for _ in $(seq 1 $((${2:-10} * 10))); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
   echo "no answer from $1" >&2
   return 1
 }
