@@ -1,11 +1,19 @@
 //! Object kinds and their IDs (ID-001, ID-002, ID-003).
 //!
 //! An ID is the kind's prefix followed by 12 lowercase base-36 characters
-//! drawn from a CSPRNG (`uuid::Uuid::new_v4` with uuid's `fast-rng`: a
-//! thread-local ChaCha generator seeded from the operating system), so IDs
-//! are neither guessable nor sequential, without a system call per ID.
+//! that are neither guessable nor sequential (ID-003).
+//!
+//! The store numbers an object by its position in its session, through
+//! [`IdCipher`]: a pseudorandom permutation under a key drawn from a CSPRNG,
+//! so that finding an object by ID needs no index, only the inverse
+//! permutation. IDs that are not stored ([`new_object_id`]) are drawn from
+//! a CSPRNG directly (`uuid::Uuid::new_v4` with uuid's `fast-rng`: a
+//! thread-local ChaCha generator seeded from the operating system).
 
 use std::fmt;
+use std::hash::Hasher;
+
+use siphasher::sip::SipHasher13;
 
 /// Every kind of object the API creates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -186,6 +194,22 @@ impl ObjectId {
         Some(Self { kind, number })
     }
 
+    /// The `n` that [`ObjectId::sequential`] turned into this ID, if it
+    /// is one of those: all its characters are decimal digits.
+    pub fn sequence(self) -> Option<u64> {
+        let (mut rest, mut place, mut n) = (self.number, 1u64, 0u64);
+        for _ in 0..RANDOM_PART_LEN {
+            let digit = rest % 36;
+            if digit >= 10 {
+                return None;
+            }
+            n += digit * place;
+            rest /= 36;
+            place *= 10;
+        }
+        Some(n)
+    }
+
     /// The ID of `kind` whose random part spells `number` (modulo 36^12).
     pub fn from_parts(kind: ObjectKind, number: u64) -> Self {
         Self {
@@ -247,6 +271,96 @@ pub fn new_object_id(kind: ObjectKind) -> String {
     ObjectId::random(kind).to_string()
 }
 
+/// Turns an object's position in its session into the number of its ID,
+/// and back: the store finds objects by ID without an index (a hash index
+/// of random numbers costs a cache miss or two per object created, and
+/// about 20 bytes per object).
+///
+/// The permutation is a 6-round Feistel network on 62 bits whose round
+/// function is SipHash-1-3 under a 128-bit key drawn from a CSPRNG when the
+/// store is made, tweaked by the session's serial number. Without the key,
+/// consecutive numbers are as unpredictable as drawn ones (a block cipher
+/// in counter mode is a CSPRNG), and within a session two positions never
+/// share a number, since a permutation cannot repeat itself.
+///
+/// Numbers land in `[CIPHER_BASE, 36^12)`: the top of the ID space, above
+/// every number [`ObjectId::sequential`] spells, so the two kinds of ID
+/// never collide and a number says which way to turn it back.
+pub struct IdCipher {
+    key: (u64, u64),
+}
+
+/// Bits in each half of the Feistel network's block.
+const HALF_BITS: u32 = 31;
+const HALF_MASK: u64 = (1 << HALF_BITS) - 1;
+const FEISTEL_ROUNDS: u64 = 6;
+
+/// The smallest number [`IdCipher`] gives out.
+pub const CIPHER_BASE: u64 = ID_NUMBERS - (1 << (2 * HALF_BITS));
+
+/// The largest `n` the store numbers sequentially: its number stays below
+/// [`CIPHER_BASE`], since the first of its 12 digits is 0.
+pub const MAX_SEQUENCE: u64 = 99_999_999_999;
+
+// The block fits the ID space, and sequential numbers stay below it.
+const _: () = assert!(2 * HALF_BITS <= 62 && (1u64 << (2 * HALF_BITS)) <= ID_NUMBERS);
+const _: () = assert!(10 * 36u64.pow(RANDOM_PART_LEN as u32 - 2) <= CIPHER_BASE);
+
+impl IdCipher {
+    /// A cipher under a fresh random key.
+    pub fn new() -> Self {
+        Self {
+            key: rand::random(),
+        }
+    }
+
+    /// The number of the ID of the object at `position` in the session
+    /// with serial `session`. `position` must be below 2^62.
+    pub fn number(&self, session: u64, position: u64) -> u64 {
+        let keyed = self.keyed(session);
+        let (mut left, mut right) = (position >> HALF_BITS & HALF_MASK, position & HALF_MASK);
+        for round in 0..FEISTEL_ROUNDS {
+            (left, right) = (right, left ^ Self::round(keyed, round, right));
+        }
+        CIPHER_BASE + (left << HALF_BITS | right)
+    }
+
+    /// The position whose number is `number` in the session with serial
+    /// `session`, or `None` if `number` is not one this cipher gives out.
+    pub fn position(&self, session: u64, number: u64) -> Option<u64> {
+        let block = number
+            .checked_sub(CIPHER_BASE)
+            .filter(|&b| b < ID_NUMBERS - CIPHER_BASE)?;
+        let keyed = self.keyed(session);
+        let (mut left, mut right) = (block >> HALF_BITS, block & HALF_MASK);
+        for round in (0..FEISTEL_ROUNDS).rev() {
+            (left, right) = (right ^ Self::round(keyed, round, left), left);
+        }
+        Some(left << HALF_BITS | right)
+    }
+
+    /// The hasher with the session's serial absorbed: the first half of
+    /// every round function's input, hashed once per permutation.
+    fn keyed(&self, session: u64) -> SipHasher13 {
+        let mut hasher = SipHasher13::new_with_keys(self.key.0, self.key.1);
+        hasher.write_u64(session);
+        hasher
+    }
+
+    /// Round function: SipHash-1-3 of (session, round, half), 31 bits.
+    fn round(keyed: SipHasher13, round: u64, half: u64) -> u64 {
+        let mut hasher = keyed;
+        hasher.write_u64(round << 32 | half);
+        hasher.finish() & HALF_MASK
+    }
+}
+
+impl Default for IdCipher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +399,58 @@ mod tests {
             let id = ObjectId::parse(text).expect(text);
             assert_eq!(id.text().as_str(), text);
         }
+    }
+
+    #[test]
+    fn the_cipher_turns_positions_into_distinct_numbers_and_back() {
+        let cipher = IdCipher::new();
+        let mut seen = HashSet::new();
+        for position in (0..20_000).chain([u64::from(u32::MAX), (1 << 62) - 1]) {
+            let number = cipher.number(7, position);
+            assert!((CIPHER_BASE..ID_NUMBERS).contains(&number), "{number}");
+            assert!(seen.insert(number), "position {position} repeats a number");
+            assert_eq!(cipher.position(7, number), Some(position));
+            // Another session, or another key, numbers it differently.
+            assert_ne!(cipher.number(8, position), number);
+            assert_ne!(IdCipher::new().number(7, position), number);
+        }
+        assert_eq!(cipher.position(7, CIPHER_BASE - 1), None);
+        assert_eq!(cipher.position(7, ID_NUMBERS), None);
+    }
+
+    #[test]
+    fn cipher_numbers_are_not_sequential() {
+        // Consecutive positions give numbers spread over the whole range:
+        // a counter would give differences of 1.
+        let cipher = IdCipher::new();
+        let numbers: Vec<u64> = (0..1_000).map(|p| cipher.number(1, p)).collect();
+        let small_steps = numbers
+            .windows(2)
+            .filter(|w| w[0].abs_diff(w[1]) < 1 << 40)
+            .count();
+        assert!(small_steps < 5, "{small_steps} small steps");
+        let mean = numbers
+            .iter()
+            .map(|&n| (n - CIPHER_BASE) as f64)
+            .sum::<f64>()
+            / numbers.len() as f64;
+        let middle = (ID_NUMBERS - CIPHER_BASE) as f64 / 2.0;
+        assert!(
+            (mean / middle - 1.0).abs() < 0.1,
+            "mean {mean}, middle {middle}"
+        );
+    }
+
+    #[test]
+    fn sequential_ids_stay_below_cipher_numbers_and_read_back() {
+        for n in [1, 2, 10, 1_234_567, MAX_SEQUENCE] {
+            let id = ObjectId::sequential(ObjectKind::Raw, n);
+            assert!(id.number() < CIPHER_BASE, "{n}");
+            assert_eq!(id.sequence(), Some(n));
+        }
+        let cipher = IdCipher::new();
+        let id = ObjectId::from_parts(ObjectKind::Raw, cipher.number(1, 5));
+        assert_eq!(id.sequence(), None);
     }
 
     #[test]

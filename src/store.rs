@@ -10,7 +10,6 @@
 //!
 //! No lock here is held across an `.await`; callers get plain values back.
 
-use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::io::Write;
@@ -24,7 +23,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::ids::{ObjectId, ObjectKind};
+use crate::ids::{IdCipher, ObjectId, ObjectKind, MAX_SEQUENCE};
 
 /// Hash maps with foldhash: keyed per process like std's SipHash, so
 /// client-chosen session IDs cannot be aimed at one bucket, but several
@@ -105,17 +104,23 @@ pub struct ObjectRef {
 /// Read access to the objects of the session a request works in.
 pub struct SessionObjects<'a> {
     session: &'a Session,
+    ids: &'a IdCipher,
 }
 
 impl<'a> SessionObjects<'a> {
     /// The object with this ID, if it belongs to the session (SESS-005).
     pub fn get(&self, id: &str) -> Option<ObjectRef> {
         let id = ObjectId::parse(id)?;
-        let index = *self.session.index.get(&id.number())?;
-        let object = self.session.objects.get(index as usize)?;
+        // The number says where the object would be: the cipher's inverse,
+        // or a sequential ID's counter. The object there must carry it.
+        let position = match self.ids.position(self.session.serial, id.number()) {
+            Some(position) => position,
+            None => id.sequence()?.checked_sub(1)?,
+        };
+        let object = self.session.objects.get(usize::try_from(position).ok()?)?;
         // Numbers are unique in a session whatever the kind: a prefix that
         // does not match names no object.
-        (object.kind == id.kind()).then_some(ObjectRef {
+        (object.number == id.number() && object.kind == id.kind()).then_some(ObjectRef {
             kind: object.kind,
             degraded: object.degraded,
         })
@@ -137,6 +142,8 @@ pub struct SessionStore {
     shards: Box<[Mutex<Shard>]>,
     /// Picks a key's shard.
     hasher: foldhash::fast::RandomState,
+    /// Numbers objects by their position in their session.
+    ids: IdCipher,
     /// The mock's clock, shared with the admin endpoints.
     clock: Arc<Clock>,
     /// Inactivity time after which a session expires (SESS-007).
@@ -166,12 +173,11 @@ struct Shard {
 }
 
 struct Session {
+    /// Unique among the store's sessions; tweaks the session's ID numbers.
     serial: u64,
     last_seen: Instant,
     /// The deadline this session is filed under in `Shard::deadlines`.
     indexed_deadline: Instant,
-    /// The number of each object's ID to its position in `objects`.
-    index: HashMap<u64, u32>,
     /// Objects in creation order. Every successful operation creates
     /// exactly one object, so this is the operation log as well.
     objects: Vec<StoredObject>,
@@ -209,6 +215,7 @@ impl SessionStore {
         Self {
             shards: (0..SHARD_COUNT).map(|_| Mutex::default()).collect(),
             hasher: foldhash::fast::RandomState::default(),
+            ids: IdCipher::new(),
             clock,
             ttl,
             limits,
@@ -289,31 +296,19 @@ impl SessionStore {
             }
             .into());
         }
-        let position = u32::try_from(session.objects.len()).unwrap_or(u32::MAX);
-        // Claim a number for the ID first: one probe of the index instead of
-        // a lookup and an insert. Until the object is pushed its position is
+        // The ID's number comes from the position the object will take.
+        // Cipher numbers and sequential ones (the ID-002 deviation) lie in
+        // separate ranges, so a session that switches between them still
+        // never repeats an ID. Until the object is pushed its position is
         // past the end, so lookups during the build do not find it.
-        // Sequential numbering (ID-002 deviation) may meet a number drawn
-        // before it was switched on: then draw, rather than loop forever.
-        let mut sequential = self.sequential_ids.load(Ordering::Relaxed);
-        let id = loop {
-            let candidate = if std::mem::take(&mut sequential) {
-                ObjectId::sequential(kind, session.objects.len() as u64 + 1)
-            } else {
-                ObjectId::random(kind)
-            };
-            if let Entry::Vacant(slot) = session.index.entry(candidate.number()) {
-                slot.insert(position);
-                break candidate;
-            }
+        let position = session.objects.len() as u64;
+        let id = if self.sequential_ids.load(Ordering::Relaxed) && position < MAX_SEQUENCE {
+            ObjectId::sequential(kind, position + 1)
+        } else {
+            ObjectId::from_parts(kind, self.ids.number(session.serial, position))
         };
-        let built = match build(&SessionObjects { session }, &id.text()) {
-            Ok(built) => built,
-            Err(refused) => {
-                session.index.remove(&id.number());
-                return Err(refused);
-            }
-        };
+        let ids = &self.ids;
+        let built = build(&SessionObjects { session, ids }, &id.text())?;
         let created_ms = self
             .clock
             .wall_now()
@@ -449,7 +444,6 @@ impl SessionStore {
                     serial,
                     last_seen: now,
                     indexed_deadline: deadline,
-                    index: HashMap::default(),
                     objects: Vec::new(),
                 },
             );
@@ -755,6 +749,55 @@ mod tests {
         assert_eq!(found(&id.to_uppercase()), None);
         assert_eq!(found(&format!("{id}0")), None);
         assert_eq!(found("tom_000000000000"), None);
+        // The first object's sequential ID, though the object has another.
+        assert_eq!(found("tom_000000000001"), None);
+    }
+
+    #[test]
+    fn switching_sequential_ids_on_and_off_never_repeats_an_id() {
+        let store = store(60, StoreLimits::default());
+        let a = key("a");
+        let id_of = |json: Bytes| {
+            let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+            value["id"].as_str().unwrap().to_owned()
+        };
+        let mut ids = Vec::new();
+        for sequential in [false, true, false, true] {
+            store.set_sequential_ids(sequential);
+            for _ in 0..3 {
+                ids.push(id_of(add(&store, &a).unwrap()));
+            }
+        }
+        // Sequential IDs count positions: the fourth object is the first
+        // made with the deviation on.
+        assert_eq!(ids[3], "tom_000000000004");
+        assert_eq!(ids[9], "tom_000000000010");
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+        // Every one of them is found again, whichever way it was numbered.
+        for id in &ids {
+            let mut seen = None;
+            let _: Result<Bytes, StoreError> = store.create(&a, ObjectKind::Raw, |o, _| {
+                seen = o.get(id).map(|r| r.kind);
+                Err(StoreError::TooManyObjects { limit: 0 })
+            });
+            assert_eq!(seen, Some(ObjectKind::Raw), "{id}");
+        }
+    }
+
+    #[test]
+    fn an_id_of_one_session_names_nothing_in_another() {
+        let store = store(60, StoreLimits::default());
+        let json = add(&store, &key("a")).unwrap();
+        add(&store, &key("b")).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let id = value["id"].as_str().unwrap();
+        let mut seen = Some(ObjectKind::Raw);
+        let _: Result<Bytes, StoreError> = store.create(&key("b"), ObjectKind::Raw, |o, _| {
+            seen = o.get(id).map(|r| r.kind);
+            Err(StoreError::TooManyObjects { limit: 0 })
+        });
+        assert_eq!(seen, None);
     }
 
     #[test]
