@@ -3,8 +3,8 @@
 # parsing the same body, examples/floor.rs) with wrk, on loopback only, and
 # prints throughput, latency percentiles and the mock/floor ratio.
 #
-#   bash benches/load.sh            # 10 s per run, 32 connections, 3 rounds
-#   DURATION=30s CONNECTIONS=64 ROUNDS=5 bash benches/load.sh
+#   bash benches/load.sh   # 5 s per run, 32 connections, 9 + 5 rounds (~3 min)
+#   DURATION=10s CONNECTIONS=64 ROUNDS=15 PACED_ROUNDS=7 bash benches/load.sh
 #
 # Installs wrk from Debian's packages when it is missing.
 set -euo pipefail
@@ -14,11 +14,12 @@ cd "$(dirname "$0")/.."
 # throughput ratio, but a worse tail for the mock (its two runtime workers
 # then share one core), so it is off by default.
 source benches/lib.sh
-duration=${DURATION:-10s}
+duration=${DURATION:-5s}
 connections=${CONNECTIONS:-32}
 threads=${THREADS:-2}
 large_session_objects=${LARGE_SESSION_OBJECTS:-1000}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-9}
+paced_rounds=${PACED_ROUNDS:-5}
 
 ensure_wrk
 cargo build --release --quiet --bin pizzastack --example floor
@@ -51,31 +52,56 @@ echo "== warm-up"
 client wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port" >/dev/null
 client wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port" >/dev/null
 
-# The ratio is the median of ROUNDS alternating floor/mock runs: on a
-# shared machine throughput drifts over minutes, and one floor run followed
-# by one mock run measures the drift as much as the mock.
-floor_runs=()
-mock_runs=()
-for round in $(seq 1 "$rounds"); do
-  echo "== round $round of $rounds: floor (bare axum handler, acquire body), then mock (POST /v1/tomato/acquire)"
-  floor_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$floor_port")")
-  mock_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$mock_port")")
-done
-# Prints the median round's "rps p50 p99 max" and the ratios of every round.
-read -r floor_rps floor_p50 floor_p99 floor_max mock_rps mock_p50 mock_p99 mock_max ratio ratios < <(
-  python3 - "${floor_runs[@]}" "${mock_runs[@]}" <<'PY'
+# Throughput on this shared machine drifts over minutes by more than the
+# gap being measured, so every comparison alternates floor and mock runs,
+# in ABBA order (floor first in odd rounds, mock first in even ones), and
+# reports the median round.
+#
+#   alternate LUA ROUNDS   fills floor_runs and mock_runs with "rps p50 p99 max"
+alternate() {
+  local lua=$1 count=$2 round
+  floor_runs=()
+  mock_runs=()
+  for round in $(seq 1 "$count"); do
+    if ((round % 2)); then
+      floor_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$floor_port")")
+      mock_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$mock_port")")
+    else
+      mock_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$mock_port")")
+      floor_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$floor_port")")
+    fi
+  done
+}
+
+# Prints the median round's floor and mock "rps p50 p99 max", the median
+# mock/floor throughput ratio and every round's ratio; with "p99" as the
+# first argument, the round of the median mock p99 instead.
+median_round() {
+  python3 - "$@" <<'PY'
 import statistics, sys
-runs = [line.split() for line in sys.argv[1:]]
+by, runs = sys.argv[1], [line.split() for line in sys.argv[2:]]
 floor, mock = runs[: len(runs) // 2], runs[len(runs) // 2 :]
 ratios = [float(m[0]) / float(f[0]) for f, m in zip(floor, mock)]
-median = statistics.median_low(ratios)
-i = ratios.index(median)
-print(*floor[i], *mock[i], f"{median:.2f}", ",".join(f"{r:.2f}" for r in ratios))
+def ms(text):
+    for unit, scale in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    return float(text)
+keys = ratios if by == "ratio" else [ms(m[2]) for m in mock]
+i = keys.index(statistics.median_low(keys))
+print(*floor[i], *mock[i], f"{statistics.median_low(ratios):.2f}", ",".join(f"{r:.2f}" for r in ratios))
 PY
-)
-echo "== floor and mock: acquire paced at 1 request/ms per connection (below saturation)"
-read -r floor_paced_rps floor_paced_p50 floor_paced_p99 floor_paced_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire-paced.lua "http://127.0.0.1:$floor_port")
-read -r paced_rps paced_p50 paced_p99 paced_max < <(measure -t"$threads" -c"$connections" -d"$duration" -s benches/wrk/acquire-paced.lua "http://127.0.0.1:$mock_port")
+}
+
+echo "== $rounds alternating rounds of floor (bare axum handler, acquire body) and mock (POST /v1/tomato/acquire), at saturation"
+alternate benches/wrk/acquire.lua "$rounds"
+read -r floor_rps floor_p50 floor_p99 floor_max mock_rps mock_p50 mock_p99 mock_max ratio ratios < <(
+  median_round ratio "${floor_runs[@]}" "${mock_runs[@]}")
+echo "== $paced_rounds alternating rounds of floor and mock: acquire paced at 1 request/ms per connection (below saturation)"
+alternate benches/wrk/acquire-paced.lua "$paced_rounds"
+read -r floor_paced_rps floor_paced_p50 floor_paced_p99 floor_paced_max paced_rps paced_p50 paced_p99 paced_max _ _ < <(
+  median_round p99 "${floor_runs[@]}" "${mock_runs[@]}")
+paced_p99s=$(for run in "${mock_runs[@]}"; do echo "$run" | awk '{print $3}'; done | paste -sd, -)
 echo "== mock: whole pipeline (6 requests per pizza), 4 connections"
 read -r pipe_rps pipe_p50 pipe_p99 pipe_max < <(measure -t4 -c4 -d"$duration" -s benches/wrk/pipeline.lua "http://127.0.0.1:$mock_port")
 
@@ -106,5 +132,6 @@ mock pipeline (6 steps, 4 conns)       $(printf '%-12s %-10s %-10s %s' "$pipe_rp
 mock log of $large_session_objects objects              $(printf '%-12s %-10s %-10s %s' "$log_rps" "$log_p50" "$log_p99" "$log_max")
 
 mock/floor throughput on acquire at saturation: $ratio, the median of $rounds alternating rounds ($ratios) (goal >= 0.8)
-p99 at $connections connections: $paced_p99 paced below saturation, $mock_p99 at saturation (floor: $floor_paced_p99 and $floor_p99) (goal < 2ms)
+p99 at $connections connections, paced below saturation: $paced_p99 in the median of $paced_rounds rounds ($paced_p99s; floor in that round: $floor_paced_p99) (goal < 2ms)
+p99 at $connections connections, at saturation: $mock_p99 (floor: $floor_p99), in the median throughput round
 REPORT
