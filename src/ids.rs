@@ -283,9 +283,11 @@ pub fn new_object_id(kind: ObjectKind) -> String {
 /// in counter mode is a CSPRNG), and within a session two positions never
 /// share a number, since a permutation cannot repeat itself.
 ///
-/// Numbers land in `[CIPHER_BASE, 36^12)`: the top of the ID space, above
-/// every number [`ObjectId::sequential`] spells, so the two kinds of ID
-/// never collide and a number says which way to turn it back.
+/// The 62-bit block is spread evenly over `[SEQUENTIAL_NUMBERS, 36^12)`,
+/// so that every character of an ID is as evenly drawn as a random one's,
+/// except that no ID starts with `000`: those numbers belong to the IDs
+/// [`ObjectId::sequential`] spells, so the two kinds never collide and a
+/// number says which way to turn it back.
 pub struct IdCipher {
     key: (u64, u64),
 }
@@ -295,16 +297,21 @@ const HALF_BITS: u32 = 31;
 const HALF_MASK: u64 = (1 << HALF_BITS) - 1;
 const FEISTEL_ROUNDS: u64 = 6;
 
-/// The smallest number [`IdCipher`] gives out.
-pub const CIPHER_BASE: u64 = ID_NUMBERS - (1 << (2 * HALF_BITS));
+/// Numbers below this spell IDs that start with `000`: sequential IDs
+/// live there, and [`IdCipher`] gives out the numbers above.
+pub const SEQUENTIAL_NUMBERS: u64 = 36u64.pow(RANDOM_PART_LEN as u32 - 3);
 
-/// The largest `n` the store numbers sequentially: its number stays below
-/// [`CIPHER_BASE`], since the first of its 12 digits is 0.
-pub const MAX_SEQUENCE: u64 = 99_999_999_999;
+/// How many numbers [`IdCipher`] spreads its blocks over.
+const CIPHER_SPAN: u64 = ID_NUMBERS - SEQUENTIAL_NUMBERS;
 
-// The block fits the ID space, and sequential numbers stay below it.
-const _: () = assert!(2 * HALF_BITS <= 62 && (1u64 << (2 * HALF_BITS)) <= ID_NUMBERS);
-const _: () = assert!(10 * 36u64.pow(RANDOM_PART_LEN as u32 - 2) <= CIPHER_BASE);
+/// The largest `n` the store numbers sequentially: its 12 decimal digits
+/// start with `000`, so its number stays below [`SEQUENTIAL_NUMBERS`].
+pub const MAX_SEQUENCE: u64 = 999_999_999;
+
+// The span is larger than the block space, so spreading stays one to one;
+// and the largest sequential number stays below the span.
+const _: () = assert!(2 * HALF_BITS == 62 && (1u64 << 62) < CIPHER_SPAN);
+const _: () = assert!(10 * 36u64.pow(RANDOM_PART_LEN as u32 - 4) <= SEQUENTIAL_NUMBERS);
 
 impl IdCipher {
     /// A cipher under a fresh random key.
@@ -322,15 +329,21 @@ impl IdCipher {
         for round in 0..FEISTEL_ROUNDS {
             (left, right) = (right, left ^ Self::round(keyed, round, right));
         }
-        CIPHER_BASE + (left << HALF_BITS | right)
+        SEQUENTIAL_NUMBERS + spread(left << HALF_BITS | right)
     }
 
     /// The position whose number is `number` in the session with serial
     /// `session`, or `None` if `number` is not one this cipher gives out.
     pub fn position(&self, session: u64, number: u64) -> Option<u64> {
-        let block = number
-            .checked_sub(CIPHER_BASE)
-            .filter(|&b| b < ID_NUMBERS - CIPHER_BASE)?;
+        let spread_block = number
+            .checked_sub(SEQUENTIAL_NUMBERS)
+            .filter(|&n| n < CIPHER_SPAN)?;
+        // The one block that could spread to it, if any: spreading skips
+        // about one number in forty.
+        let block =
+            u64::try_from((u128::from(spread_block) << 62).div_ceil(u128::from(CIPHER_SPAN)))
+                .ok()
+                .filter(|&b| b < 1 << 62 && spread(b) == spread_block)?;
         let keyed = self.keyed(session);
         let (mut left, mut right) = (block >> HALF_BITS, block & HALF_MASK);
         for round in (0..FEISTEL_ROUNDS).rev() {
@@ -353,6 +366,12 @@ impl IdCipher {
         hasher.write_u64(round << 32 | half);
         hasher.finish() & HALF_MASK
     }
+}
+
+/// Spreads a 62-bit block evenly over `[0, CIPHER_SPAN)`, one to one.
+fn spread(block: u64) -> u64 {
+    // block * span / 2^62 < span, which fits a u64.
+    ((u128::from(block) * u128::from(CIPHER_SPAN)) >> 62) as u64
 }
 
 impl Default for IdCipher {
@@ -407,15 +426,52 @@ mod tests {
         let mut seen = HashSet::new();
         for position in (0..20_000).chain([u64::from(u32::MAX), (1 << 62) - 1]) {
             let number = cipher.number(7, position);
-            assert!((CIPHER_BASE..ID_NUMBERS).contains(&number), "{number}");
+            assert!(
+                (SEQUENTIAL_NUMBERS..ID_NUMBERS).contains(&number),
+                "{number}"
+            );
             assert!(seen.insert(number), "position {position} repeats a number");
             assert_eq!(cipher.position(7, number), Some(position));
             // Another session, or another key, numbers it differently.
             assert_ne!(cipher.number(8, position), number);
             assert_ne!(IdCipher::new().number(7, position), number);
         }
-        assert_eq!(cipher.position(7, CIPHER_BASE - 1), None);
+        assert_eq!(cipher.position(7, SEQUENTIAL_NUMBERS - 1), None);
         assert_eq!(cipher.position(7, ID_NUMBERS), None);
+        // A number the spreading skips turns back into nothing, never into
+        // the position of another number.
+        let mut skipped = 0;
+        for number in (ID_NUMBERS - 4_000)..ID_NUMBERS {
+            match cipher.position(7, number) {
+                Some(position) => assert_eq!(cipher.number(7, position), number),
+                None => skipped += 1,
+            }
+        }
+        assert!((50..150).contains(&skipped), "{skipped} of 4000 skipped");
+    }
+
+    #[test]
+    fn every_character_of_cipher_ids_is_evenly_drawn() {
+        // 36,000 IDs: each character should show each digit about 1,000
+        // times, the first one included.
+        let cipher = IdCipher::new();
+        let mut counts = [[0u32; 36]; RANDOM_PART_LEN];
+        for position in 0..36_000 {
+            let id = ObjectId::from_parts(ObjectKind::Raw, cipher.number(3, position));
+            for (place, b) in id.text().as_bytes()[4..].iter().enumerate() {
+                let digit = ALPHABET.iter().position(|a| a == b).unwrap();
+                counts[place][digit] += 1;
+            }
+        }
+        for (place, digits) in counts.iter().enumerate() {
+            for (digit, &count) in digits.iter().enumerate() {
+                assert!(
+                    (800..1200).contains(&count),
+                    "character {place} is {} {count} times in 36000",
+                    ALPHABET[digit] as char
+                );
+            }
+        }
     }
 
     #[test]
@@ -431,10 +487,10 @@ mod tests {
         assert!(small_steps < 5, "{small_steps} small steps");
         let mean = numbers
             .iter()
-            .map(|&n| (n - CIPHER_BASE) as f64)
+            .map(|&n| (n - SEQUENTIAL_NUMBERS) as f64)
             .sum::<f64>()
             / numbers.len() as f64;
-        let middle = (ID_NUMBERS - CIPHER_BASE) as f64 / 2.0;
+        let middle = CIPHER_SPAN as f64 / 2.0;
         assert!(
             (mean / middle - 1.0).abs() < 0.1,
             "mean {mean}, middle {middle}"
@@ -445,7 +501,7 @@ mod tests {
     fn sequential_ids_stay_below_cipher_numbers_and_read_back() {
         for n in [1, 2, 10, 1_234_567, MAX_SEQUENCE] {
             let id = ObjectId::sequential(ObjectKind::Raw, n);
-            assert!(id.number() < CIPHER_BASE, "{n}");
+            assert!(id.number() < SEQUENTIAL_NUMBERS, "{n}");
             assert_eq!(id.sequence(), Some(n));
         }
         let cipher = IdCipher::new();
