@@ -60,15 +60,16 @@ client wrk -t"$threads" -c"$connections" -d2s -s benches/wrk/acquire.lua "http:/
 #   alternate LUA ROUNDS   fills floor_runs and mock_runs with "rps p50 p99 max"
 alternate() {
   local lua=$1 count=$2 round
+  run() { measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$1"; }
   floor_runs=()
   mock_runs=()
   for round in $(seq 1 "$count"); do
     if ((round % 2)); then
-      floor_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$floor_port")")
-      mock_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$mock_port")")
+      floor_runs+=("$(run "$floor_port")")
+      mock_runs+=("$(run "$mock_port")")
     else
-      mock_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$mock_port")")
-      floor_runs+=("$(measure -t"$threads" -c"$connections" -d"$duration" -s "$lua" "http://127.0.0.1:$floor_port")")
+      mock_runs+=("$(run "$mock_port")")
+      floor_runs+=("$(run "$floor_port")")
     fi
   done
 }

@@ -295,6 +295,8 @@ pub struct IdCipher {
 /// Bits in each half of the Feistel network's block.
 const HALF_BITS: u32 = 31;
 const HALF_MASK: u64 = (1 << HALF_BITS) - 1;
+/// Bits in the block: positions below `1 << BLOCK_BITS` can be numbered.
+const BLOCK_BITS: u32 = 2 * HALF_BITS;
 const FEISTEL_ROUNDS: u64 = 6;
 
 /// Numbers below this spell IDs that start with `000`: sequential IDs
@@ -310,7 +312,7 @@ pub const MAX_SEQUENCE: u64 = 999_999_999;
 
 // The span is larger than the block space, so spreading stays one to one;
 // and the largest sequential number stays below the span.
-const _: () = assert!(2 * HALF_BITS == 62 && (1u64 << 62) < CIPHER_SPAN);
+const _: () = assert!((1u64 << BLOCK_BITS) < CIPHER_SPAN);
 const _: () = assert!(10 * 36u64.pow(RANDOM_PART_LEN as u32 - 4) <= SEQUENTIAL_NUMBERS);
 
 impl IdCipher {
@@ -340,10 +342,11 @@ impl IdCipher {
             .filter(|&n| n < CIPHER_SPAN)?;
         // The one block that could spread to it, if any: spreading skips
         // about one number in forty.
-        let block =
-            u64::try_from((u128::from(spread_block) << 62).div_ceil(u128::from(CIPHER_SPAN)))
-                .ok()
-                .filter(|&b| b < 1 << 62 && spread(b) == spread_block)?;
+        let block = u64::try_from(
+            (u128::from(spread_block) << BLOCK_BITS).div_ceil(u128::from(CIPHER_SPAN)),
+        )
+        .ok()
+        .filter(|&b| b < 1 << BLOCK_BITS && spread(b) == spread_block)?;
         let keyed = self.keyed(session);
         let (mut left, mut right) = (block >> HALF_BITS, block & HALF_MASK);
         for round in (0..FEISTEL_ROUNDS).rev() {
@@ -371,7 +374,7 @@ impl IdCipher {
 /// Spreads a 62-bit block evenly over `[0, CIPHER_SPAN)`, one to one.
 fn spread(block: u64) -> u64 {
     // block * span / 2^62 < span, which fits a u64.
-    ((u128::from(block) * u128::from(CIPHER_SPAN)) >> 62) as u64
+    ((u128::from(block) * u128::from(CIPHER_SPAN)) >> BLOCK_BITS) as u64
 }
 
 impl Default for IdCipher {
@@ -424,7 +427,7 @@ mod tests {
     fn the_cipher_turns_positions_into_distinct_numbers_and_back() {
         let cipher = IdCipher::new();
         let mut seen = HashSet::new();
-        for position in (0..20_000).chain([u64::from(u32::MAX), (1 << 62) - 1]) {
+        for position in (0..20_000).chain([u64::from(u32::MAX), (1 << BLOCK_BITS) - 1]) {
             let number = cipher.number(7, position);
             assert!(
                 (SEQUENTIAL_NUMBERS..ID_NUMBERS).contains(&number),
