@@ -6,11 +6,11 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use super::error::ApiError;
 use super::state::AppState;
 use crate::config::{is_visible_ascii_token, MAX_BODY_BYTES};
+use crate::spec::BodyError;
 use crate::store::SessionKey;
 
 /// Header carrying the API key (AUTH-001). A `HeaderName` rather than a
@@ -118,17 +118,11 @@ impl<T: RequestBody> FromRequest<AppState> for ValidJson<T> {
                     ApiError::UnreadableBody(error.to_string())
                 }
             })?;
-        let value: Value =
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-        state
-            .spec()
-            .check_request(T::SCHEMA, &value)
-            .map_err(ApiError::InvalidBody)?;
-        // The schema has already vetted every field, so this only fails if
-        // the schema and the type disagree; say so rather than panic.
-        T::deserialize(value)
-            .map(ValidJson)
-            .map_err(|e| ApiError::InvalidBody(format!("body: {e}")))
+        match state.spec().read_request(T::SCHEMA, &bytes) {
+            Ok(body) => Ok(ValidJson(body)),
+            Err(BodyError::Malformed(message)) => Err(ApiError::MalformedJson(message)),
+            Err(BodyError::Invalid(message)) => Err(ApiError::InvalidBody(message)),
+        }
     }
 }
 

@@ -11,95 +11,106 @@ use std::sync::LazyLock;
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
-use jsonschema::{ValidationError, Validator};
+use jsonschema::{Draft, ValidationError, Validator};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use body::{Body, BodyJson};
+
+mod body;
 
 /// Every schema file under `specs/schemas/`, embedded at build time.
 const SCHEMA_FILES: &[(&str, &str)] = &[
-    ("error.json", include_str!("../specs/schemas/error.json")),
-    ("health.json", include_str!("../specs/schemas/health.json")),
+    ("error.json", include_str!("../../specs/schemas/error.json")),
+    (
+        "health.json",
+        include_str!("../../specs/schemas/health.json"),
+    ),
     (
         "acquire.request.json",
-        include_str!("../specs/schemas/acquire.request.json"),
+        include_str!("../../specs/schemas/acquire.request.json"),
     ),
-    ("tomato.json", include_str!("../specs/schemas/tomato.json")),
+    (
+        "tomato.json",
+        include_str!("../../specs/schemas/tomato.json"),
+    ),
     (
         "slice.request.json",
-        include_str!("../specs/schemas/slice.request.json"),
+        include_str!("../../specs/schemas/slice.request.json"),
     ),
     (
         "slice-result.json",
-        include_str!("../specs/schemas/slice-result.json"),
+        include_str!("../../specs/schemas/slice-result.json"),
     ),
     (
         "squeeze.request.json",
-        include_str!("../specs/schemas/squeeze.request.json"),
+        include_str!("../../specs/schemas/squeeze.request.json"),
     ),
     (
         "juice-result.json",
-        include_str!("../specs/schemas/juice-result.json"),
+        include_str!("../../specs/schemas/juice-result.json"),
     ),
     (
         "simmer.request.json",
-        include_str!("../specs/schemas/simmer.request.json"),
+        include_str!("../../specs/schemas/simmer.request.json"),
     ),
-    ("sauce.json", include_str!("../specs/schemas/sauce.json")),
+    ("sauce.json", include_str!("../../specs/schemas/sauce.json")),
     (
         "roast.request.json",
-        include_str!("../specs/schemas/roast.request.json"),
+        include_str!("../../specs/schemas/roast.request.json"),
     ),
     (
         "roasted.json",
-        include_str!("../specs/schemas/roasted.json"),
+        include_str!("../../specs/schemas/roasted.json"),
     ),
     (
         "base.request.json",
-        include_str!("../specs/schemas/base.request.json"),
+        include_str!("../../specs/schemas/base.request.json"),
     ),
     (
         "pizza-base.json",
-        include_str!("../specs/schemas/pizza-base.json"),
+        include_str!("../../specs/schemas/pizza-base.json"),
     ),
     (
         "assemble.request.json",
-        include_str!("../specs/schemas/assemble.request.json"),
+        include_str!("../../specs/schemas/assemble.request.json"),
     ),
     (
         "assembled-pizza.json",
-        include_str!("../specs/schemas/assembled-pizza.json"),
+        include_str!("../../specs/schemas/assembled-pizza.json"),
     ),
     (
         "bake.request.json",
-        include_str!("../specs/schemas/bake.request.json"),
+        include_str!("../../specs/schemas/bake.request.json"),
     ),
     (
         "baked-pizza.json",
-        include_str!("../specs/schemas/baked-pizza.json"),
+        include_str!("../../specs/schemas/baked-pizza.json"),
     ),
     (
         "analyze.request.json",
-        include_str!("../specs/schemas/analyze.request.json"),
+        include_str!("../../specs/schemas/analyze.request.json"),
     ),
     (
         "taste-analysis.json",
-        include_str!("../specs/schemas/taste-analysis.json"),
+        include_str!("../../specs/schemas/taste-analysis.json"),
     ),
     (
         "compare.request.json",
-        include_str!("../specs/schemas/compare.request.json"),
+        include_str!("../../specs/schemas/compare.request.json"),
     ),
     (
         "taste-comparison.json",
-        include_str!("../specs/schemas/taste-comparison.json"),
+        include_str!("../../specs/schemas/taste-comparison.json"),
     ),
     (
         "session-log.json",
-        include_str!("../specs/schemas/session-log.json"),
+        include_str!("../../specs/schemas/session-log.json"),
     ),
 ];
 
 /// `specs/openapi.json`, embedded at build time.
-const OPENAPI_SOURCE: &str = include_str!("../specs/openapi.json");
+const OPENAPI_SOURCE: &str = include_str!("../../specs/openapi.json");
 
 /// The annotation each request schema uses to say, in words, what it expects.
 const EXPECTED_KEYWORD: &str = "x-expected";
@@ -120,6 +131,18 @@ pub struct Spec {
 struct CompiledSchema {
     source: Value,
     validator: Validator,
+    /// The same schema, compiled for request bodies read in place.
+    body_validator: Validator<BodyJson>,
+}
+
+/// Why a request body was refused (ERR-002).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    /// The body is not JSON text: `serde_json`'s message.
+    Malformed(String),
+    /// The body is JSON but does not match its schema: which fields are
+    /// wrong and what was expected, in one line.
+    Invalid(String),
 }
 
 /// One method and path of the OpenAPI document with its body schemas.
@@ -180,12 +203,23 @@ impl Spec {
         for (file, text) in SCHEMA_FILES {
             let source: Value =
                 serde_json::from_str(text).map_err(|source| SpecError::NotJson { file, source })?;
-            let validator =
-                jsonschema::draft202012::new(&source).map_err(|e| SpecError::BadSchema {
-                    file,
-                    message: e.to_string(),
-                })?;
-            schemas.insert(*file, CompiledSchema { source, validator });
+            let bad_schema = |e: ValidationError<'_>| SpecError::BadSchema {
+                file,
+                message: e.to_string(),
+            };
+            let validator = jsonschema::draft202012::new(&source).map_err(bad_schema)?;
+            let body_validator = jsonschema::options_for::<BodyJson>()
+                .with_draft(Draft::Draft202012)
+                .build(&source)
+                .map_err(bad_schema)?;
+            schemas.insert(
+                *file,
+                CompiledSchema {
+                    source,
+                    validator,
+                    body_validator,
+                },
+            );
         }
         let openapi: Value =
             serde_json::from_str(OPENAPI_SOURCE).map_err(|source| SpecError::NotJson {
@@ -229,42 +263,35 @@ impl Spec {
             .find(|op| op.method.eq_ignore_ascii_case(method) && template_matches(&op.path, path))
     }
 
-    /// Validates a request body against a request schema and, if it fails,
-    /// says in one line which fields are wrong and what was expected
-    /// (ERR-002), e.g. `ripeness: must be a number between 0 and 1`.
+    /// Reads a request body: parses it, validates it against a request
+    /// schema and deserializes it into the handler's type. A refusal says in
+    /// one line which fields are wrong and what was expected (ERR-002), e.g.
+    /// `ripeness: must be a number between 0 and 1`.
     ///
     /// # Errors
-    /// The message for a `400`, when the body does not match.
-    pub fn check_request(&self, schema_file: &str, body: &Value) -> Result<(), String> {
+    /// The message for a `400`, when the body is not JSON or does not match.
+    pub fn read_request<T: DeserializeOwned>(
+        &self,
+        schema_file: &str,
+        text: &[u8],
+    ) -> Result<T, BodyError> {
+        let body = Body::parse(text).map_err(|e| BodyError::Malformed(e.to_string()))?;
         let Some(schema) = self.schemas.get(schema_file) else {
-            return Err(format!("no schema named {schema_file}"));
+            return Err(BodyError::Invalid(format!("no schema named {schema_file}")));
         };
-        if !body.is_object() {
-            return Err("body: must be a JSON object".to_owned());
+        if !matches!(body, Body::Object(_)) {
+            return Err(BodyError::Invalid("body: must be a JSON object".to_owned()));
         }
         // Most bodies are valid: answer them without collecting errors.
-        if schema.validator.is_valid(body) {
-            return Ok(());
-        }
-        let mut problems: Vec<String> = Vec::new();
-        let mut total = 0usize;
-        for error in schema.validator.iter_errors(body) {
-            total += 1;
-            if problems.len() < MAX_PROBLEMS_NAMED {
-                let problem = describe_problem(&schema.source, &error);
-                if !problems.contains(&problem) {
-                    problems.push(problem);
-                }
+        if !schema.body_validator.is_valid(&body) {
+            let errors = schema.body_validator.iter_errors(&body);
+            if let Some(message) = describe_problems(&schema.source, errors) {
+                return Err(BodyError::Invalid(message));
             }
         }
-        if total == 0 {
-            return Ok(());
-        }
-        let mut message = problems.join("; ");
-        if total > MAX_PROBLEMS_NAMED {
-            message.push_str(&format!(" (and {} more)", total - MAX_PROBLEMS_NAMED));
-        }
-        Err(message)
+        // The schema has already vetted every field, so this only fails if
+        // the schema and the type disagree; say so rather than panic.
+        T::deserialize(&body).map_err(|e| BodyError::Invalid(format!("body: {e}")))
     }
 
     /// Validates any JSON value against a schema file and lists every
@@ -315,6 +342,30 @@ fn pointer_or_root(pointer: &str) -> &str {
     } else {
         pointer
     }
+}
+
+/// A schema's violations in one line: the first few in words, then how
+/// many more there were; `None` if there were none.
+fn describe_problems<'e>(
+    schema: &Value,
+    errors: impl Iterator<Item = ValidationError<'e>>,
+) -> Option<String> {
+    let mut problems: Vec<String> = Vec::new();
+    let mut total = 0usize;
+    for error in errors {
+        total += 1;
+        if problems.len() < MAX_PROBLEMS_NAMED {
+            let problem = describe_problem(schema, &error);
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+    }
+    let mut message = problems.join("; ");
+    if total > MAX_PROBLEMS_NAMED {
+        message.push_str(&format!(" (and {} more)", total - MAX_PROBLEMS_NAMED));
+    }
+    (total > 0).then_some(message)
 }
 
 /// One violation in words: the field as a client wrote it, then what the
@@ -532,29 +583,37 @@ mod tests {
         for file in on_disk {
             assert!(
                 SCHEMA_FILES.iter().any(|(f, _)| *f == file),
-                "specs/schemas/{file} is not embedded in spec.rs"
+                "specs/schemas/{file} is not embedded in src/spec/mod.rs"
             );
         }
+    }
+
+    /// The refusal of a body, as the `400` would word it.
+    fn refusal(schema_file: &str, body: &Value) -> BodyError {
+        spec()
+            .read_request::<Value>(schema_file, body.to_string().as_bytes())
+            .unwrap_err()
+    }
+
+    fn invalid(message: &str) -> BodyError {
+        BodyError::Invalid(message.to_owned())
     }
 
     #[test]
     fn an_out_of_range_number_names_the_field_and_the_range() {
         let body = json!({"variety": "San Marzano", "ripeness": 1.5, "weight": 150});
-        let message = spec()
-            .check_request("acquire.request.json", &body)
-            .unwrap_err();
-        assert_eq!(message, "ripeness: must be a number between 0 and 1");
+        assert_eq!(
+            refusal("acquire.request.json", &body),
+            invalid("ripeness: must be a number between 0 and 1")
+        );
     }
 
     #[test]
     fn a_missing_field_is_named_with_what_it_should_be() {
         let body = json!({"variety": "San Marzano", "ripeness": 0.5});
-        let message = spec()
-            .check_request("acquire.request.json", &body)
-            .unwrap_err();
         assert_eq!(
-            message,
-            "weight: is required and must be a number of grams greater than 0"
+            refusal("acquire.request.json", &body),
+            invalid("weight: is required and must be a number of grams greater than 0")
         );
     }
 
@@ -564,21 +623,113 @@ mod tests {
             "ingredients": [{"id": "generic", "name": "garlic", "amount": "two", "unit": "cloves"}],
             "temperature": 100, "duration": "30m"
         });
-        let message = spec()
-            .check_request("simmer.request.json", &body)
-            .unwrap_err();
         assert_eq!(
-            message,
-            "ingredients[0].amount: must be a number greater than 0"
+            refusal("simmer.request.json", &body),
+            invalid("ingredients[0].amount: must be a number greater than 0")
         );
     }
 
     #[test]
     fn a_body_that_is_not_an_object_is_refused() {
-        let message = spec()
-            .check_request("acquire.request.json", &json!([1]))
-            .unwrap_err();
-        assert_eq!(message, "body: must be a JSON object");
+        assert_eq!(
+            refusal("acquire.request.json", &json!([1])),
+            invalid("body: must be a JSON object")
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_malformed() {
+        let refused = spec().read_request::<Value>("acquire.request.json", b"{\"variety\": ");
+        assert!(
+            matches!(refused, Err(BodyError::Malformed(_))),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_valid_body_is_read_into_the_requested_type() {
+        let text = br#"{"variety": "San Marzano", "ripeness": 0.8, "weight": 150}"#;
+        let body: Value = spec()
+            .read_request("acquire.request.json", text)
+            .expect("valid");
+        assert_eq!(
+            body,
+            json!({"ripeness": 0.8, "variety": "San Marzano", "weight": 150})
+        );
+    }
+
+    /// What `read_request` answered when bodies were `serde_json::Value`s:
+    /// the reference its in-place reading must agree with.
+    fn read_as_value(schema_file: &str, text: &str) -> Result<Value, BodyError> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| BodyError::Malformed(e.to_string()))?;
+        let schema = &spec().schemas[schema_file];
+        if !value.is_object() {
+            return Err(invalid("body: must be a JSON object"));
+        }
+        match describe_problems(&schema.source, schema.validator.iter_errors(&value)) {
+            Some(message) => Err(BodyError::Invalid(message)),
+            None => Ok(value),
+        }
+    }
+
+    fn request_schema_files() -> impl Iterator<Item = &'static str> {
+        spec()
+            .schema_files()
+            .filter(|file| file.ends_with(".request.json"))
+    }
+
+    #[test]
+    fn the_documented_bodies_are_read_as_serde_json_reads_them() {
+        let bodies = [
+            (
+                "acquire.request.json",
+                r#"{"variety": "San Marzano", "ripeness": 0.8, "weight": 150}"#,
+            ),
+            (
+                "acquire.request.json",
+                r#"{"variety": "", "ripeness": 2, "weight": 0}"#,
+            ),
+            (
+                "acquire.request.json",
+                r#"{"v\u0061riety": "Roma", "ripeness": 1, "weight": 1e2}"#,
+            ),
+            (
+                "slice.request.json",
+                r#"{"tomato_id": "tom_0", "method": "dice", "size": "small"}"#,
+            ),
+            (
+                "assemble.request.json",
+                r#"{"base_id": "b", "sauce_id": "s", "toppings": ["basil", {"name": "x", "amount": 2}]}"#,
+            ),
+            (
+                "compare.request.json",
+                r#"{"dish_ids": ["a", "a"], "metrics": ["sweetness", "nope"]}"#,
+            ),
+        ];
+        for (file, text) in bodies {
+            assert_eq!(
+                spec().read_request::<Value>(file, text.as_bytes()),
+                read_as_value(file, text),
+                "{file}: {text}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Any body gets the same answer, word for word, from the in-place
+        /// reading as from `serde_json::Value`, under every request schema.
+        #[test]
+        fn any_body_is_judged_as_with_serde_json_values(text in body::tests::json_text()) {
+            let text = text.render();
+            for file in request_schema_files() {
+                proptest::prop_assert_eq!(
+                    spec().read_request::<Value>(file, text.as_bytes()),
+                    read_as_value(file, &text),
+                    "{}: {}", file, text
+                );
+            }
+        }
     }
 
     #[test]
