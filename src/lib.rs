@@ -17,8 +17,7 @@
 //! - [`kitchen`]: the pipeline's rules as pure functions, no HTTP, no locks.
 //! - [`store`]: sessions, objects, operations, limits and expiry.
 //! - [`spec`]: the JSON Schemas and OpenAPI document of `specs/`, and request
-//!   bodies read in place for validation; the only
-//!   module that touches `jsonschema`.
+//!   bodies read in place against them; the only module that touches `jsonschema`.
 //! - [`ids`]: object kinds and their random, prefixed IDs.
 //! - [`clock`]: the mock's clock, which the admin endpoints can advance.
 
