@@ -121,9 +121,18 @@ impl ServeConfig {
 
 /// Whether `value` is 1 to 256 bytes of visible ASCII (`!` to `~`).
 pub fn is_visible_ascii_token(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= MAX_HEADER_ID_BYTES
-        && value.bytes().all(|b| (0x21..=0x7e).contains(&b))
+    visible_ascii_token(value.as_bytes()).is_some()
+}
+
+/// `bytes` as text if they are 1 to 256 bytes of visible ASCII (`!` to
+/// `~`): a header value checked in one pass, where `HeaderValue::to_str`
+/// would check it once more.
+pub fn visible_ascii_token(bytes: &[u8]) -> Option<&str> {
+    let visible = !bytes.is_empty()
+        && bytes.len() <= MAX_HEADER_ID_BYTES
+        && bytes.iter().all(|b| (0x21..=0x7e).contains(b));
+    // ASCII is UTF-8, so this cannot fail once the bytes are visible ASCII.
+    visible.then(|| std::str::from_utf8(bytes).ok()).flatten()
 }
 
 #[cfg(test)]

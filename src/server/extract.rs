@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::state::AppState;
-use crate::config::{is_visible_ascii_token, MAX_BODY_BYTES};
+use crate::config::{visible_ascii_token, MAX_BODY_BYTES};
 use crate::spec::BodyError;
 use crate::store::SessionKey;
 
@@ -32,9 +32,11 @@ impl FromRequestParts<AppState> for ApiKey {
 }
 
 fn api_key(headers: &HeaderMap, state: &AppState) -> Result<ApiKey, ApiError> {
+    // Accepted keys are visible ASCII (the configuration checks), so any
+    // other value simply finds no key.
     let key = headers
         .get(&API_KEY_HEADER)
-        .and_then(|v| v.to_str().ok())
+        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
         .and_then(|key| state.api_key_index(key));
     match key {
         Some(index) => Ok(ApiKey(index)),
@@ -83,11 +85,7 @@ fn session_id(headers: &HeaderMap) -> Result<&str, ApiError> {
     if values.next().is_some() {
         return Err(ApiError::InvalidSessionId);
     }
-    first
-        .to_str()
-        .ok()
-        .filter(|id| is_visible_ascii_token(id))
-        .ok_or(ApiError::InvalidSessionId)
+    visible_ascii_token(first.as_bytes()).ok_or(ApiError::InvalidSessionId)
 }
 
 /// A request body type and the schema file it is validated against.
