@@ -40,7 +40,7 @@ fn key(i: usize) -> SessionKey {
 
 fn create(store: &SessionStore, request: &AcquireRequest, session: &SessionKey) {
     let result: Result<bytes::Bytes, StoreError> =
-        store.create(session, ObjectKind::Raw, |objects, id| {
+        store.create(session.clone(), ObjectKind::Raw, |objects, id| {
             Ok(acquire(request, id, objects).expect("acquire never fails"))
         });
     result.expect("within limits");

@@ -10,6 +10,7 @@
 //!
 //! No lock here is held across an `.await`; callers get plain values back.
 
+use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::io::Write;
@@ -128,7 +129,7 @@ impl<'a> SessionObjects<'a> {
 }
 
 /// Counters for `/__admin/stats` and the tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct StoreStats {
     /// Sessions currently held (expired ones until the sweeper removes them).
     pub live_sessions: usize,
@@ -266,9 +267,9 @@ impl SessionStore {
     ///
     /// # Errors
     /// [`StoreError::TooManySessions`] when a new session would pass the limit.
-    pub fn touch(&self, key: &SessionKey) -> Result<(), StoreError> {
+    pub fn touch(&self, key: SessionKey) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let mut shard = self.shard(key);
+        let mut shard = self.shard(&key);
         self.live_session(&mut shard, key, now).map(|_| ())
     }
 
@@ -283,12 +284,12 @@ impl SessionStore {
     /// A [`StoreError`] (converted into `E`) or the builder's own error.
     pub fn create<E: From<StoreError>>(
         &self,
-        key: &SessionKey,
+        key: SessionKey,
         kind: ObjectKind,
         build: impl FnOnce(&SessionObjects<'_>, &str) -> Result<BuiltObject, E>,
     ) -> Result<Bytes, E> {
         let now = self.clock.now();
-        let mut shard = self.shard(key);
+        let mut shard = self.shard(&key);
         let session = self.live_session(&mut shard, key, now)?;
         if session.objects.len() >= self.limits.max_objects_per_session {
             return Err(StoreError::TooManyObjects {
@@ -422,38 +423,81 @@ impl SessionStore {
         self.shards[index].lock()
     }
 
-    /// The live session for `key`, created if new or expired, and renewed.
+    /// The live session for `key`, created if new or expired, and renewed,
+    /// with one hash-map probe: this runs on every creating request.
     fn live_session<'s>(
         &self,
         shard: &'s mut Shard,
-        key: &SessionKey,
+        key: SessionKey,
         now: Instant,
     ) -> Result<&'s mut Session, StoreError> {
-        if self.existing_session(shard, key, now).is_none() {
-            if self.live_sessions.load(Ordering::Relaxed) >= self.limits.max_sessions {
-                return Err(StoreError::TooManySessions {
-                    limit: self.limits.max_sessions,
-                });
+        let Shard {
+            sessions,
+            deadlines,
+            objects,
+        } = shard;
+        match sessions.entry(key) {
+            Entry::Occupied(entry) => {
+                let session = entry.into_mut();
+                if self.is_expired(session.last_seen, now) {
+                    // Expired, not yet swept: a new session begins under the
+                    // same key, in place (one ended and one began, so the
+                    // live count stays). Its deadline entry takes the key.
+                    let filed_key = deadlines.remove(&(session.indexed_deadline, session.serial));
+                    *objects -= session.objects.len();
+                    *session = self.new_session(now);
+                    if let Some(filed_key) = filed_key {
+                        deadlines.insert((session.indexed_deadline, session.serial), filed_key);
+                    }
+                } else {
+                    self.renew(session, deadlines, now);
+                }
+                Ok(session)
             }
-            let serial = self.next_serial.fetch_add(1, Ordering::Relaxed);
-            let deadline = now + self.ttl;
-            shard.deadlines.insert((deadline, serial), key.clone());
-            shard.sessions.insert(
-                key.clone(),
-                Session {
-                    serial,
-                    last_seen: now,
-                    indexed_deadline: deadline,
-                    objects: Vec::new(),
-                },
-            );
-            self.live_sessions.fetch_add(1, Ordering::Relaxed);
+            Entry::Vacant(entry) => {
+                if self.live_sessions.load(Ordering::Relaxed) >= self.limits.max_sessions {
+                    return Err(StoreError::TooManySessions {
+                        limit: self.limits.max_sessions,
+                    });
+                }
+                let session = self.new_session(now);
+                deadlines.insert(
+                    (session.indexed_deadline, session.serial),
+                    entry.key().clone(),
+                );
+                self.live_sessions.fetch_add(1, Ordering::Relaxed);
+                Ok(entry.insert(session))
+            }
         }
-        // The session exists now: either found and renewed, or just made.
-        shard
-            .sessions
-            .get_mut(key)
-            .ok_or(StoreError::TooManySessions { limit: 0 })
+    }
+
+    /// A session that begins now, with a serial of its own.
+    fn new_session(&self, now: Instant) -> Session {
+        Session {
+            serial: self.next_serial.fetch_add(1, Ordering::Relaxed),
+            last_seen: now,
+            indexed_deadline: now + self.ttl,
+            objects: Vec::new(),
+        }
+    }
+
+    /// Marks the session seen at `now`. Its deadline is refiled only when it
+    /// moved noticeably: the sweeper checks the real deadline anyway, and
+    /// this keeps busy sessions cheap.
+    fn renew(
+        &self,
+        session: &mut Session,
+        deadlines: &mut BTreeMap<(Instant, u64), SessionKey>,
+        now: Instant,
+    ) {
+        session.last_seen = now;
+        let deadline = now + self.ttl;
+        if deadline > session.indexed_deadline + self.ttl / 16 {
+            if let Some(k) = deadlines.remove(&(session.indexed_deadline, session.serial)) {
+                deadlines.insert((deadline, session.serial), k);
+                session.indexed_deadline = deadline;
+            }
+        }
     }
 
     /// The session for `key` if it exists and has not expired, renewed.
@@ -471,20 +515,13 @@ impl SessionStore {
             self.remove_session(shard, key);
             return None;
         }
-        let session = shard.sessions.get_mut(key)?;
-        session.last_seen = now;
-        // Refile the deadline only when it moved noticeably: the sweeper
-        // checks the real deadline anyway, and this keeps busy sessions cheap.
-        let deadline = now + self.ttl;
-        if deadline > session.indexed_deadline + self.ttl / 16 {
-            if let Some(k) = shard
-                .deadlines
-                .remove(&(session.indexed_deadline, session.serial))
-            {
-                shard.deadlines.insert((deadline, session.serial), k);
-                session.indexed_deadline = deadline;
-            }
-        }
+        let Shard {
+            sessions,
+            deadlines,
+            ..
+        } = shard;
+        let session = sessions.get_mut(key)?;
+        self.renew(session, deadlines, now);
         Some(session)
     }
 
@@ -609,7 +646,7 @@ mod tests {
     }
 
     fn add(store: &SessionStore, key: &SessionKey) -> Result<Bytes, StoreError> {
-        store.create(key, ObjectKind::Raw, |_, id| {
+        store.create(key.clone(), ObjectKind::Raw, |_, id| {
             Ok(BuiltObject {
                 json: format!("{{\"id\":\"{id}\",\"type\":\"raw\"}}").into_bytes(),
                 degraded: false,
@@ -641,7 +678,7 @@ mod tests {
         let store = store(60, StoreLimits::default());
         add(&store, &key("busy")).unwrap();
         store.clock().advance(Duration::from_secs(50));
-        store.touch(&key("busy")).unwrap();
+        store.touch(key("busy")).unwrap();
         store.clock().advance(Duration::from_secs(50));
         assert_eq!(store.sweep_expired(), 0);
         assert!(store.log_json(&key("busy")).is_some());
@@ -660,6 +697,35 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_session_used_before_the_sweeper_runs_starts_over() {
+        let store = store(60, StoreLimits::default());
+        add(&store, &key("s")).unwrap();
+        add(&store, &key("s")).unwrap();
+        store.clock().advance(Duration::from_secs(60));
+        let before = store.clock().now();
+        add(&store, &key("s")).unwrap();
+        let after = store.clock().now();
+        assert_eq!(
+            store.stats(),
+            StoreStats {
+                live_sessions: 1,
+                live_objects: 1
+            }
+        );
+        let log: serde_json::Value =
+            serde_json::from_slice(&store.log_json(&key("s")).unwrap()).unwrap();
+        assert_eq!(log["objects"].as_array().map(Vec::len), Some(1));
+        // The new session is filed under its own deadline, and only once.
+        let ttl = Duration::from_secs(60);
+        let deadline = store.next_deadline().expect("filed");
+        assert!((before + ttl..=after + ttl).contains(&deadline));
+        store.clock().advance(Duration::from_secs(60));
+        assert_eq!(store.sweep_expired(), 1);
+        assert_eq!(store.next_deadline(), None);
+        assert_eq!(store.stats(), StoreStats::default());
+    }
+
+    #[test]
     fn sweeping_many_sessions_takes_several_batches_and_misses_none() {
         let store = store(
             1,
@@ -669,7 +735,7 @@ mod tests {
             },
         );
         for i in 0..(SWEEP_BATCH * 3) {
-            store.touch(&key(&format!("s{i}"))).unwrap();
+            store.touch(key(&format!("s{i}"))).unwrap();
         }
         store.clock().advance(Duration::from_secs(2));
         assert_eq!(store.sweep_expired(), SWEEP_BATCH * 3);
@@ -692,7 +758,7 @@ mod tests {
             Err(StoreError::TooManyObjects { limit: 2 })
         );
         assert_eq!(
-            store.touch(&key("b")),
+            store.touch(key("b")),
             Err(StoreError::TooManySessions { limit: 1 })
         );
     }
@@ -701,7 +767,7 @@ mod tests {
     fn a_failed_build_stores_nothing() {
         let store = store(60, StoreLimits::default());
         let result: Result<Bytes, StoreError> =
-            store.create(&key("a"), ObjectKind::Baked, |_, _| {
+            store.create(key("a"), ObjectKind::Baked, |_, _| {
                 Err(StoreError::TooManyObjects { limit: 0 })
             });
         assert!(result.is_err());
@@ -736,7 +802,7 @@ mod tests {
         let id = value["id"].as_str().unwrap().to_owned();
         let found = |id: &str| {
             let mut seen = None;
-            let _: Result<Bytes, StoreError> = store.create(&key("a"), ObjectKind::Raw, |o, _| {
+            let _: Result<Bytes, StoreError> = store.create(key("a"), ObjectKind::Raw, |o, _| {
                 seen = Some(o.get(id).map(|r| r.kind));
                 Err(StoreError::TooManyObjects { limit: 0 })
             });
@@ -777,7 +843,7 @@ mod tests {
         // Every one of them is found again, whichever way it was numbered.
         for id in &ids {
             let mut seen = None;
-            let _: Result<Bytes, StoreError> = store.create(&a, ObjectKind::Raw, |o, _| {
+            let _: Result<Bytes, StoreError> = store.create(a.clone(), ObjectKind::Raw, |o, _| {
                 seen = o.get(id).map(|r| r.kind);
                 Err(StoreError::TooManyObjects { limit: 0 })
             });
@@ -793,7 +859,7 @@ mod tests {
         let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
         let id = value["id"].as_str().unwrap();
         let mut seen = Some(ObjectKind::Raw);
-        let _: Result<Bytes, StoreError> = store.create(&key("b"), ObjectKind::Raw, |o, _| {
+        let _: Result<Bytes, StoreError> = store.create(key("b"), ObjectKind::Raw, |o, _| {
             seen = o.get(id).map(|r| r.kind);
             Err(StoreError::TooManyObjects { limit: 0 })
         });

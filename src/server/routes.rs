@@ -165,13 +165,13 @@ async fn create<R: Recipe>(
         Err(refused) => {
             // A request that names the session renews it even when its body
             // is refused; the body's error is what the client needs to see.
-            let _ = state.store().touch(&caller.session);
+            let _ = state.store().touch(caller.session);
             return Err(refused);
         }
     };
     state
         .store()
-        .create(&caller.session, R::KIND, |objects, id| {
+        .create(caller.session, R::KIND, |objects, id| {
             R::cook(&request, id, objects).map_err(ApiError::from)
         })
         .map(JsonText)
