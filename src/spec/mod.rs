@@ -6,7 +6,7 @@
 //! bundled into one document. This is the only module that touches the
 //! `jsonschema` crate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use jsonschema::error::ValidationErrorKind;
@@ -131,8 +131,9 @@ pub struct Spec {
 struct CompiledSchema {
     source: Value,
     validator: Validator,
-    /// The same schema, compiled for request bodies read in place.
-    body_validator: Validator<BodyJson>,
+    /// The same schema compiled for request bodies read in place, if the
+    /// OpenAPI document names it as a request body's schema.
+    body_validator: Option<Validator<BodyJson>>,
 }
 
 /// Why a request body was refused (ERR-002).
@@ -208,16 +209,12 @@ impl Spec {
                 message: e.to_string(),
             };
             let validator = jsonschema::draft202012::new(&source).map_err(bad_schema)?;
-            let body_validator = jsonschema::options_for::<BodyJson>()
-                .with_draft(Draft::Draft202012)
-                .build(&source)
-                .map_err(bad_schema)?;
             schemas.insert(
                 *file,
                 CompiledSchema {
                     source,
                     validator,
-                    body_validator,
+                    body_validator: None,
                 },
             );
         }
@@ -236,6 +233,23 @@ impl Spec {
                         op.method, op.path
                     )));
                 }
+            }
+        }
+        // Only request schemas are read against bodies in place.
+        let request_files: BTreeSet<&str> = operations
+            .iter()
+            .filter_map(|op| op.request_schema.as_deref())
+            .collect();
+        for (file, schema) in schemas.iter_mut() {
+            if request_files.contains(file) {
+                let body_validator = jsonschema::options_for::<BodyJson>()
+                    .with_draft(Draft::Draft202012)
+                    .build(&schema.source)
+                    .map_err(|e| SpecError::BadSchema {
+                        file,
+                        message: e.to_string(),
+                    })?;
+                schema.body_validator = Some(body_validator);
             }
         }
         let bundled_openapi = bundle(openapi, &schemas);
@@ -276,15 +290,21 @@ impl Spec {
         text: &[u8],
     ) -> Result<T, BodyError> {
         let body = Body::parse(text).map_err(|e| BodyError::Malformed(e.to_string()))?;
-        let Some(schema) = self.schemas.get(schema_file) else {
-            return Err(BodyError::Invalid(format!("no schema named {schema_file}")));
+        let Some((schema, body_validator)) = self
+            .schemas
+            .get(schema_file)
+            .and_then(|schema| Some((schema, schema.body_validator.as_ref()?)))
+        else {
+            return Err(BodyError::Invalid(format!(
+                "no request schema named {schema_file}"
+            )));
         };
         if !matches!(body, Body::Object(_)) {
             return Err(BodyError::Invalid("body: must be a JSON object".to_owned()));
         }
         // Most bodies are valid: answer them without collecting errors.
-        if !schema.body_validator.is_valid(&body) {
-            let errors = schema.body_validator.iter_errors(&body);
+        if !body_validator.is_valid(&body) {
+            let errors = body_validator.iter_errors(&body);
             if let Some(message) = describe_problems(&schema.source, errors) {
                 return Err(BodyError::Invalid(message));
             }
@@ -647,6 +667,16 @@ mod tests {
     }
 
     #[test]
+    fn only_request_schemas_read_bodies() {
+        let text = br#"{"id": "tom_000000000000"}"#;
+        assert_eq!(
+            spec().read_request::<Value>("tomato.json", text),
+            Err(invalid("no request schema named tomato.json"))
+        );
+        assert_eq!(request_schema_files().count(), 10);
+    }
+
+    #[test]
     fn a_valid_body_is_read_into_the_requested_type() {
         let text = br#"{"variety": "San Marzano", "ripeness": 0.8, "weight": 150}"#;
         let body: Value = spec()
@@ -675,8 +705,9 @@ mod tests {
 
     fn request_schema_files() -> impl Iterator<Item = &'static str> {
         spec()
-            .schema_files()
-            .filter(|file| file.ends_with(".request.json"))
+            .operations()
+            .iter()
+            .filter_map(|op| op.request_schema.as_deref())
     }
 
     #[test]
