@@ -146,6 +146,7 @@ fn try_run_check(
     };
     let suite = SuiteOptions {
         strict: options.strict,
+        catalogue: std::sync::Arc::new(catalogue.clone()),
         snapshots: options.snapshots.clone(),
         render_failure: report::terminal::render_case_failure,
     };
@@ -163,7 +164,7 @@ fn try_run_check(
     }
     report::terminal::print_summary(&run.outcomes, &catalogue, options.strict, &base_url);
     if let Some(path) = &options.report_junit {
-        report::junit::write(path, &run.outcomes, options.strict, &base_url)
+        report::junit::write(path, &run.outcomes, &catalogue, options.strict, &base_url)
             .map_err(|e| format!("cannot write the JUnit report to {}: {e}", path.display()))?;
     }
     if let Some(path) = &options.report_json {

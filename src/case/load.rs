@@ -118,6 +118,7 @@ pub fn parse_case(file: &str, text: &str, rules: &RuleCatalogue) -> Result<Case,
     let mut ctx = Ctx {
         file: file.to_owned(),
         diagnostics: Vec::new(),
+        case_rules: Vec::new(),
     };
     let documents = match MarkedYaml::load_from_str(text) {
         Ok(documents) => documents,
@@ -170,6 +171,7 @@ pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         file: file.to_owned(),
         diagnostics: Vec::new(),
+        case_rules: Vec::new(),
     };
     let documents = MarkedYaml::load_from_str(text).map_err(|e| {
         vec![Diagnostic {
@@ -194,11 +196,26 @@ pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
 }
 
 const CASE_HINT: &str = "a case has `name`, `rules` and `steps`; see specs/README.md";
-const CASE_KEYS: &[&str] = &["name", "description", "rules", "requires", "steps"];
-const STEP_KEYS: &[&str] = &["name", "request", "expire_sessions", "expect", "capture"];
+const CASE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "rules",
+    "examples",
+    "requires",
+    "steps",
+];
+const STEP_KEYS: &[&str] = &[
+    "name",
+    "rules",
+    "request",
+    "expire_sessions",
+    "expect",
+    "capture",
+];
 const REQUEST_KEYS: &[&str] = &["method", "path", "headers", "json", "raw"];
 const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "schema"];
-const HEADER_CHECK_KEYS: &[&str] = &["present", "equals", "contains"];
+const HEADER_CHECK_KEYS: &[&str] = &["present", "equals", "contains", "rule"];
+const STATUS_KEYS: &[&str] = &["code", "rule"];
 const ASSERTION_CHECKS: &[&str] = &[
     "equals",
     "not_equals",
@@ -207,6 +224,7 @@ const ASSERTION_CHECKS: &[&str] = &[
     "range",
     "exists",
     "absent",
+    "contains",
     "prefix",
     "length",
     "less_than",
@@ -224,6 +242,8 @@ type Entry<'a, 'i> = (&'a str, &'a MarkedYaml<'i>, Location);
 struct Ctx {
     file: String,
     diagnostics: Vec<Diagnostic>,
+    /// The case's `rules`, once read: what steps and expectations may cite.
+    case_rules: Vec<String>,
 }
 
 fn location(node: &MarkedYaml<'_>) -> Location {
@@ -408,39 +428,68 @@ impl Ctx {
         let mut name = None;
         let mut rules = Vec::new();
         let mut level = None;
+        let mut examples = Vec::new();
         let mut requires = Vec::new();
         let mut steps = Vec::new();
         let mut steps_seen = false;
+        // The rules first, wherever they stand: steps cite them.
+        let mut rules_node = None;
+        for (key, value, _) in entries.iter().filter(|(k, _, _)| *k == "rules") {
+            rules_node = Some(*value);
+            for item in self.list(value, "`rules`").unwrap_or_default() {
+                let Some(id) = self.string(item, "a rule ID") else {
+                    continue;
+                };
+                match catalogue.get(&id) {
+                    Some(rule) => {
+                        level = level.max(Some(rule.level));
+                        rules.push(id);
+                    }
+                    None => {
+                        let hint = catalogue.closest(&id).map(|near| {
+                            format!("did you mean `{near}`? rule IDs come from pizzastack-api.md")
+                        });
+                        self.error(item, format!("unknown rule `{id}`"), hint.as_deref());
+                    }
+                }
+            }
+            if matches!(&value.data, YamlData::Sequence(items) if items.is_empty()) {
+                self.error(
+                    value,
+                    "`rules` is empty",
+                    Some("name the rule IDs this case checks, e.g. [SESS-005]"),
+                );
+            }
+            let _ = key;
+        }
+        self.case_rules = rules.clone();
         for (key, value, _) in &entries {
             match *key {
                 "name" => name = self.string(value, "`name`"),
                 "description" => {
                     self.string(value, "`description`");
                 }
-                "rules" => {
-                    for item in self.list(value, "`rules`").unwrap_or_default() {
-                        let Some(id) = self.string(item, "a rule ID") else {
+                "examples" => {
+                    for item in self.list(value, "`examples`").unwrap_or_default() {
+                        let Some(id) = self.string(item, "an example ID") else {
                             continue;
                         };
-                        match catalogue.get(&id) {
-                            Some(rule) => {
-                                level = level.max(Some(rule.level));
-                                rules.push(id);
-                            }
-                            None => {
-                                let hint = catalogue
-                                    .closest(&id)
-                                    .map(|near| format!("did you mean `{near}`? rule IDs come from pizzastack-api.md"));
-                                self.error(item, format!("unknown rule `{id}`"), hint.as_deref());
-                            }
+                        if super::examples::ExampleCatalogue::embedded()
+                            .get(&id)
+                            .is_none()
+                        {
+                            let known = super::examples::ExampleCatalogue::embedded();
+                            let hint = closest(&id, known.ids()).map(|near| {
+                                format!("did you mean `{near}`? example IDs come from specs/examples.json")
+                            });
+                            self.error(
+                                item,
+                                format!("unknown documented example `{id}`"),
+                                hint.as_deref(),
+                            );
+                        } else {
+                            examples.push(id);
                         }
-                    }
-                    if matches!(&value.data, YamlData::Sequence(items) if items.is_empty()) {
-                        self.error(
-                            value,
-                            "`rules` is empty",
-                            Some("name the rule IDs this case checks, e.g. [SESS-005]"),
-                        );
                     }
                 }
                 "requires" => {
@@ -475,7 +524,7 @@ impl Ctx {
                         );
                     }
                     for item in items {
-                        if let Some(step) = self.step(item, &mut defined) {
+                        if let Some(step) = self.step(item, &mut defined, catalogue) {
                             steps.push(step);
                         }
                     }
@@ -501,25 +550,89 @@ impl Ctx {
         if !steps_seen {
             self.error_at(root_location, "the case has no `steps`", Some(CASE_HINT));
         }
+        // A case whose steps name no rules checks all of its rules in every
+        // step, as case files did before steps could name them.
+        if steps.iter().all(|s: &Step| s.rules.is_empty()) {
+            for step in &mut steps {
+                step.rules = rules.clone();
+            }
+        }
+        if let Some(node) = rules_node {
+            let attributed: BTreeSet<&str> = steps.iter().flat_map(Step::attributed).collect();
+            for rule in &rules {
+                let checked = attributed.iter().any(|id| {
+                    *id == rule || catalogue.get(id).is_some_and(|r| r.rule_id() == rule)
+                });
+                if !checked && !steps.is_empty() {
+                    self.error(
+                        node,
+                        format!("the case cites `{rule}`, but no expectation checks it"),
+                        Some(&format!(
+                            "add `rules: [{rule}]` to the step that checks it, or `rule: {rule}` to an expectation"
+                        )),
+                    );
+                }
+            }
+        }
         Some(Case {
             file: self.file.clone(),
             name: name?,
             level: level?,
             rules,
+            examples,
             requires,
             steps,
         })
     }
 
-    fn step(&mut self, node: &MarkedYaml<'_>, defined: &mut BTreeSet<String>) -> Option<Step> {
+    /// A rule or detail a step or expectation may cite: one of the case's
+    /// rules, or a detail of one.
+    fn cited_rule(&mut self, node: &MarkedYaml<'_>, catalogue: &RuleCatalogue) -> Option<String> {
+        let id = self.string(node, "a rule ID")?;
+        let Some(rule) = catalogue.get(&id) else {
+            let hint = catalogue
+                .closest(&id)
+                .map(|near| format!("did you mean `{near}`?"));
+            self.error(node, format!("unknown rule `{id}`"), hint.as_deref());
+            return None;
+        };
+        let rule_id = rule.rule_id().to_owned();
+        if !self.case_rules.iter().any(|r| *r == id || *r == rule_id) {
+            self.error(
+                node,
+                format!("`{id}` is not among the case's rules"),
+                Some(&format!(
+                    "add `{rule_id}` to the case's `rules`, or cite one of: {}",
+                    self.case_rules.join(", ")
+                )),
+            );
+            return None;
+        }
+        Some(id)
+    }
+
+    fn step(
+        &mut self,
+        node: &MarkedYaml<'_>,
+        defined: &mut BTreeSet<String>,
+        catalogue: &RuleCatalogue,
+    ) -> Option<Step> {
         let entries = self.mapping(node, "a step", Some(STEP_KEYS))?;
         let mut name = None;
+        let mut rules = Vec::new();
         let mut action = None;
         let mut expect = None;
         let mut captures = Vec::new();
         for (key, value, _) in &entries {
             match *key {
                 "name" => name = self.string(value, "a step's `name`"),
+                "rules" => {
+                    for item in self.list(value, "a step's `rules`").unwrap_or_default() {
+                        if let Some(id) = self.cited_rule(item, catalogue) {
+                            rules.push(id);
+                        }
+                    }
+                }
                 "request" => {
                     if action.is_some() {
                         self.error(
@@ -543,7 +656,7 @@ impl Ctx {
                         _ => self.error(value, "`expire_sessions` must be `true`", None),
                     }
                 }
-                "expect" => expect = self.expect(value, defined),
+                "expect" => expect = self.expect(value, defined, catalogue),
                 "capture" => captures = self.captures(value),
                 _ => {}
             }
@@ -572,6 +685,7 @@ impl Ctx {
         });
         let expect = expect.unwrap_or(Expect {
             status: Vec::new(),
+            status_rule: None,
             headers: Vec::new(),
             body: Vec::new(),
             schema: true,
@@ -581,6 +695,7 @@ impl Ctx {
             name,
             location: location(node),
             action,
+            rules,
             expect,
             captures,
         })
@@ -692,10 +807,16 @@ impl Ctx {
         })
     }
 
-    fn expect(&mut self, node: &MarkedYaml<'_>, defined: &BTreeSet<String>) -> Option<Expect> {
+    fn expect(
+        &mut self,
+        node: &MarkedYaml<'_>,
+        defined: &BTreeSet<String>,
+        catalogue: &RuleCatalogue,
+    ) -> Option<Expect> {
         let entries = self.mapping(node, "`expect`", Some(EXPECT_KEYS))?;
         let mut expect = Expect {
             status: Vec::new(),
+            status_rule: None,
             headers: Vec::new(),
             body: Vec::new(),
             schema: true,
@@ -704,22 +825,50 @@ impl Ctx {
         for (key, value, _) in &entries {
             match *key {
                 "status" => {
-                    let items: Vec<&MarkedYaml<'_>> = match &value.data {
+                    let mut codes = *value;
+                    if matches!(value.data, YamlData::Mapping(_)) {
+                        let Some(parts) = self.mapping(value, "`status`", Some(STATUS_KEYS)) else {
+                            continue;
+                        };
+                        let Some(&(_, code_node, _)) = parts.iter().find(|(k, _, _)| *k == "code")
+                        else {
+                            self.error(
+                                value,
+                                "`status` as a mapping needs `code`",
+                                Some("e.g. `status: {code: 200, rule: SQZ-001/request-body}`"),
+                            );
+                            continue;
+                        };
+                        codes = code_node;
+                        if let Some(&(_, rule, _)) = parts.iter().find(|(k, _, _)| *k == "rule") {
+                            expect.status_rule = self.cited_rule(rule, catalogue);
+                        }
+                    }
+                    let items: Vec<&MarkedYaml<'_>> = match &codes.data {
                         YamlData::Sequence(items) => items.iter().collect(),
-                        _ => vec![*value],
+                        _ => vec![codes],
                     };
                     for item in items {
                         match scalar(item) {
                             Some(Scalar::Integer(code)) if (100..=599).contains(code) => {
-                                expect.status.push(*code as u16);
+                                expect.status.push(StatusPattern::Code(*code as u16));
+                            }
+                            Some(Scalar::String(class))
+                                if class.len() == 3
+                                    && class.ends_with("xx")
+                                    && (b'1'..=b'5').contains(&class.as_bytes()[0]) =>
+                            {
+                                expect
+                                    .status
+                                    .push(StatusPattern::Class(u16::from(class.as_bytes()[0] - b'0')));
                             }
                             _ => self.error(
                                 item,
                                 format!(
-                                    "a status must be a number from 100 to 599, not {}",
+                                    "a status must be a number from 100 to 599 or a class such as 2xx, not {}",
                                     describe(item)
                                 ),
-                                Some("e.g. `status: 400` or `status: [400, 422]`"),
+                                Some("e.g. `status: 400`, `status: [400, 422]` or `status: 2xx`"),
                             ),
                         }
                     }
@@ -736,9 +885,9 @@ impl Ctx {
                         let check = match &check.data {
                             YamlData::Value(Scalar::String(text)) => {
                                 self.check_templates(check, text, defined);
-                                Some(HeaderCheck::Equals(text.to_string()))
+                                Some((HeaderCheck::Equals(text.to_string()), None))
                             }
-                            YamlData::Mapping(_) => self.header_check(check, defined),
+                            YamlData::Mapping(_) => self.header_check(check, defined, catalogue),
                             _ => {
                                 self.error(
                                     check,
@@ -750,10 +899,11 @@ impl Ctx {
                                 None
                             }
                         };
-                        if let Some(check) = check {
+                        if let Some((check, rule)) = check {
                             expect.headers.push(HeaderAssertion {
                                 name: name.to_ascii_lowercase(),
                                 check,
+                                rule,
                                 location: key_location,
                             });
                         }
@@ -761,7 +911,7 @@ impl Ctx {
                 }
                 "body" => {
                     for item in self.list(value, "`expect.body`").unwrap_or_default() {
-                        if let Some(assertion) = self.body_assertion(item, defined) {
+                        if let Some(assertion) = self.body_assertion(item, defined, catalogue) {
                             expect.body.push(assertion);
                         }
                     }
@@ -776,8 +926,14 @@ impl Ctx {
         &mut self,
         node: &MarkedYaml<'_>,
         defined: &BTreeSet<String>,
-    ) -> Option<HeaderCheck> {
-        let entries = self.mapping(node, "a header check", Some(HEADER_CHECK_KEYS))?;
+        catalogue: &RuleCatalogue,
+    ) -> Option<(HeaderCheck, Option<String>)> {
+        let mut entries = self.mapping(node, "a header check", Some(HEADER_CHECK_KEYS))?;
+        let mut rule = None;
+        if let Some(at) = entries.iter().position(|(k, _, _)| *k == "rule") {
+            let (_, value, _) = entries.remove(at);
+            rule = self.cited_rule(value, catalogue);
+        }
         if entries.len() != 1 {
             self.error(
                 node,
@@ -787,38 +943,43 @@ impl Ctx {
             return None;
         }
         let (key, value, _) = entries[0];
-        match key {
+        let check = match key {
             "present" => match scalar(value) {
-                Some(Scalar::Boolean(b)) => Some(HeaderCheck::Present(*b)),
+                Some(Scalar::Boolean(b)) => HeaderCheck::Present(*b),
                 _ => {
                     self.error(value, "`present` must be true or false", None);
-                    None
+                    return None;
                 }
             },
             _ => {
                 let text = self.string(value, &format!("`{key}`"))?;
                 self.check_templates(value, &text, defined);
-                Some(if key == "equals" {
+                if key == "equals" {
                     HeaderCheck::Equals(text)
                 } else {
                     HeaderCheck::Contains(text)
-                })
+                }
             }
-        }
+        };
+        Some((check, rule))
     }
 
     fn body_assertion(
         &mut self,
         node: &MarkedYaml<'_>,
         defined: &BTreeSet<String>,
+        catalogue: &RuleCatalogue,
     ) -> Option<BodyAssertion> {
-        let mut allowed = vec!["pointer"];
+        let mut allowed = vec!["pointer", "rule"];
         allowed.extend_from_slice(ASSERTION_CHECKS);
         let entries = self.mapping(node, "a body assertion", Some(&allowed))?;
         let mut pointer = None;
+        let mut rule = None;
         let mut checks: Vec<(&str, &MarkedYaml<'_>)> = Vec::new();
         for (key, value, _) in &entries {
-            if *key == "pointer" {
+            if *key == "rule" {
+                rule = self.cited_rule(value, catalogue);
+            } else if *key == "pointer" {
                 if let Some(p) = self.string(value, "`pointer`") {
                     if !p.is_empty() && !p.starts_with('/') {
                         self.error(
@@ -851,13 +1012,13 @@ impl Ctx {
         }
         let (key, value) = checks[0];
         let check = match key {
-            "equals" | "not_equals" => {
+            "equals" | "not_equals" | "contains" => {
                 let json = self.json(value)?;
                 self.check_json_templates(value, &json, defined);
-                if key == "equals" {
-                    ValueCheck::Equals(json)
-                } else {
-                    ValueCheck::NotEquals(json)
+                match key {
+                    "equals" => ValueCheck::Equals(json),
+                    "not_equals" => ValueCheck::NotEquals(json),
+                    _ => ValueCheck::Contains(json),
                 }
             }
             "matches" => {
@@ -967,6 +1128,7 @@ impl Ctx {
         Some(BodyAssertion {
             pointer: pointer?,
             check,
+            rule,
             location: location(node),
         })
     }

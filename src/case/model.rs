@@ -63,8 +63,10 @@ pub struct Case {
     pub file: String,
     /// Human title.
     pub name: String,
-    /// Rule IDs this case checks.
+    /// Rule IDs this case checks (rules or details of rules).
     pub rules: Vec<String>,
+    /// IDs of the documented examples (`specs/examples.json`) the case sends.
+    pub examples: Vec<String>,
     /// The strictest level among `rules`.
     pub level: Level,
     /// What the target must offer for the case to run.
@@ -93,10 +95,37 @@ pub struct Step {
     pub location: Location,
     /// What the step does.
     pub action: Action,
+    /// The rules (or details) its expectations check, unless an expectation
+    /// names its own. Empty for a setup step: its failure means the rules
+    /// after it could not be evaluated, not that they were broken.
+    pub rules: Vec<String>,
     /// What the response must look like.
     pub expect: Expect,
     /// Values to remember for later steps.
     pub captures: Vec<Capture>,
+}
+
+impl Step {
+    /// Every rule or detail this step's expectations are attributed to.
+    pub fn attributed(&self) -> std::collections::BTreeSet<&str> {
+        let expect = &self.expect;
+        let mut owns: Vec<&Option<String>> = Vec::new();
+        if !expect.status.is_empty() {
+            owns.push(&expect.status_rule);
+        }
+        owns.extend(expect.headers.iter().map(|h| &h.rule));
+        owns.extend(expect.body.iter().map(|b| &b.rule));
+        let mut ids = std::collections::BTreeSet::new();
+        for own in owns {
+            match own {
+                Some(id) => {
+                    ids.insert(id.as_str());
+                }
+                None => ids.extend(self.rules.iter().map(String::as_str)),
+            }
+        }
+        ids
+    }
 }
 
 /// What a step does.
@@ -136,7 +165,9 @@ pub enum Body {
 #[derive(Debug, Clone)]
 pub struct Expect {
     /// Accepted statuses; empty means any.
-    pub status: Vec<u16>,
+    pub status: Vec<StatusPattern>,
+    /// The rule the status check is attributed to, if not the step's.
+    pub status_rule: Option<String>,
     /// Header assertions.
     pub headers: Vec<HeaderAssertion>,
     /// Body assertions.
@@ -147,6 +178,43 @@ pub struct Expect {
     pub location: Location,
 }
 
+/// One accepted status: a code, or a class such as `2xx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusPattern {
+    /// Exactly this code.
+    Code(u16),
+    /// Any code of this hundred, e.g. `2` for `2xx`.
+    Class(u16),
+}
+
+impl StatusPattern {
+    /// Whether `status` is accepted.
+    pub fn matches(self, status: u16) -> bool {
+        match self {
+            StatusPattern::Code(code) => code == status,
+            StatusPattern::Class(class) => status / 100 == class,
+        }
+    }
+
+    /// The statuses of the OpenAPI document this pattern can stand for:
+    /// `2xx` stands for a documented `200`.
+    pub fn representative(self) -> u16 {
+        match self {
+            StatusPattern::Code(code) => code,
+            StatusPattern::Class(class) => class * 100,
+        }
+    }
+}
+
+impl std::fmt::Display for StatusPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusPattern::Code(code) => write!(f, "{code}"),
+            StatusPattern::Class(class) => write!(f, "{class}xx"),
+        }
+    }
+}
+
 /// An assertion on one response header.
 #[derive(Debug, Clone)]
 pub struct HeaderAssertion {
@@ -154,6 +222,8 @@ pub struct HeaderAssertion {
     pub name: String,
     /// The check.
     pub check: HeaderCheck,
+    /// The rule it is attributed to, if not the step's.
+    pub rule: Option<String>,
     /// Where it is written.
     pub location: Location,
 }
@@ -176,6 +246,8 @@ pub struct BodyAssertion {
     pub pointer: String,
     /// The check.
     pub check: ValueCheck,
+    /// The rule it is attributed to, if not the step's.
+    pub rule: Option<String>,
     /// Where it is written.
     pub location: Location,
 }
@@ -264,8 +336,12 @@ pub enum ValueCheck {
     },
     /// Present.
     Exists,
-    /// Absent.
+    /// Absent, or `null`: many JSON frameworks write an optional field
+    /// they leave out as `null`, and the docs do not tell the two apart.
     Absent,
+    /// An array with an element that has every member of this object (or
+    /// equals this value); strings may be templates.
+    Contains(Value),
     /// A string starting with this (templated) text.
     Prefix(String),
     /// An array or string of this length.

@@ -11,41 +11,73 @@ use serde::Serialize;
 
 use crate::case::{Level, RuleCatalogue};
 use crate::runner::harness::failure_counts;
-use crate::runner::{CaseOutcome, CaseStatus};
+use crate::runner::{CaseOutcome, CaseStatus, Verdict};
 
-/// How one rule fared over every case that cites it.
+/// How one rule (or detail) fared over every case that checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleVerdict {
-    /// Every case citing it passed.
+    /// Every expectation attributed to it, in every case, was met.
     Pass,
-    /// A case citing it failed, and its level fails the run.
+    /// One was not, and its level fails the run.
     Fail,
-    /// A SHOULD case failed without `--strict`.
+    /// A SHOULD expectation was not met, without `--strict`.
     Warn,
-    /// A MOCK case failed: our own decision, never held against a target.
+    /// A MOCK expectation was not met: our own decision, never held
+    /// against a target.
     Info,
-    /// Every case citing it was skipped.
+    /// Nothing attributed to it failed, but a case stopped (a setup step
+    /// failed) before its expectations could be evaluated: not verified.
+    Error,
+    /// Every case checking it was skipped.
     Skipped,
-    /// No case that ran cites it.
+    /// No case that ran checks it.
     NotCovered,
 }
 
-/// One rule's line in the reports.
+impl RuleVerdict {
+    /// The word reports show.
+    pub fn word(self) -> &'static str {
+        match self {
+            RuleVerdict::Pass => "pass",
+            RuleVerdict::Fail => "FAIL",
+            RuleVerdict::Warn => "WARN",
+            RuleVerdict::Info => "info",
+            RuleVerdict::Error => "error",
+            RuleVerdict::Skipped => "skipped",
+            RuleVerdict::NotCovered => "not covered",
+        }
+    }
+}
+
+/// One rule's (or detail's) line in the reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
-    /// Rule ID.
+    /// Rule or detail ID.
     pub id: String,
+    /// The rule a detail belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
     /// Its level.
     pub level: Level,
     /// What it says.
     pub summary: String,
+    /// The documentation it comes from, as citations.
+    pub sources: Vec<String>,
+    /// Why it has this level, where that needs saying.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// How the pages disagree on it, if they do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disagreement: Option<String>,
     /// The verdict.
     pub verdict: RuleVerdict,
-    /// IDs of the cases that cite it.
+    /// IDs of the cases that check it.
     pub cases: Vec<String>,
-    /// IDs of those that failed.
+    /// Those in which it failed.
     pub failed_cases: Vec<String>,
+    /// Those that stopped before it could be evaluated.
+    pub error_cases: Vec<String>,
 }
 
 /// Counts for the closing line and the JSON report.
@@ -57,53 +89,71 @@ pub struct Totals {
     pub passed: usize,
     /// Cases whose failure fails the run.
     pub failed: usize,
-    /// Cases that failed at SHOULD (without `--strict`) or MOCK level.
+    /// Cases that failed at SHOULD (without `--strict`) or MOCK level only.
     pub warnings: usize,
+    /// Cases stopped by a setup step, with no rule failing (not verified).
+    pub errors: usize,
     /// Cases skipped for a missing capability.
     pub skipped: usize,
 }
 
-/// Per-rule verdicts, in catalogue order.
+/// The verdict of every rule and detail, in catalogue order: a rule's
+/// details follow it.
 pub fn rule_results(
     outcomes: &[CaseOutcome],
     catalogue: &RuleCatalogue,
     strict: bool,
 ) -> Vec<RuleResult> {
     catalogue
-        .iter()
+        .entries()
         .map(|rule| {
-            let citing: Vec<&CaseOutcome> = outcomes
+            let checks: Vec<(&str, Verdict)> = outcomes
                 .iter()
-                .filter(|o| o.rules.contains(&rule.id))
+                .flat_map(|o| {
+                    o.rule_checks
+                        .iter()
+                        .filter(|c| c.id == rule.id)
+                        .map(|c| (o.id.as_str(), c.verdict))
+                })
                 .collect();
-            let failed: Vec<String> = citing
-                .iter()
-                .filter(|o| o.status == CaseStatus::Failed)
-                .map(|o| o.id.clone())
-                .collect();
-            let ran = citing
-                .iter()
-                .any(|o| !matches!(o.status, CaseStatus::Skipped { .. }));
-            let verdict = if citing.is_empty() {
-                RuleVerdict::NotCovered
-            } else if !failed.is_empty() {
+            let cases_with = |verdict: Verdict| -> Vec<String> {
+                checks
+                    .iter()
+                    .filter(|(_, v)| *v == verdict)
+                    .map(|(id, _)| (*id).to_owned())
+                    .collect()
+            };
+            let failed = cases_with(Verdict::Fail);
+            let errors = cases_with(Verdict::Error);
+            let verdict = if !failed.is_empty() {
                 match rule.level {
                     Level::Mock => RuleVerdict::Info,
                     level if failure_counts(level, strict) => RuleVerdict::Fail,
                     _ => RuleVerdict::Warn,
                 }
-            } else if ran {
+            } else if !errors.is_empty() {
+                RuleVerdict::Error
+            } else if checks.iter().any(|(_, v)| *v == Verdict::Pass) {
                 RuleVerdict::Pass
+            } else if checks.is_empty() {
+                RuleVerdict::NotCovered
             } else {
                 RuleVerdict::Skipped
             };
+            let mut cases: Vec<String> = checks.iter().map(|(id, _)| (*id).to_owned()).collect();
+            cases.dedup();
             RuleResult {
                 id: rule.id.clone(),
+                parent: rule.parent.clone(),
                 level: rule.level,
                 summary: rule.summary.clone(),
+                sources: rule.sources.iter().map(|s| catalogue.cite(s)).collect(),
+                why: rule.why.clone(),
+                disagreement: rule.disagreement.clone(),
                 verdict,
-                cases: citing.iter().map(|o| o.id.clone()).collect(),
+                cases,
                 failed_cases: failed,
+                error_cases: errors,
             }
         })
         .collect()
@@ -117,9 +167,10 @@ pub fn totals(outcomes: &[CaseOutcome], strict: bool) -> Totals {
     };
     for outcome in outcomes {
         match &outcome.status {
+            _ if outcome.fails_run(strict) => totals.failed += 1,
             CaseStatus::Passed => totals.passed += 1,
             CaseStatus::Skipped { .. } => totals.skipped += 1,
-            CaseStatus::Failed if failure_counts(outcome.level, strict) => totals.failed += 1,
+            CaseStatus::Error { .. } => totals.errors += 1,
             CaseStatus::Failed => totals.warnings += 1,
         }
     }

@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 use super::{rule_results, totals, RuleVerdict};
 use crate::case::{Level, RuleCatalogue};
 use crate::runner::assert::excerpt;
-use crate::runner::{CaseOutcome, CaseStatus};
+use crate::runner::{CaseOutcome, CaseStatus, Verdict};
 
-/// One failed case in full: its failing step's request and response, and
-/// every unmet expectation with where it is written.
+/// One failed (or stopped) case in full: each step with a failure, its
+/// request and response, and every unmet expectation with the rules it
+/// counts against and where it is written.
 pub fn render_case_failure(outcome: &CaseOutcome) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -20,53 +21,83 @@ pub fn render_case_failure(outcome: &CaseOutcome) -> String {
         outcome.rules.join(", "),
         outcome.level.as_str()
     );
-    let Some(step) = outcome.steps.last() else {
-        return out;
-    };
-    let _ = writeln!(
-        out,
-        "  step {} \"{}\" at {}:{}:{}",
-        outcome.steps.len(),
-        step.name,
-        outcome.file,
-        step.location.line,
-        step.location.column
-    );
-    if let Some(request) = &step.request {
-        let _ = writeln!(out, "    > {} {}", request.method, request.url);
-        for (name, value) in request.shown_headers() {
-            let _ = writeln!(out, "    > {name}: {value}");
+    for (index, step) in outcome.steps.iter().enumerate() {
+        if step.failures.is_empty() {
+            continue;
         }
-        if let Some(body) = &request.body {
-            let _ = writeln!(out, "    > {}", excerpt(body));
-        }
-    }
-    if let Some(response) = &step.response {
-        let _ = writeln!(out, "    < {}", response.status);
-        if let Some((_, ct)) = response.headers.iter().find(|(n, _)| n == "content-type") {
-            let _ = writeln!(out, "    < content-type: {ct}");
-        }
-        if !response.body.is_empty() {
-            let _ = writeln!(out, "    < {}", excerpt(&response.body));
-        }
-    }
-    for failure in &step.failures {
         let _ = writeln!(
             out,
-            "    ✗ {} ({}:{}:{})\n        expected: {}\n        actual:   {}",
-            failure.check,
+            "  step {} \"{}\" at {}:{}:{}{}",
+            index + 1,
+            step.name,
             outcome.file,
-            failure.location.line,
-            failure.location.column,
-            failure.expected,
-            failure.actual
+            step.location.line,
+            step.location.column,
+            if step.blocked {
+                " (stopped the case)"
+            } else {
+                ""
+            }
         );
+        if let Some(request) = &step.request {
+            let _ = writeln!(out, "    > {} {}", request.method, request.url);
+            for (name, value) in request.shown_headers() {
+                let _ = writeln!(out, "    > {name}: {value}");
+            }
+            if let Some(body) = &request.body {
+                let _ = writeln!(out, "    > {}", excerpt(body));
+            }
+        }
+        if let Some(response) = &step.response {
+            let _ = writeln!(out, "    < {}", response.status);
+            if let Some((_, ct)) = response.headers.iter().find(|(n, _)| n == "content-type") {
+                let _ = writeln!(out, "    < content-type: {ct}");
+            }
+            if !response.body.is_empty() {
+                let _ = writeln!(out, "    < {}", excerpt(&response.body));
+            }
+        }
+        for failure in &step.failures {
+            let against = match failure.level {
+                Some(level) => format!("{} {}", failure.rules.join(", "), level.as_str()),
+                None => "setup: the rules after it could not be evaluated".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "    ✗ {} [{against}] ({}:{}:{})\n        expected: {}\n        actual:   {}",
+                failure.check,
+                outcome.file,
+                failure.location.line,
+                failure.location.column,
+                failure.expected,
+                failure.actual
+            );
+        }
     }
     out
 }
 
-/// The whole summary: failures and warnings in full, skipped cases with
-/// their reasons, the rule table, and a closing line.
+/// The label of a failed case: FAIL when it fails the run, else the
+/// level of its strictest failure (WARN for SHOULD, INFO for MOCK).
+fn case_label(outcome: &CaseOutcome, strict: bool) -> &'static str {
+    if outcome.fails_run(strict) {
+        return "FAIL";
+    }
+    let worst = outcome
+        .rule_checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| c.level)
+        .max();
+    match worst {
+        Some(Level::Must | Level::Should) => "WARN",
+        _ => "INFO",
+    }
+}
+
+/// The whole summary: failures and warnings in full, cases that could not
+/// be evaluated and skipped cases with their reasons, the rule table (with
+/// the details that did not pass), and a closing line.
 pub fn render_summary(
     outcomes: &[CaseOutcome],
     catalogue: &RuleCatalogue,
@@ -76,18 +107,28 @@ pub fn render_summary(
     let mut out = String::new();
     let failed: Vec<&CaseOutcome> = outcomes
         .iter()
-        .filter(|o| o.status == CaseStatus::Failed)
+        .filter(|o| o.status == CaseStatus::Failed || o.fails_run(strict))
         .collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\nDeviations from the contract:\n");
         for outcome in &failed {
-            let label = match outcome.level {
-                Level::Must => "FAIL",
-                Level::Should if strict => "FAIL",
-                Level::Should => "WARN",
-                Level::Mock => "INFO",
-            };
+            let label = case_label(outcome, strict);
             let _ = writeln!(out, "{label} {}", render_case_failure(outcome));
+        }
+    }
+    let stopped: Vec<&CaseOutcome> = outcomes
+        .iter()
+        .filter(|o| matches!(o.status, CaseStatus::Error { .. }) && !o.fails_run(strict))
+        .collect();
+    if !stopped.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nCould not be evaluated (error: a setup step failed, so these rules are not verified):"
+        );
+        for outcome in stopped {
+            if let CaseStatus::Error { reason } = &outcome.status {
+                let _ = writeln!(out, "  {}: {reason}", outcome.id);
+            }
         }
     }
     let skipped: Vec<&CaseOutcome> = outcomes
@@ -109,41 +150,59 @@ pub fn render_summary(
     }
     let rules = rule_results(outcomes, catalogue, strict);
     let _ = writeln!(out, "\nRules against {target}:");
-    for rule in rules
-        .iter()
-        .filter(|r| r.verdict != RuleVerdict::NotCovered || r.level != Level::Mock)
-    {
-        let verdict = match rule.verdict {
-            RuleVerdict::Pass => "pass",
-            RuleVerdict::Fail => "FAIL",
-            RuleVerdict::Warn => "WARN",
-            RuleVerdict::Info => "info",
-            RuleVerdict::Skipped => "skipped",
-            RuleVerdict::NotCovered => "not covered",
+    for rule in &rules {
+        let shown = match &rule.parent {
+            None => rule.verdict != RuleVerdict::NotCovered || rule.level != Level::Mock,
+            // Details are shown where they tell something: not met, or not evaluated.
+            Some(_) => matches!(
+                rule.verdict,
+                RuleVerdict::Fail | RuleVerdict::Warn | RuleVerdict::Info | RuleVerdict::Error
+            ),
         };
-        let detail = if rule.failed_cases.is_empty() {
-            format!("{} case(s)", rule.cases.len())
-        } else {
+        if !shown {
+            continue;
+        }
+        let detail = if !rule.failed_cases.is_empty() {
             format!("failed: {}", rule.failed_cases.join(", "))
+        } else if !rule.error_cases.is_empty() {
+            format!("not evaluated in: {}", rule.error_cases.join(", "))
+        } else {
+            format!("{} case(s)", rule.cases.len())
         };
+        let indent = if rule.parent.is_some() { "    " } else { "  " };
         let _ = writeln!(
             out,
-            "  {:<6} {:<9} {:<11} {detail}",
+            "{indent}{:<6} {:<9} {:<11} {detail}",
             rule.level.as_str(),
             rule.id,
-            verdict
+            rule.verdict.word()
         );
+        if rule.verdict != RuleVerdict::Pass {
+            if let Some(disagreement) = &rule.disagreement {
+                let _ = writeln!(out, "{indent}       pages disagree: {disagreement}");
+            } else if rule.parent.is_some() {
+                if let Some(why) = &rule.why {
+                    let _ = writeln!(out, "{indent}       why {}: {why}", rule.level.as_str());
+                }
+            }
+        }
     }
     let t = totals(outcomes, strict);
-    let must_rules = rules.iter().filter(|r| r.level == Level::Must);
+    let must_rules = rules
+        .iter()
+        .filter(|r| r.level == Level::Must && r.parent.is_none());
     let must_total = must_rules.clone().count();
     let must_held = must_rules
+        .clone()
         .filter(|r| r.verdict == RuleVerdict::Pass)
+        .count();
+    let must_error = must_rules
+        .filter(|r| r.verdict == RuleVerdict::Error)
         .count();
     let _ = writeln!(
         out,
-        "\n{must_held} of {must_total} MUST rules verified; {} warning(s) (SHOULD or MOCK cases that failed)",
-        t.warnings
+        "\n{must_held} of {must_total} MUST rules verified, {must_error} could not be evaluated; {} warning(s) (SHOULD or MOCK expectations not met); {} case(s) stopped by a setup step",
+        t.warnings, t.errors
     );
     let _ = writeln!(
         out,

@@ -5,29 +5,57 @@ use serde_json::Value;
 
 use super::outcome::{Failure, ReceivedResponse};
 use super::template::{render, render_json, Vars};
-use crate::case::{BodyAssertion, Expect, HeaderAssertion, HeaderCheck, Location, ValueCheck};
+use crate::case::{
+    BodyAssertion, HeaderAssertion, HeaderCheck, Level, Location, RuleCatalogue, StatusPattern,
+    Step, ValueCheck,
+};
 use crate::spec::Spec;
 
-/// Every expectation of `expect` that `response` does not meet.
+/// What checking one response found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Every expectation not met, attributed to its rules.
+    pub failures: Vec<Failure>,
+    /// Whether the status was as expected. When it was not, nothing else
+    /// of the response was checked, and the case cannot go on.
+    pub status_ok: bool,
+}
+
+/// Checks a step's expectations against a response, each failure
+/// attributed to the rules it counts against: the expectation's own
+/// `rule`, else the step's `rules`; a schema violation to the rule or
+/// detail the schema names for it.
 pub fn check_response(
-    expect: &Expect,
+    step: &Step,
     method: &str,
     path: &str,
     response: &ReceivedResponse,
     vars: &Vars,
     spec: &Spec,
-) -> Vec<Failure> {
-    let mut failures = Vec::new();
-    if !expect.status.is_empty() && !expect.status.contains(&response.status) {
-        failures.push(Failure {
-            check: "status".to_owned(),
-            expected: join_statuses(&expect.status),
-            actual: response.status.to_string(),
-            location: expect.location,
-        });
+    catalogue: &RuleCatalogue,
+) -> Checked {
+    let expect = &step.expect;
+    let attribute = |own: &Option<String>| attribution(own, &step.rules, catalogue);
+    if !expect.status.is_empty() && !expect.status.iter().any(|p| p.matches(response.status)) {
+        let (rules, level) = attribute(&expect.status_rule);
+        return Checked {
+            failures: vec![Failure {
+                check: "status".to_owned(),
+                expected: join_statuses(&expect.status),
+                actual: response.status.to_string(),
+                location: expect.location,
+                rules,
+                level,
+            }],
+            status_ok: false,
+        };
     }
+    let mut failures = Vec::new();
     for assertion in &expect.headers {
-        failures.extend(eval_header_assertion(assertion, response, vars));
+        if let Some(mut failure) = eval_header_assertion(assertion, response, vars) {
+            (failure.rules, failure.level) = attribute(&assertion.rule);
+            failures.push(failure);
+        }
     }
     let schema = if expect.schema {
         schema_for(method, path, response.status, spec)
@@ -36,26 +64,67 @@ pub fn check_response(
     };
     match &response.json {
         Some(json) => {
-            if let Some(schema) = schema {
-                failures.extend(check_schema(&schema, json, spec, expect.location));
+            if let Some(schema) = &schema {
+                failures.extend(check_schema(schema, json, spec, catalogue, expect.location));
             }
             for assertion in &expect.body {
-                failures.extend(eval_body_assertion(assertion, json, vars));
+                if let Some(mut failure) = eval_body_assertion(assertion, json, vars) {
+                    (failure.rules, failure.level) = attribute(&assertion.rule);
+                    failures.push(failure);
+                }
             }
         }
-        None if !expect.body.is_empty() || schema.is_some() => failures.push(Failure {
-            check: "body is JSON".to_owned(),
-            expected: "a JSON body".to_owned(),
-            actual: if response.body.is_empty() {
-                "an empty body".to_owned()
-            } else {
-                excerpt(&response.body)
-            },
-            location: expect.location,
-        }),
-        None => {}
+        None => {
+            // One failure per attribution: the schema's rule, and the rules
+            // of the body assertions that had nothing to look at.
+            let mut attributions = Vec::new();
+            if let Some(schema) = &schema {
+                attributions.push(attribute(&spec.schema_rule(schema).map(str::to_owned)));
+            }
+            for assertion in &expect.body {
+                let attributed = attribute(&assertion.rule);
+                if !attributions.contains(&attributed) {
+                    attributions.push(attributed);
+                }
+            }
+            for (rules, level) in attributions {
+                failures.push(Failure {
+                    check: "body is JSON".to_owned(),
+                    expected: "a JSON body".to_owned(),
+                    actual: if response.body.is_empty() {
+                        "an empty body".to_owned()
+                    } else {
+                        excerpt(&response.body)
+                    },
+                    location: expect.location,
+                    rules,
+                    level,
+                });
+            }
+        }
     }
-    failures
+    Checked {
+        failures,
+        status_ok: true,
+    }
+}
+
+/// The rules an expectation counts against and the strictest of their
+/// levels; no rules and no level for a setup step's expectation.
+pub fn attribution(
+    own: &Option<String>,
+    step_rules: &[String],
+    catalogue: &RuleCatalogue,
+) -> (Vec<String>, Option<Level>) {
+    let rules: Vec<String> = match own {
+        Some(id) => vec![id.clone()],
+        None => step_rules.to_vec(),
+    };
+    let level = rules
+        .iter()
+        .map(|id| catalogue.get(id).map_or(Level::Mock, |r| r.level))
+        .max();
+    (rules, level)
 }
 
 /// The schema file the OpenAPI document gives for this response; for an
@@ -67,16 +136,36 @@ pub fn schema_for(method: &str, path: &str, status: u16, spec: &Spec) -> Option<
         .or_else(|| (status >= 400 && path.starts_with("/v1/")).then(|| "error.json".to_owned()))
 }
 
-fn check_schema(schema: &str, json: &Value, spec: &Spec, location: Location) -> Vec<Failure> {
-    match spec.validate(schema, json) {
-        Ok(()) => Vec::new(),
-        Err(problems) => vec![Failure {
-            check: format!("body matches schemas/{schema}"),
-            expected: format!("a body valid against specs/schemas/{schema}"),
-            actual: problems.join("; "),
-            location,
-        }],
+/// One failure per rule or detail that the response's schema problems
+/// count against.
+fn check_schema(
+    schema: &str,
+    json: &Value,
+    spec: &Spec,
+    catalogue: &RuleCatalogue,
+    location: Location,
+) -> Vec<Failure> {
+    let mut by_rule: Vec<(String, Vec<String>)> = Vec::new();
+    for problem in spec.judge(schema, json) {
+        match by_rule.iter_mut().find(|(rule, _)| *rule == problem.rule) {
+            Some((_, messages)) => messages.push(problem.message),
+            None => by_rule.push((problem.rule, vec![problem.message])),
+        }
     }
+    by_rule
+        .into_iter()
+        .map(|(rule, messages)| {
+            let (rules, level) = attribution(&Some(rule), &[], catalogue);
+            Failure {
+                check: format!("body matches schemas/{schema}"),
+                expected: format!("a body valid against specs/schemas/{schema}"),
+                actual: messages.join("; "),
+                location,
+                rules,
+                level,
+            }
+        })
+        .collect()
 }
 
 /// Checks one header.
@@ -116,6 +205,8 @@ pub fn eval_header_assertion(
         expected,
         actual: value.map_or_else(|| "absent".to_owned(), |v| format!("{v:?}")),
         location: assertion.location,
+        rules: Vec::new(),
+        level: None,
     })
 }
 
@@ -134,6 +225,8 @@ pub fn eval_body_assertion(
             expected,
             actual: shown(found),
             location: assertion.location,
+            rules: Vec::new(),
+            level: None,
         })
     };
     match &assertion.check {
@@ -180,9 +273,23 @@ pub fn eval_body_assertion(
             None => fail("exists", "present".to_owned()),
         },
         ValueCheck::Absent => match found {
-            None => None,
-            Some(_) => fail("absent", "absent".to_owned()),
+            None | Some(Value::Null) => None,
+            Some(_) => fail("absent", "absent (or null)".to_owned()),
         },
+        ValueCheck::Contains(wanted) => {
+            let wanted = render_json(wanted, vars).unwrap_or_else(Value::String);
+            let has = found
+                .and_then(Value::as_array)
+                .is_some_and(|items| items.iter().any(|item| json_contains(item, &wanted)));
+            if has {
+                None
+            } else {
+                fail(
+                    "contains",
+                    format!("an array with an element like {wanted}"),
+                )
+            }
+        }
         ValueCheck::Prefix(prefix) => {
             let prefix = render(prefix, vars).unwrap_or_else(|e| e);
             match found.and_then(Value::as_str) {
@@ -255,6 +362,16 @@ pub fn eval_body_assertion(
     }
 }
 
+/// Whether `item` has every member of `wanted` (an object), or equals it.
+fn json_contains(item: &Value, wanted: &Value) -> bool {
+    match (item, wanted) {
+        (Value::Object(have), Value::Object(want)) => want
+            .iter()
+            .all(|(k, v)| have.get(k).is_some_and(|h| json_equal(h, v))),
+        _ => json_equal(item, wanted),
+    }
+}
+
 /// Numbers compare by value (`150` equals `150.0`); the rest structurally.
 fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -279,10 +396,10 @@ fn pointer_name(pointer: &str) -> &str {
     }
 }
 
-fn join_statuses(statuses: &[u16]) -> String {
+fn join_statuses(statuses: &[StatusPattern]) -> String {
     statuses
         .iter()
-        .map(u16::to_string)
+        .map(StatusPattern::to_string)
         .collect::<Vec<_>>()
         .join(" or ")
 }
@@ -307,6 +424,7 @@ mod tests {
         BodyAssertion {
             pointer: pointer.to_owned(),
             check,
+            rule: None,
             location: Location::default(),
         }
     }

@@ -6,12 +6,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::assert::{check_response, excerpt};
+use std::collections::BTreeSet;
+
+use super::assert::{attribution, check_response, excerpt};
 use super::outcome::{
-    CaseOutcome, CaseStatus, Failure, ReceivedResponse, SentRequest, StepOutcome,
+    CaseOutcome, CaseStatus, Failure, ReceivedResponse, RuleCheck, SentRequest, StepOutcome,
+    Verdict,
 };
 use super::template::{render, render_json, Vars};
-use crate::case::{Action, Body, Capability, CaptureSource, Case, Location, RequestSpec, Step};
+use crate::case::{
+    Action, Body, Capability, CaptureSource, Case, Level, Location, RequestSpec, RuleCatalogue,
+    Step,
+};
 use crate::spec::Spec;
 
 /// The HTTP client of the runner: `http://` and `https://` (rustls with
@@ -106,12 +112,18 @@ impl Target {
     }
 }
 
-/// Runs every step of `case` against `target`.
+/// Runs the steps of `case` against `target` in order. A failed status, a
+/// missing capture or no answer at all stops the case; any other failed
+/// expectation is recorded against its rules and the case goes on. At the
+/// end each rule the case touches gets its verdict: `fail` if one of its
+/// expectations failed, `error` if the case stopped before they could all
+/// be evaluated, `pass` otherwise.
 pub async fn run_case(
     client: &reqwest::Client,
     target: &Target,
     case: &Case,
     spec: &Spec,
+    catalogue: &RuleCatalogue,
 ) -> CaseOutcome {
     let started = Instant::now();
     let mut outcome = CaseOutcome {
@@ -122,9 +134,19 @@ pub async fn run_case(
         level: case.level,
         status: CaseStatus::Passed,
         steps: Vec::new(),
+        rule_checks: Vec::new(),
         duration: Duration::ZERO,
     };
     if let Some(reason) = target.unmet_requirement(case) {
+        outcome.rule_checks = case
+            .rules
+            .iter()
+            .map(|id| RuleCheck {
+                id: id.clone(),
+                level: level_of(id, catalogue),
+                verdict: Verdict::Skipped,
+            })
+            .collect();
         outcome.status = CaseStatus::Skipped { reason };
         return outcome;
     }
@@ -137,17 +159,111 @@ pub async fn run_case(
         "other_api_key",
         json!(target.other_api_key.clone().unwrap_or_default()),
     );
-    for step in &case.steps {
-        let result = run_step(client, target, step, &mut vars, spec).await;
-        let failed = !result.failures.is_empty();
+    let mut unevaluated: BTreeSet<&str> = BTreeSet::new();
+    for (index, step) in case.steps.iter().enumerate() {
+        let result = run_step(client, target, step, &mut vars, spec, catalogue).await;
+        let blocked = result.blocked;
+        if blocked {
+            let failed: BTreeSet<&String> = result
+                .failures
+                .iter()
+                .flat_map(|f| f.rules.iter())
+                .collect();
+            unevaluated.extend(
+                step.attributed()
+                    .into_iter()
+                    .filter(|id| !failed.iter().any(|f| f == id)),
+            );
+            for later in &case.steps[index + 1..] {
+                unevaluated.extend(later.attributed());
+            }
+        }
         outcome.steps.push(result);
-        if failed {
-            outcome.status = CaseStatus::Failed;
+        if blocked {
             break;
         }
     }
+    outcome.rule_checks = rule_checks(case, &outcome.steps, &unevaluated, catalogue);
+    outcome.status = case_status(&outcome);
     outcome.duration = started.elapsed();
     outcome
+}
+
+fn level_of(id: &str, catalogue: &RuleCatalogue) -> Level {
+    catalogue.get(id).map_or(Level::Mock, |rule| rule.level)
+}
+
+/// The verdict of every rule or detail the case cites, its steps check or
+/// a failure was attributed to.
+fn rule_checks(
+    case: &Case,
+    steps: &[StepOutcome],
+    unevaluated: &BTreeSet<&str>,
+    catalogue: &RuleCatalogue,
+) -> Vec<RuleCheck> {
+    let failed: BTreeSet<&str> = steps
+        .iter()
+        .flat_map(|s| s.failures.iter())
+        .flat_map(|f| f.rules.iter().map(String::as_str))
+        .collect();
+    let mut ids: BTreeSet<&str> = case.rules.iter().map(String::as_str).collect();
+    ids.extend(case.steps.iter().flat_map(Step::attributed));
+    ids.extend(failed.iter().copied());
+    ids.into_iter()
+        .map(|id| RuleCheck {
+            id: id.to_owned(),
+            level: level_of(id, catalogue),
+            verdict: if failed.contains(id) {
+                Verdict::Fail
+            } else if unevaluated.contains(id) {
+                Verdict::Error
+            } else {
+                Verdict::Pass
+            },
+        })
+        .collect()
+}
+
+/// Failed when a rule failed; error when a step stopped the case with no
+/// rule failing; passed otherwise.
+fn case_status(outcome: &CaseOutcome) -> CaseStatus {
+    if outcome
+        .rule_checks
+        .iter()
+        .any(|c| c.verdict == Verdict::Fail)
+    {
+        return CaseStatus::Failed;
+    }
+    let stopped = outcome.steps.iter().position(|s| s.blocked);
+    match stopped {
+        Some(index) => {
+            let step = &outcome.steps[index];
+            let what = step
+                .failures
+                .first()
+                .map(|f| format!("{}: expected {}, got {}", f.check, f.expected, f.actual))
+                .unwrap_or_default();
+            let blocked: Vec<&str> = outcome
+                .rule_checks
+                .iter()
+                .filter(|c| c.verdict == Verdict::Error)
+                .map(|c| c.id.as_str())
+                .collect();
+            CaseStatus::Error {
+                reason: format!(
+                    "step {} \"{}\" failed ({what}), so {} could not be evaluated",
+                    index + 1,
+                    step.name,
+                    if blocked.is_empty() {
+                        "nothing after it".to_owned()
+                    } else {
+                        blocked.join(", ")
+                    }
+                ),
+            }
+        }
+        None => CaseStatus::Passed,
+    }
 }
 
 async fn run_step(
@@ -156,6 +272,7 @@ async fn run_step(
     step: &Step,
     vars: &mut Vars,
     spec: &Spec,
+    catalogue: &RuleCatalogue,
 ) -> StepOutcome {
     let mut outcome = StepOutcome {
         name: step.name.clone(),
@@ -163,12 +280,14 @@ async fn run_step(
         request: None,
         response: None,
         failures: Vec::new(),
+        blocked: false,
     };
     let request = match &step.action {
         Action::Request(request) => request,
         Action::ExpireSessions => {
             if let Err(failure) = expire_sessions(client, target, step.location).await {
                 outcome.failures.push(failure);
+                outcome.blocked = true;
             }
             return outcome;
         }
@@ -176,9 +295,13 @@ async fn run_step(
     let sent = match build_request(target, request, vars) {
         Ok(sent) => sent,
         Err(message) => {
-            outcome
-                .failures
-                .push(setup_failure("request template", message, step.location));
+            outcome.failures.push(Failure::setup(
+                "request template",
+                "a request the runner can build",
+                message,
+                step.location,
+            ));
+            outcome.blocked = true;
             return outcome;
         }
     };
@@ -187,24 +310,29 @@ async fn run_step(
     let response = match response {
         Ok(response) => response,
         Err(message) => {
-            outcome.failures.push(Failure {
-                check: "response".to_owned(),
-                expected: "an HTTP response".to_owned(),
-                actual: message,
-                location: step.location,
-            });
+            // No answer says nothing about the rules: they are unevaluated.
+            outcome.failures.push(Failure::setup(
+                "response",
+                "an HTTP response",
+                message,
+                step.location,
+            ));
+            outcome.blocked = true;
             return outcome;
         }
     };
-    outcome.failures = check_response(
-        &step.expect,
+    let checked = check_response(
+        step,
         &sent.method,
         &sent.path,
         &response,
         vars,
         spec,
+        catalogue,
     );
-    if outcome.failures.is_empty() {
+    outcome.failures = checked.failures;
+    outcome.blocked = !checked.status_ok;
+    if checked.status_ok {
         for capture in &step.captures {
             let value = match &capture.source {
                 CaptureSource::Pointer(pointer) => response
@@ -220,29 +348,26 @@ async fn run_step(
             };
             match value {
                 Some(value) => vars.set(&capture.name, value),
-                None => outcome.failures.push(Failure {
-                    check: format!("capture {}", capture.name),
-                    expected: match &capture.source {
-                        CaptureSource::Pointer(p) => format!("a value at {p}"),
-                        CaptureSource::Header(h) => format!("a {h} header"),
-                    },
-                    actual: "absent".to_owned(),
-                    location: capture.location,
-                }),
+                None => {
+                    let (rules, level) = attribution(&None, &step.rules, catalogue);
+                    outcome.failures.push(Failure {
+                        check: format!("capture {}", capture.name),
+                        expected: match &capture.source {
+                            CaptureSource::Pointer(p) => format!("a value at {p}"),
+                            CaptureSource::Header(h) => format!("a {h} header"),
+                        },
+                        actual: "absent".to_owned(),
+                        location: capture.location,
+                        rules,
+                        level,
+                    });
+                    outcome.blocked = true;
+                }
             }
         }
     }
     outcome.response = Some(response);
     outcome
-}
-
-fn setup_failure(check: &str, message: String, location: Location) -> Failure {
-    Failure {
-        check: check.to_owned(),
-        expected: "a request the runner can build".to_owned(),
-        actual: message,
-        location,
-    }
 }
 
 /// Renders a request spec into what will be sent, with the default headers:
@@ -355,22 +480,22 @@ async fn expire_sessions(
                 .await;
             match result {
                 Ok(response) if response.status().is_success() => Ok(()),
-                Ok(response) => Err(Failure {
-                    check: "advance the admin clock".to_owned(),
-                    expected: "200 from /__admin/clock/advance".to_owned(),
-                    actual: format!(
+                Ok(response) => Err(Failure::setup(
+                    "advance the admin clock",
+                    "200 from /__admin/clock/advance",
+                    format!(
                         "{} {}",
                         response.status(),
                         excerpt(&response.text().await.unwrap_or_default())
                     ),
                     location,
-                }),
-                Err(e) => Err(Failure {
-                    check: "advance the admin clock".to_owned(),
-                    expected: "a response from /__admin/clock/advance".to_owned(),
-                    actual: e.to_string(),
+                )),
+                Err(e) => Err(Failure::setup(
+                    "advance the admin clock",
+                    "a response from /__admin/clock/advance",
+                    e.to_string(),
                     location,
-                }),
+                )),
             }
         }
         Expiry::Wait { ttl } => {
@@ -379,11 +504,11 @@ async fn expire_sessions(
             tokio::time::sleep(ttl + margin).await;
             Ok(())
         }
-        Expiry::Unavailable => Err(Failure {
-            check: "expire sessions".to_owned(),
-            expected: "a way to expire sessions".to_owned(),
-            actual: "none (the case should have been skipped)".to_owned(),
+        Expiry::Unavailable => Err(Failure::setup(
+            "expire sessions",
+            "a way to expire sessions",
+            "none (the case should have been skipped)",
             location,
-        }),
+        )),
     }
 }

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 
 use super::exec::{run_case, Expiry, Target};
-use super::outcome::{CaseOutcome, CaseStatus, Failure};
-use crate::case::{Capability, Case, Level};
+use super::outcome::{CaseOutcome, CaseStatus, Failure, RuleCheck, Verdict};
+use crate::case::{Capability, Case, Level, RuleCatalogue};
 use crate::snapshot::{self, SnapshotConfig};
 use crate::spec::Spec;
 
@@ -30,7 +30,7 @@ pub fn trial_name(case: &Case) -> String {
     format!("{} [{}]", case.id(), case.rules.join(","))
 }
 
-/// Whether a failure of a case at `level` fails the run.
+/// Whether a failure at `level` fails the run.
 pub fn failure_counts(level: Level, strict: bool) -> bool {
     match level {
         Level::Must => true,
@@ -42,8 +42,11 @@ pub fn failure_counts(level: Level, strict: bool) -> bool {
 /// How to run the suite, beyond the target.
 #[derive(Clone)]
 pub struct SuiteOptions {
-    /// Whether SHOULD failures fail trials.
+    /// Whether SHOULD failures (and MUST rules that could not be
+    /// evaluated) fail trials.
     pub strict: bool,
+    /// The rules and details, for the level of each expectation.
+    pub catalogue: Arc<RuleCatalogue>,
     /// Where to compare snapshots, if at all.
     pub snapshots: Option<SnapshotConfig>,
     /// Renders a failed case for libtest's failure output.
@@ -85,7 +88,7 @@ pub fn run_suite(
                     } else {
                         _read = CLOCK_GATE.read().unwrap_or_else(PoisonError::into_inner);
                     }
-                    runtime.block_on(run_case(&client, &target, &case, spec))
+                    runtime.block_on(run_case(&client, &target, &case, spec, &options.catalogue))
                 };
                 if let (CaseStatus::Passed, Some(config)) = (&outcome.status, &options.snapshots) {
                     if let Err(message) = snapshot::check(config, &outcome) {
@@ -93,14 +96,16 @@ pub fn run_suite(
                     }
                 }
                 let verdict = match &outcome.status {
-                    CaseStatus::Passed => Ok(Completion::Completed),
-                    CaseStatus::Skipped { reason } => Ok(Completion::ignored_with(reason)),
-                    CaseStatus::Failed if failure_counts(outcome.level, options.strict) => {
+                    _ if outcome.fails_run(options.strict) => {
                         Err(Failed::from((options.render_failure)(&outcome)))
+                    }
+                    CaseStatus::Skipped { reason } => Ok(Completion::ignored_with(reason)),
+                    CaseStatus::Error { reason } => {
+                        Ok(Completion::ignored_with(format!("error: {reason}")))
                     }
                     // A SHOULD (without --strict) or MOCK failure is reported
                     // in the summary as a warning, not as a failed trial.
-                    CaseStatus::Failed => Ok(Completion::Completed),
+                    CaseStatus::Passed | CaseStatus::Failed => Ok(Completion::Completed),
                 };
                 collector
                     .lock()
@@ -124,6 +129,7 @@ pub fn run_suite(
 /// A case whose exchanges differ from its baseline fails like any other
 /// deviation, so that every report counts it.
 fn record_snapshot_mismatch(outcome: &mut CaseOutcome, baseline: &str, message: String) {
+    let id = format!("snapshot@{baseline}");
     outcome.status = CaseStatus::Failed;
     if let Some(step) = outcome.steps.last_mut() {
         step.failures.push(Failure {
@@ -131,6 +137,13 @@ fn record_snapshot_mismatch(outcome: &mut CaseOutcome, baseline: &str, message: 
             expected: "the exchanges stored in the baseline".to_owned(),
             actual: message,
             location: step.location,
+            rules: vec![id.clone()],
+            level: Some(Level::Must),
         });
     }
+    outcome.rule_checks.push(RuleCheck {
+        id,
+        level: Level::Must,
+        verdict: Verdict::Fail,
+    });
 }

@@ -9,4 +9,4 @@ pub mod outcome;
 pub mod template;
 
 pub use exec::{http_client, http_client_trusting, root_cause, run_case, Expiry, Target};
-pub use outcome::{CaseOutcome, CaseStatus, Failure, StepOutcome};
+pub use outcome::{CaseOutcome, CaseStatus, Failure, RuleCheck, StepOutcome, Verdict};

@@ -11,15 +11,46 @@ use crate::case::{Level, Location};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum CaseStatus {
-    /// Every step met its expectations.
+    /// Every expectation was evaluated and met.
     Passed,
-    /// A step did not.
+    /// An expectation attributed to a rule (or detail) was not met.
     Failed,
+    /// No attributed expectation failed, but a setup step did (or the
+    /// target stopped answering), so some rules could not be evaluated.
+    Error {
+        /// What stopped the case.
+        reason: String,
+    },
     /// The case could not run against this target.
     Skipped {
         /// Why, e.g. "needs a second API key (--other-api-key)".
         reason: String,
     },
+}
+
+/// How one rule fared in one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every expectation attributed to it was evaluated and met.
+    Pass,
+    /// An expectation attributed to it was not met.
+    Fail,
+    /// The case stopped before its expectations could be evaluated.
+    Error,
+    /// The case did not run.
+    Skipped,
+}
+
+/// One rule's (or detail's) verdict in one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleCheck {
+    /// Rule or detail ID.
+    pub id: String,
+    /// Its level.
+    pub level: Level,
+    /// The verdict.
+    pub verdict: Verdict,
 }
 
 /// One expectation that was not met.
@@ -33,6 +64,30 @@ pub struct Failure {
     pub actual: String,
     /// Where the expectation is written.
     pub location: Location,
+    /// The rules or details it counts against; empty for a setup step's
+    /// expectation, whose failure leaves the rules after it unevaluated.
+    pub rules: Vec<String>,
+    /// The strictest level among `rules`; `None` for a setup expectation.
+    pub level: Option<Level>,
+}
+
+impl Failure {
+    /// A failure of a setup step or of the runner itself: no rule broken.
+    pub fn setup(
+        check: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        location: Location,
+    ) -> Self {
+        Self {
+            check: check.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+            location,
+            rules: Vec::new(),
+            level: None,
+        }
+    }
 }
 
 /// A request as it was sent.
@@ -110,6 +165,8 @@ pub struct StepOutcome {
     pub response: Option<ReceivedResponse>,
     /// Expectations not met; empty when the step passed.
     pub failures: Vec<Failure>,
+    /// Whether this step's failure stopped the case.
+    pub blocked: bool,
 }
 
 /// One case's result.
@@ -128,8 +185,10 @@ pub struct CaseOutcome {
     /// Verdict.
     #[serde(flatten)]
     pub status: CaseStatus,
-    /// Steps that ran, in order; the failing one is last.
+    /// Steps that ran, in order; a step that stopped the case is last.
     pub steps: Vec<StepOutcome>,
+    /// Each rule's and detail's verdict in this case.
+    pub rule_checks: Vec<RuleCheck>,
     /// Wall time.
     #[serde(serialize_with = "serialize_millis")]
     pub duration: Duration,
@@ -140,7 +199,17 @@ fn serialize_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S
 }
 
 impl CaseOutcome {
-    /// The failures of the failing step, if any.
+    /// Whether this case fails the run: a MUST failure, or with `strict` a
+    /// SHOULD failure or a MUST rule that could not be evaluated.
+    pub fn fails_run(&self, strict: bool) -> bool {
+        self.rule_checks.iter().any(|check| match check.verdict {
+            Verdict::Fail => check.level == Level::Must || (strict && check.level == Level::Should),
+            Verdict::Error => strict && check.level == Level::Must,
+            Verdict::Pass | Verdict::Skipped => false,
+        })
+    }
+
+    /// The failures of every step.
     pub fn failures(&self) -> impl Iterator<Item = (&StepOutcome, &Failure)> {
         self.steps
             .iter()

@@ -129,11 +129,39 @@ pub struct Spec {
 }
 
 struct CompiledSchema {
+    /// The schema as the mock keeps it: every `x-details` overlay merged in.
     source: Value,
+    /// The mock's own shape, which its tests hold it to.
     validator: Validator,
+    /// The documented layer alone: what any target is held to.
+    documented_source: Value,
+    documented: Validator,
     /// The same schema compiled for request bodies read in place, if the
     /// OpenAPI document names it as a request body's schema.
     body_validator: Option<Validator<BodyJson>>,
+}
+
+/// The keyword under which a schema keeps the mock's decisions beyond the
+/// docs, by the rule detail each belongs to:
+/// `"x-details": {"LOG-001/endpoint-format": {"pattern": "^/v1/"}}`.
+const DETAILS_KEYWORD: &str = "x-details";
+
+/// Where a merged overlay says which detail it belongs to.
+const DETAIL_ID_KEYWORD: &str = "x-detail-id";
+
+/// The rule a part of the documented layer checks; the innermost one along
+/// a violation's schema path wins.
+const RULE_KEYWORD: &str = "x-rule";
+
+/// One way a response does not match its schema, and the rule (or detail)
+/// it counts against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaProblem {
+    /// `instance-pointer: message`.
+    pub message: String,
+    /// The rule or detail: the innermost `x-rule` of the documented layer,
+    /// or the `x-details` entry the violated overlay came from.
+    pub rule: String,
 }
 
 /// Why a request body was refused (ERR-002).
@@ -208,12 +236,18 @@ impl Spec {
                 file,
                 message: e.to_string(),
             };
+            let documented_source = without_details(&source);
+            let source = with_details_merged(&source);
             let validator = jsonschema::draft202012::new(&source).map_err(bad_schema)?;
+            let documented =
+                jsonschema::draft202012::new(&documented_source).map_err(bad_schema)?;
             schemas.insert(
                 *file,
                 CompiledSchema {
                     source,
                     validator,
+                    documented_source,
+                    documented,
                     body_validator: None,
                 },
             );
@@ -326,9 +360,159 @@ impl Spec {
         list_violations(&schema.validator, value)
     }
 
+    /// Judges a target's answer: every violation of the documented layer,
+    /// attributed to its `x-rule`, and every violation of an `x-details`
+    /// overlay that the documented layer allows, attributed to its detail.
+    pub fn judge(&self, schema_file: &str, value: &Value) -> Vec<SchemaProblem> {
+        let Some(schema) = self.schemas.get(schema_file) else {
+            return vec![SchemaProblem {
+                message: format!("no schema named {schema_file}"),
+                rule: String::new(),
+            }];
+        };
+        let mut problems: Vec<SchemaProblem> = schema
+            .documented
+            .iter_errors(value)
+            .map(|e| SchemaProblem {
+                message: format!("{}: {e}", pointer_or_root(e.instance_path().as_str())),
+                rule: annotation_along(
+                    &schema.documented_source,
+                    e.schema_path().as_str(),
+                    RULE_KEYWORD,
+                )
+                .unwrap_or_default()
+                .to_owned(),
+            })
+            .collect();
+        for error in schema.validator.iter_errors(value) {
+            if let Some(detail) = annotation_along(
+                &schema.source,
+                error.schema_path().as_str(),
+                DETAIL_ID_KEYWORD,
+            ) {
+                problems.push(SchemaProblem {
+                    message: format!(
+                        "{}: {error}",
+                        pointer_or_root(error.instance_path().as_str())
+                    ),
+                    rule: detail.to_owned(),
+                });
+            }
+        }
+        problems
+    }
+
+    /// The rule a schema's documented layer checks as a whole (its root
+    /// `x-rule`).
+    pub fn schema_rule(&self, schema_file: &str) -> Option<&str> {
+        self.schemas
+            .get(schema_file)?
+            .documented_source
+            .get(RULE_KEYWORD)?
+            .as_str()
+    }
+
+    /// Every rule or detail ID the schemas attribute violations to, with
+    /// the schema file naming it, for a test to check against the catalogue.
+    pub fn attributed_ids(&self) -> Vec<(&'static str, String)> {
+        let mut ids = Vec::new();
+        for (file, schema) in &self.schemas {
+            collect_annotations(&schema.source, &mut |key, value| {
+                if key == RULE_KEYWORD || key == DETAIL_ID_KEYWORD {
+                    ids.push((*file, value.to_owned()));
+                }
+            });
+        }
+        ids
+    }
+
     /// The names of all schema files.
     pub fn schema_files(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.schemas.keys().copied()
+    }
+}
+
+/// The documented layer: the schema without its `x-details` overlays.
+fn without_details(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| *key != DETAILS_KEYWORD)
+                .map(|(key, value)| (key.clone(), without_details(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_details).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The mock's shape: each `x-details` overlay becomes one more `allOf`
+/// entry where it stands, marked with the detail it belongs to.
+fn with_details_merged(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            let mut overlays = Vec::new();
+            for (key, value) in map {
+                if key == DETAILS_KEYWORD {
+                    for (detail, overlay) in value.as_object().into_iter().flatten() {
+                        let mut overlay = with_details_merged(overlay);
+                        if let Some(obj) = overlay.as_object_mut() {
+                            obj.insert(DETAIL_ID_KEYWORD.to_owned(), Value::String(detail.clone()));
+                        }
+                        overlays.push(overlay);
+                    }
+                } else {
+                    out.insert(key.clone(), with_details_merged(value));
+                }
+            }
+            if !overlays.is_empty() {
+                let all_of = out
+                    .entry("allOf")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Some(list) = all_of.as_array_mut() {
+                    list.extend(overlays);
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(with_details_merged).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The innermost value of `keyword` on the objects along a schema path,
+/// from the root to the violated keyword.
+fn annotation_along<'s>(schema: &'s Value, schema_path: &str, keyword: &str) -> Option<&'s str> {
+    let mut found = schema.get(keyword).and_then(Value::as_str);
+    let mut node = schema;
+    for segment in schema_path.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        node = match node {
+            Value::Object(map) => map.get(&segment)?,
+            Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return found,
+        };
+        if let Some(value) = node.get(keyword).and_then(Value::as_str) {
+            found = Some(value);
+        }
+    }
+    found
+}
+
+/// Calls `visit` with every string-valued member of every object inside.
+fn collect_annotations(schema: &Value, visit: &mut impl FnMut(&str, &str)) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if let Some(text) = value.as_str() {
+                    visit(key, text);
+                }
+                collect_annotations(value, visit);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_annotations(v, visit)),
+        _ => {}
     }
 }
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use pizzastack::case::{parse_case, Location, RuleCatalogue};
-use pizzastack::runner::{run_case, CaseStatus, Expiry, Target};
+use pizzastack::case::{parse_case, Level, Location, RuleCatalogue};
+use pizzastack::runner::{run_case, CaseStatus, Expiry, Target, Verdict};
 use pizzastack::spec::Spec;
 use serde_json::json;
 
@@ -64,6 +64,7 @@ async fn run_text(text: &str, base_url: &str) -> pizzastack::runner::CaseOutcome
         &target(base_url.to_owned()),
         &case,
         Spec::embedded().unwrap(),
+        &RuleCatalogue::embedded(),
     )
     .await
 }
@@ -251,17 +252,33 @@ async fn a_response_that_breaks_its_schema_fails_the_step() {
         &base,
     )
     .await;
-    let failure = &outcome.steps[0].failures[0];
-    assert_eq!(failure.check, "body matches schemas/tomato.json");
-    assert!(
-        failure.actual.contains("/id") && failure.actual.contains("variety"),
-        "{}",
-        failure.actual
-    );
+    // Each schema problem counts against its own rule: the prefix against
+    // ID-001, the missing fields against ACQ-001.
+    let failures = &outcome.steps[0].failures;
+    let against = |rule: &str| {
+        failures
+            .iter()
+            .find(|f| f.rules == [rule])
+            .unwrap_or_else(|| panic!("no failure against {rule}: {failures:#?}"))
+    };
+    assert_eq!(against("ACQ-001").check, "body matches schemas/tomato.json");
+    assert!(against("ACQ-001").actual.contains("variety"));
+    assert!(!against("ACQ-001").actual.contains("/id"));
+    assert!(against("ID-001").actual.contains("/id"));
+    assert_eq!(against("ID-001").level, Some(Level::Must));
+    let verdict = |rule: &str| {
+        outcome
+            .rule_checks
+            .iter()
+            .find(|c| c.id == rule)
+            .map(|c| c.verdict)
+    };
+    assert_eq!(verdict("ACQ-001"), Some(Verdict::Fail));
+    assert_eq!(verdict("ID-001"), Some(Verdict::Fail));
 }
 
 #[tokio::test]
-async fn an_unreachable_target_is_a_failed_step_not_a_panic() {
+async fn an_unreachable_target_is_an_unevaluated_step_not_a_panic() {
     let outcome = run_text(
         &one_step_case(
             "      status: 200
@@ -270,7 +287,12 @@ async fn an_unreachable_target_is_a_failed_step_not_a_panic() {
         "http://127.0.0.1:1",
     )
     .await;
-    assert_eq!(outcome.status, CaseStatus::Failed);
+    // No answer says nothing about ACQ-001: it could not be evaluated.
+    assert!(
+        matches!(outcome.status, CaseStatus::Error { .. }),
+        "{:?}",
+        outcome.status
+    );
     assert!(
         outcome.steps[0].failures[0]
             .actual
@@ -283,7 +305,7 @@ async fn an_unreachable_target_is_a_failed_step_not_a_panic() {
 #[tokio::test]
 async fn cases_needing_what_the_target_lacks_are_skipped_with_the_reason() {
     let outcome = run_text(
-        "name: n\nrules: [SESS-006]\nrequires: [session_expiry]\nsteps:\n  - expire_sessions: true\n",
+        "name: n\nrules: [SESS-006]\nrequires: [session_expiry]\nsteps:\n  - expire_sessions: true\n  - request: {method: GET, path: /v1/session/x/log}\n    expect: {status: 404}\n",
         "http://127.0.0.1:1",
     )
     .await;

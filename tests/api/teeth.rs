@@ -9,7 +9,7 @@ use std::time::Duration;
 use pizzastack::case::{load_dir, Case, Level, RuleCatalogue};
 use pizzastack::config::ServeConfig;
 use pizzastack::report::coverage::coverage;
-use pizzastack::runner::{run_case, CaseStatus, Expiry, Target};
+use pizzastack::runner::{run_case, CaseStatus, Expiry, Target, Verdict};
 use pizzastack::server::DEVIATIONS;
 use pizzastack::spec::Spec;
 
@@ -79,7 +79,14 @@ async fn the_whole_suite_passes_against_the_mock_with_no_deviation() {
     let target = mock_deviating_from(&[]).await;
     let client = pizzastack::runner::http_client().unwrap();
     for case in suite() {
-        let outcome = run_case(&client, &target, &case, Spec::embedded().unwrap()).await;
+        let outcome = run_case(
+            &client,
+            &target,
+            &case,
+            Spec::embedded().unwrap(),
+            &RuleCatalogue::embedded(),
+        )
+        .await;
         assert_eq!(
             outcome.status,
             CaseStatus::Passed,
@@ -90,9 +97,13 @@ async fn the_whole_suite_passes_against_the_mock_with_no_deviation() {
     }
 }
 
+/// A switched-off rule is caught when an expectation attributed to it (or
+/// to one of its SHOULD details) fails in a case citing it: a MOCK detail
+/// failing, or the rule merely not being evaluated, does not count.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
     let cases = suite();
+    let catalogue = RuleCatalogue::embedded();
     let client = pizzastack::runner::http_client().unwrap();
     let mut caught = Vec::new();
     let mut missed = Vec::new();
@@ -100,11 +111,26 @@ async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
         let target = mock_deviating_from(&[rule]).await;
         let mut failing = Vec::new();
         for case in cases.iter().filter(|c| c.rules.iter().any(|r| r == rule)) {
-            let outcome = run_case(&client, &target, case, Spec::embedded().unwrap()).await;
-            match outcome.status {
-                CaseStatus::Failed => failing.push(case.id().to_owned()),
-                CaseStatus::Skipped { reason } => panic!("{} was skipped: {reason}", case.id()),
-                CaseStatus::Passed => {}
+            let outcome = run_case(
+                &client,
+                &target,
+                case,
+                Spec::embedded().unwrap(),
+                &catalogue,
+            )
+            .await;
+            if let CaseStatus::Skipped { reason } = &outcome.status {
+                panic!("{} was skipped: {reason}", case.id());
+            }
+            let hit = outcome.rule_checks.iter().any(|check| {
+                check.verdict == Verdict::Fail
+                    && check.level >= Level::Should
+                    && catalogue
+                        .get(&check.id)
+                        .is_some_and(|r| r.rule_id() == *rule)
+            });
+            if hit {
+                failing.push(case.id().to_owned());
             }
         }
         if failing.is_empty() {
