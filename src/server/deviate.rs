@@ -61,7 +61,7 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
     ("BAK-002", "bakes anything, a base included"),
     ("TST-001", "always includes aroma"),
     ("CMP-001", "ranks dishes worst first"),
-    ("LOG-001", "lists operations newest first"),
+    ("LOG-001", "leaves the newest operation out of the log"),
     (
         "LOG-002",
         "answers an unknown session's log with an empty 200",
@@ -249,7 +249,7 @@ pub async fn rewrite_responses(
         (Method::GET, p) if p.starts_with("/v1/session/") => {
             if ok && d("LOG-001") {
                 if let Some(list) = json["operations"].as_array_mut() {
-                    list.reverse();
+                    list.pop();
                 }
             }
             if status == StatusCode::NOT_FOUND && d("LOG-002") {

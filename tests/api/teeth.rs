@@ -98,8 +98,9 @@ async fn the_whole_suite_passes_against_the_mock_with_no_deviation() {
 }
 
 /// A switched-off rule is caught when an expectation attributed to it (or
-/// to one of its SHOULD details) fails in a case citing it: a MOCK detail
-/// failing, or the rule merely not being evaluated, does not count.
+/// to one of its details) fails at the rule's own level in a case citing
+/// it: a MUST rule must be caught by a MUST failure. A MOCK or SHOULD
+/// detail failing, or the rule merely not being evaluated, does not count.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
     let cases = suite();
@@ -122,9 +123,10 @@ async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
             if let CaseStatus::Skipped { reason } = &outcome.status {
                 panic!("{} was skipped: {reason}", case.id());
             }
+            let level = catalogue.get(rule).map_or(Level::Must, |r| r.level);
             let hit = outcome.rule_checks.iter().any(|check| {
                 check.verdict == Verdict::Fail
-                    && check.level >= Level::Should
+                    && check.level >= level
                     && catalogue
                         .get(&check.id)
                         .is_some_and(|r| r.rule_id() == *rule)
