@@ -32,6 +32,9 @@ pub struct ServeConfig {
     pub limits: StoreLimits,
     /// Rules to switch off on purpose (`--deviate`), to prove the suite notices.
     pub deviations: Vec<String>,
+    /// Choices the docs allow to take instead of the mock's (`--freedom`),
+    /// to prove the suite raises no false alarm.
+    pub freedoms: Vec<String>,
 }
 
 impl Default for ServeConfig {
@@ -43,6 +46,7 @@ impl Default for ServeConfig {
             admin: false,
             limits: StoreLimits::default(),
             deviations: Vec::new(),
+            freedoms: Vec::new(),
         }
     }
 }
@@ -71,6 +75,9 @@ pub enum ConfigError {
     /// A rule the mock cannot switch off.
     #[error("{0}")]
     UnknownDeviation(String),
+    /// A freedom the mock cannot take.
+    #[error("{0}")]
+    UnknownFreedom(String),
 }
 
 impl ServeConfig {
@@ -115,6 +122,8 @@ impl ServeConfig {
         }
         crate::server::Deviations::parse(&self.deviations)
             .map_err(|e| ConfigError::UnknownDeviation(format!("--deviate {e}")))?;
+        crate::server::Freedoms::parse(&self.freedoms)
+            .map_err(|e| ConfigError::UnknownFreedom(format!("--freedom {e}")))?;
         Ok(())
     }
 }

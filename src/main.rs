@@ -143,6 +143,12 @@ struct ServeArgs {
     /// conformance suite notices; GET /__admin/deviations lists them.
     #[arg(long = "deviate", value_name = "RULE-ID")]
     deviations: Vec<String>,
+
+    /// Take another choice the documentation allows where it is silent
+    /// (repeatable), e.g. hex-id-suffix or validation-422, to prove a
+    /// conformance suite raises no false alarm; GET /__admin/freedoms lists them.
+    #[arg(long = "freedom", value_name = "NAME")]
+    freedoms: Vec<String>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -186,6 +192,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             max_objects_per_session: args.max_objects_per_session,
         },
         deviations: args.deviations,
+        freedoms: args.freedoms,
     };
     if config.api_keys.is_empty() {
         tracing::warn!(

@@ -127,12 +127,15 @@ pub fn attribution(
     (rules, level)
 }
 
-/// The schema file the OpenAPI document gives for this response; for an
+/// The schema file the OpenAPI document gives for this response; for a
+/// success status it does not list (a 201, say), the 200's schema; for an
 /// error status it does not list, the error shape (ERR-001).
 pub fn schema_for(method: &str, path: &str, status: u16, spec: &Spec) -> Option<String> {
     let path = path.split('?').next().unwrap_or(path);
-    spec.operation_for(method, path)
-        .and_then(|op| op.response_schemas.get(&status).cloned())
+    let operation = spec.operation_for(method, path);
+    let listed = |status| operation.and_then(|op| op.response_schemas.get(&status).cloned());
+    listed(status)
+        .or_else(|| (200..300).contains(&status).then(|| listed(200)).flatten())
         .or_else(|| (status >= 400 && path.starts_with("/v1/")).then(|| "error.json".to_owned()))
 }
 

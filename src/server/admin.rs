@@ -76,33 +76,54 @@ async fn stats(State(state): State<AppState>) -> JsonText {
 
 /// `GET /__admin/deviations`: the rules switched off, and those that can be.
 async fn deviations(State(state): State<AppState>) -> JsonText {
-    let available: Vec<_> = super::deviate::DEVIATIONS
-        .iter()
-        .map(|(rule, effect)| json!({"rule": rule, "effect": effect}))
-        .collect();
-    let active = state.deviations().ids();
-    JsonText::from(json!({"active": active, "available": available}).to_string())
+    JsonText::from(state.deviations().describe("rule").to_string())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SetDeviations {
-    /// Exactly the rules to switch off; `[]` restores conformance.
-    rules: Vec<String>,
+/// The names of a `PUT` body `{"<key>": ["NAME", ...]}`; `what` words one
+/// name for the message, e.g. `RULE-ID`.
+fn names_in(body: &[u8], key: &str, what: &str) -> Result<Vec<String>, ApiError> {
+    let refused = |why: String| {
+        ApiError::InvalidBody(format!(
+            "body: must be {{\"{key}\": [\"{what}\", ...]}} ({why})"
+        ))
+    };
+    let mut object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(body).map_err(|e| refused(e.to_string()))?;
+    if let Some(unknown) = object.keys().find(|k| *k != key) {
+        return Err(refused(format!("unknown field `{unknown}`")));
+    }
+    let names = object
+        .remove(key)
+        .ok_or_else(|| refused(format!("missing field `{key}`")))?;
+    serde_json::from_value(names).map_err(|e| refused(e.to_string()))
 }
 
 /// `PUT /__admin/deviations` with `{"rules": ["SESS-005"]}`: switches those
-/// rules off (and every other one back on), at once, for every session.
+/// rules off (and every other one back on), at once, for every session;
+/// `[]` restores conformance.
 async fn set_deviations(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
-    let request: SetDeviations = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::InvalidBody(format!(
-            "body: must be {{\"rules\": [\"RULE-ID\", ...]}} ({e})"
-        ))
-    })?;
+    let rules = names_in(&body, "rules", "RULE-ID")?;
     state
-        .set_deviations(&request.rules)
+        .set_deviations(&rules)
         .map_err(|e| ApiError::InvalidBody(format!("rules: {e}")))?;
     Ok(deviations(State(state)).await)
+}
+
+/// `GET /__admin/freedoms`: the freedoms taken, and those that can be.
+async fn freedoms(State(state): State<AppState>) -> JsonText {
+    JsonText::from(state.freedoms().describe("freedom").to_string())
+}
+
+/// `PUT /__admin/freedoms` with `{"freedoms": ["hex-id-suffix"]}`: takes
+/// those freedoms (and drops every other one), at once; `[]` returns to the
+/// mock's own choices.
+async fn set_freedoms(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
+    let names = names_in(&body, "freedoms", "NAME")?;
+    state
+        .freedoms()
+        .set(&names)
+        .map_err(|e| ApiError::InvalidBody(format!("freedoms: {e}")))?;
+    Ok(freedoms(State(state)).await)
 }
 
 /// Answers every `/__admin` path when the admin endpoints are off.
@@ -117,4 +138,5 @@ pub fn admin_routes() -> Router<AppState> {
         .route("/__admin/reset", post(reset))
         .route("/__admin/stats", get(stats))
         .route("/__admin/deviations", get(deviations).put(set_deviations))
+        .route("/__admin/freedoms", get(freedoms).put(set_freedoms))
 }

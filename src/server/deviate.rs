@@ -6,11 +6,6 @@
 //! where the rule is enforced (the key and session checks, the store's TTL
 //! and ID scheme).
 
-use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use parking_lot::RwLock;
-
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
@@ -19,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::state::AppState;
+use super::switches::{SwitchTable, Switches};
 
 /// Every rule the mock can switch off, with what it then does instead.
 pub const DEVIATIONS: &[(&str, &str)] = &[
@@ -74,78 +70,18 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The table of rules the mock can switch off.
+pub struct DeviationTable;
+
+impl SwitchTable for DeviationTable {
+    const TABLE: &'static [(&'static str, &'static str)] = DEVIATIONS;
+    const WHAT: &'static str = "rule";
+    const VERB: &'static str = "switch off";
+}
+
 /// The switched-off rules of one server, changeable at run time through
-/// `/__admin/deviations`. Reading costs one atomic load while no rule is
-/// switched off.
-#[derive(Debug, Default)]
-pub struct Deviations {
-    /// Whether `active` is non-empty.
-    any: AtomicBool,
-    /// The switched-off rule IDs.
-    active: RwLock<BTreeSet<&'static str>>,
-}
-
-impl Deviations {
-    /// Deviations for these rule IDs.
-    ///
-    /// # Errors
-    /// The first ID the mock cannot switch off, with the list it can.
-    pub fn new(rules: &[String]) -> Result<Self, String> {
-        let deviations = Self::default();
-        deviations.set(rules)?;
-        Ok(deviations)
-    }
-
-    /// The rule IDs among [`DEVIATIONS`], or the first one that is not.
-    ///
-    /// # Errors
-    /// The unknown ID with the list of known ones.
-    pub fn parse(rules: &[String]) -> Result<BTreeSet<&'static str>, String> {
-        rules
-            .iter()
-            .map(|rule| {
-                DEVIATIONS
-                    .iter()
-                    .find(|(id, _)| id == rule)
-                    .map(|(id, _)| *id)
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = DEVIATIONS.iter().map(|(id, _)| *id).collect();
-                        format!(
-                            "{rule}: the mock cannot switch that rule off; it can switch off {}",
-                            known.join(", ")
-                        )
-                    })
-            })
-            .collect()
-    }
-
-    /// Makes exactly these rules the switched-off ones.
-    ///
-    /// # Errors
-    /// An unknown rule ID; nothing changes then.
-    pub fn set(&self, rules: &[String]) -> Result<(), String> {
-        let parsed = Self::parse(rules)?;
-        let mut active = self.active.write();
-        self.any.store(!parsed.is_empty(), Ordering::Release);
-        *active = parsed;
-        Ok(())
-    }
-
-    /// Whether `rule` is switched off.
-    pub fn has(&self, rule: &str) -> bool {
-        self.any() && self.active.read().contains(rule)
-    }
-
-    /// Whether any rule is switched off.
-    pub fn any(&self) -> bool {
-        self.any.load(Ordering::Acquire)
-    }
-
-    /// The switched-off rule IDs.
-    pub fn ids(&self) -> Vec<&'static str> {
-        self.active.read().iter().copied().collect()
-    }
-}
+/// `/__admin/deviations`.
+pub type Deviations = Switches<DeviationTable>;
 
 /// Rewrites responses for the deviations that change what the mock says.
 pub async fn rewrite_responses(

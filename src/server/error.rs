@@ -104,11 +104,25 @@ impl ApiError {
     }
 }
 
+/// Marks a response that refused the request body (ERR-002), so that a
+/// presentation layer can tell it from other 400s without reading words.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyRejected;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         tracing::debug!(%status, error = %self, "request refused");
-        json_error(status, &self.message())
+        let mut response = json_error(status, &self.message());
+        if matches!(
+            self,
+            ApiError::UnsupportedContentType(_)
+                | ApiError::MalformedJson(_)
+                | ApiError::InvalidBody(_)
+        ) {
+            response.extensions_mut().insert(BodyRejected);
+        }
+        response
     }
 }
 

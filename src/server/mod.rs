@@ -6,8 +6,10 @@ mod admin;
 mod deviate;
 mod error;
 mod extract;
+mod freedom;
 mod routes;
 mod state;
+mod switches;
 
 use std::future::Future;
 use std::io;
@@ -22,6 +24,7 @@ use tower_http::trace::TraceLayer;
 pub use deviate::{Deviations, DEVIATIONS};
 pub use error::ApiError;
 pub use extract::{API_KEY_HEADER, SESSION_HEADER};
+pub use freedom::{Freedoms, FREEDOMS};
 pub use state::AppState;
 
 use crate::config::{ConfigError, ServeConfig};
@@ -66,6 +69,14 @@ pub fn router(state: AppState) -> Router {
         router = router.layer(axum::middleware::from_fn_with_state(
             state.clone(),
             deviate::rewrite_responses,
+        ));
+    }
+    // Freedoms present what the mock (deviating or not) answers, so their
+    // layer is outside the deviations'.
+    if state.freedoms().any() || state.admin_enabled() {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            freedom::present,
         ));
     }
     // One stack, applied once: every `Router::layer` call boxes each route
@@ -133,6 +144,9 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     );
     for rule in &config.deviations {
         tracing::warn!(%rule, "deliberately deviating from {rule}: this mock is not conformant");
+    }
+    for freedom in &config.freedoms {
+        tracing::info!(%freedom, "taking the freedom {freedom}: another choice the docs allow");
     }
     run(listener, state, shutdown).await?;
     tracing::info!("PizzaStack mock stopped");

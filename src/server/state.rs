@@ -9,6 +9,7 @@ use crate::spec::Spec;
 use crate::store::SessionStore;
 
 use super::deviate::Deviations;
+use super::freedom::Freedoms;
 
 /// Everything handlers need, behind one `Arc`.
 #[derive(Clone)]
@@ -26,6 +27,8 @@ struct Inner {
     admin: bool,
     /// Rules switched off on purpose.
     deviations: Deviations,
+    /// Choices the docs allow, taken instead of the mock's own.
+    freedoms: Freedoms,
 }
 
 impl AppState {
@@ -48,8 +51,10 @@ impl AppState {
             spec,
             admin: config.admin,
             deviations: Deviations::default(),
+            freedoms: Freedoms::default(),
         }));
         state.set_deviations(&config.deviations)?;
+        state.freedoms().set(&config.freedoms)?;
         Ok(state)
     }
 
@@ -76,6 +81,11 @@ impl AppState {
     /// The rules switched off on purpose.
     pub fn deviations(&self) -> &Deviations {
         &self.0.deviations
+    }
+
+    /// The freedoms taken.
+    pub fn freedoms(&self) -> &Freedoms {
+        &self.0.freedoms
     }
 
     /// Makes exactly these rules the switched-off ones, in the request

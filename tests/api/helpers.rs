@@ -333,3 +333,46 @@ pub const OBJECT_ENDPOINTS: [&str; 10] = [
     "/v1/taste/analyze",
     "/v1/taste/compare",
 ];
+
+/// The built-in suite, loaded from `specs/cases/` (it must load cleanly).
+pub fn suite() -> Vec<pizzastack::case::Case> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases");
+    let loaded = pizzastack::case::load_dir(&dir, &pizzastack::case::RuleCatalogue::embedded())
+        .expect("specs/cases");
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    loaded.cases
+}
+
+/// A mock with `config` (plus admin endpoints and both keys), as a target
+/// the runner can check: everything the suite needs, expiry by the clock.
+pub async fn suite_target(config: ServeConfig) -> pizzastack::runner::Target {
+    let app = spawn_app_with(ServeConfig {
+        api_keys: vec![KEY.into(), OTHER_KEY.into()],
+        admin: true,
+        ..config
+    })
+    .await;
+    pizzastack::runner::Target {
+        base_url: app.url(""),
+        api_key: KEY.to_owned(),
+        other_api_key: Some(OTHER_KEY.to_owned()),
+        timeout: std::time::Duration::from_secs(10),
+        expiry: pizzastack::runner::Expiry::AdminClock {
+            ttl: pizzastack::config::DEFAULT_SESSION_TTL,
+        },
+    }
+}
+
+/// Every case of the suite against `target`.
+pub async fn run_suite_against(
+    target: &pizzastack::runner::Target,
+) -> Vec<pizzastack::runner::CaseOutcome> {
+    let client = pizzastack::runner::http_client().unwrap();
+    let catalogue = pizzastack::case::RuleCatalogue::embedded();
+    let spec = Spec::embedded().unwrap();
+    let mut outcomes = Vec::new();
+    for case in suite() {
+        outcomes.push(pizzastack::runner::run_case(&client, target, &case, spec, &catalogue).await);
+    }
+    outcomes
+}

@@ -3,42 +3,21 @@
 //! rule fail, while with no deviation every case passes. Prints the kill
 //! rate.
 
-use std::path::Path;
-use std::time::Duration;
-
-use pizzastack::case::{load_dir, Case, Level, RuleCatalogue};
+use pizzastack::case::{Level, RuleCatalogue};
 use pizzastack::config::ServeConfig;
 use pizzastack::report::coverage::coverage;
-use pizzastack::runner::{run_case, CaseStatus, Expiry, Target, Verdict};
+use pizzastack::runner::{run_case, CaseStatus, Target, Verdict};
 use pizzastack::server::DEVIATIONS;
 use pizzastack::spec::Spec;
 
 use crate::helpers::*;
 
-fn suite() -> Vec<Case> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases");
-    let loaded = load_dir(&dir, &RuleCatalogue::embedded()).expect("specs/cases");
-    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    loaded.cases
-}
-
 async fn mock_deviating_from(rules: &[&str]) -> Target {
-    let app = spawn_app_with(ServeConfig {
-        api_keys: vec![KEY.into(), OTHER_KEY.into()],
-        admin: true,
+    suite_target(ServeConfig {
         deviations: rules.iter().map(|r| (*r).to_owned()).collect(),
         ..ServeConfig::default()
     })
-    .await;
-    Target {
-        base_url: app.url(""),
-        api_key: KEY.to_owned(),
-        other_api_key: Some(OTHER_KEY.to_owned()),
-        timeout: Duration::from_secs(10),
-        expiry: Expiry::AdminClock {
-            ttl: pizzastack::config::DEFAULT_SESSION_TTL,
-        },
-    }
+    .await
 }
 
 #[test]

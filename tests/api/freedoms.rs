@@ -1,0 +1,369 @@
+//! No false alarms: a server that follows the documentation but decides
+//! differently where it is silent passes. The mock takes each freedom
+//! (`serve --freedom NAME`) alone and then all at once, and the whole
+//! suite runs against it with `--strict`: no rule may fail or stay
+//! unevaluated. Each freedom is also shown to change what the mock
+//! answers, so that none passes by doing nothing. Prints the false-alarm
+//! rate beside the teeth test's kill rate.
+
+use pizzastack::config::ServeConfig;
+use pizzastack::runner::{CaseOutcome, CaseStatus, Verdict};
+use pizzastack::server::FREEDOMS;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// What `strict` judges a false alarm: any case that fails the run with
+/// `--strict`, or that could not be evaluated.
+fn alarms(outcomes: &[CaseOutcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter(|o| o.fails_run(true) || matches!(o.status, CaseStatus::Error { .. }))
+        .map(|o| {
+            let failed: Vec<String> = o
+                .failures()
+                .map(|(step, f)| {
+                    format!(
+                        "{} {} [{}]: expected {}, got {}",
+                        step.name,
+                        f.check,
+                        f.rules.join(","),
+                        f.expected,
+                        f.actual
+                    )
+                })
+                .collect();
+            format!("{} ({:?}): {}", o.id, o.status, failed.join("; "))
+        })
+        .collect()
+}
+
+/// The MOCK details a run reported (as information), to show what the
+/// freedoms touched.
+fn informed(outcomes: &[CaseOutcome]) -> Vec<String> {
+    let mut ids: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| o.rule_checks.iter())
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| c.id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_freedom_alone_and_all_together_pass_the_whole_suite_with_strict() {
+    let mut runs: Vec<Vec<String>> = FREEDOMS
+        .iter()
+        .map(|(name, _)| vec![(*name).to_owned()])
+        .collect();
+    runs.push(
+        FREEDOMS
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect(),
+    );
+    let mut flagged = Vec::new();
+    for freedoms in &runs {
+        let target = suite_target(ServeConfig {
+            freedoms: freedoms.clone(),
+            ..ServeConfig::default()
+        })
+        .await;
+        let outcomes = run_suite_against(&target).await;
+        let label = if freedoms.len() == 1 {
+            freedoms[0].clone()
+        } else {
+            "all freedoms".to_owned()
+        };
+        println!(
+            "{label}: MOCK details reported as information: {:?}",
+            informed(&outcomes)
+        );
+        let alarms = alarms(&outcomes);
+        if !alarms.is_empty() {
+            flagged.push(format!("{label}:\n  {}", alarms.join("\n  ")));
+        }
+    }
+    println!(
+        "false-alarm rate: {}/{} freedom runs flagged ({} freedoms alone, then all together; --strict)",
+        flagged.len(),
+        runs.len(),
+        FREEDOMS.len()
+    );
+    assert!(flagged.is_empty(), "false alarms:\n{}", flagged.join("\n"));
+}
+
+/// A raw exchange with a mock taking one freedom: no schema check, since
+/// a freedom is meant to leave the mock's own shape.
+async fn exchange(
+    freedom: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let app = spawn_app_with(ServeConfig {
+        freedoms: vec![freedom.to_owned()],
+        ..ServeConfig::default()
+    })
+    .await;
+    exchange_with(&app, method, path, headers, body).await
+}
+
+async fn exchange_with(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut request = app
+        .client
+        .request(method.parse().unwrap(), app.url(path))
+        .header("X-API-Key", KEY);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("Content-Type", "application/json")
+            .body(body.to_string());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap_or_default();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+fn tomato() -> Value {
+    json!({"variety": "Roma", "ripeness": 0.5, "weight": 100})
+}
+
+#[tokio::test]
+async fn each_freedom_changes_what_the_mock_answers() {
+    let session = new_session();
+    let with_session = [("X-Session-ID", session.as_str())];
+
+    // The log's own choices.
+    for (freedom, check) in [
+        ("log-endpoint-without-v1", "endpoint"),
+        ("timestamp-microseconds", "timestamp"),
+        ("no-log-session-id", "session_id"),
+        ("extra-fields", "extra"),
+    ] {
+        let app = spawn_app_with(ServeConfig {
+            freedoms: vec![freedom.to_owned()],
+            ..ServeConfig::default()
+        })
+        .await;
+        exchange_with(
+            &app,
+            "POST",
+            "/v1/tomato/acquire",
+            &with_session,
+            Some(tomato()),
+        )
+        .await;
+        let (status, _, log) = exchange_with(
+            &app,
+            "GET",
+            &format!("/v1/session/{session}/log"),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{freedom}");
+        let operation = &log["operations"][0];
+        match check {
+            "endpoint" => assert_eq!(operation["endpoint"], "/tomato/acquire"),
+            "timestamp" => {
+                let stamp = operation["timestamp"].as_str().unwrap();
+                assert!(stamp.ends_with("000+00:00") && stamp.len() == 32, "{stamp}");
+            }
+            "session_id" => assert!(log.get("session_id").is_none(), "{log}"),
+            _ => assert!(
+                log.get("served_by").is_some() && operation.get("status").is_some(),
+                "{log}"
+            ),
+        }
+    }
+
+    // IDs in another form that still name the same objects.
+    let app = spawn_app_with(ServeConfig {
+        freedoms: vec!["hex-id-suffix".into()],
+        ..ServeConfig::default()
+    })
+    .await;
+    let (_, _, tomato_answer) = exchange_with(
+        &app,
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(tomato()),
+    )
+    .await;
+    let id = tomato_answer["id"].as_str().unwrap().to_owned();
+    assert!(
+        regex::Regex::new("^tom_[0-9a-f]{32}$")
+            .unwrap()
+            .is_match(&id),
+        "{id}"
+    );
+    let (status, _, sliced) = exchange_with(&app, "POST", "/v1/tomato/slice", &with_session, Some(json!({"tomato_ids": [id], "method": "dice", "size": "medium", "consistency": "uniform"}))).await;
+    assert_eq!(status, 200, "{sliced}");
+    assert_eq!(sliced["source_tomato_ids"][0], id.as_str());
+
+    // Errors.
+    let (status, _, _) = exchange(
+        "validation-422",
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(json!({"variety": "Roma"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _, _) = exchange(
+        "validation-422",
+        "POST",
+        "/v1/tomato/acquire",
+        &[],
+        Some(tomato()),
+    )
+    .await;
+    assert_eq!(status, 400, "the documented 400 stays a 400");
+    let (_, _, body) = exchange("other-error-wording", "GET", "/v1/nothing", &[], None).await;
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| !e.contains("No such endpoint") && e.contains("NOT FOUND")),
+        "{body}"
+    );
+    let (_, _, body) = exchange("detail-error-shape", "GET", "/v1/nothing", &[], None).await;
+    assert!(
+        body.get("detail").is_some() && body.get("error").is_none(),
+        "{body}"
+    );
+    let (_, _, body) = exchange(
+        "detail-error-shape",
+        "POST",
+        "/v1/tomato/acquire",
+        &[],
+        Some(tomato()),
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"error": "X-Session-ID header is required"}),
+        "documented errors keep their shape"
+    );
+
+    // Optional fields written as null.
+    let app = spawn_app_with(ServeConfig {
+        freedoms: vec!["null-for-absent".into()],
+        ..ServeConfig::default()
+    })
+    .await;
+    let (_, _, tomato_answer) = exchange_with(
+        &app,
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(tomato()),
+    )
+    .await;
+    let (_, _, analysis) = exchange_with(
+        &app,
+        "POST",
+        "/v1/taste/analyze",
+        &with_session,
+        Some(json!({"dish_id": tomato_answer["id"]})),
+    )
+    .await;
+    assert!(
+        analysis["aroma"].is_null() && analysis.get("aroma").is_some(),
+        "{analysis}"
+    );
+
+    // Statuses and headers.
+    let (status, headers, _) = exchange(
+        "created-201",
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(tomato()),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let (status, _, _) = exchange("created-201", "POST", "/v1/cook/simmer", &with_session, Some(json!({"ingredients": [{"id": "generic", "name": "garlic", "amount": 2, "unit": "cloves"}], "temperature": 100, "duration": "30m"}))).await;
+    assert_eq!(status, 200, "simmer keeps its documented 200");
+    let (_, headers, _) = exchange(
+        "charset",
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(tomato()),
+    )
+    .await;
+    assert_eq!(headers["content-type"], "application/json; charset=utf-8");
+    let (_, headers, _) = exchange(
+        "connection-close",
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(tomato()),
+    )
+    .await;
+    assert_eq!(headers["connection"], "close");
+}
+
+#[tokio::test]
+async fn freedoms_can_be_listed_and_changed_at_run_time() {
+    let app = spawn_app().await;
+    let (status, _, listed) = exchange_with(&app, "GET", "/__admin/freedoms", &[], None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed["available"].as_array().map(Vec::len),
+        Some(FREEDOMS.len())
+    );
+    let (status, _, set) = exchange_with(
+        &app,
+        "PUT",
+        "/__admin/freedoms",
+        &[],
+        Some(json!({"freedoms": ["created-201"]})),
+    )
+    .await;
+    assert_eq!(
+        (status, set["active"].clone()),
+        (200, json!(["created-201"]))
+    );
+    let session = new_session();
+    let (status, _, _) = exchange_with(
+        &app,
+        "POST",
+        "/v1/tomato/acquire",
+        &[("X-Session-ID", session.as_str())],
+        Some(tomato()),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _, refused) = exchange_with(
+        &app,
+        "PUT",
+        "/__admin/freedoms",
+        &[],
+        Some(json!({"freedoms": ["nope"]})),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("hex-id-suffix"));
+}

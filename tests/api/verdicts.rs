@@ -1,0 +1,194 @@
+//! Verdicts per rule: each expectation counts against the rule it checks,
+//! a single wrong field fails only its own rule, and a setup step that
+//! fails leaves the rules after it `error` (not evaluated), never FAIL.
+//! The terminal, JUnit and JSON reports follow the same verdicts.
+
+use pizzastack::case::RuleCatalogue;
+use pizzastack::config::ServeConfig;
+use pizzastack::report::{self, RuleVerdict};
+use pizzastack::runner::{run_case, CaseOutcome, CaseStatus, Verdict};
+use pizzastack::spec::Spec;
+
+use crate::helpers::*;
+
+async fn run_builtin(case_id: &str, config: ServeConfig) -> CaseOutcome {
+    let case = suite()
+        .into_iter()
+        .find(|c| c.id() == case_id)
+        .unwrap_or_else(|| panic!("no case {case_id}"));
+    let target = suite_target(config).await;
+    let client = pizzastack::runner::http_client().unwrap();
+    run_case(
+        &client,
+        &target,
+        &case,
+        Spec::embedded().unwrap(),
+        &RuleCatalogue::embedded(),
+    )
+    .await
+}
+
+fn verdict(outcome: &CaseOutcome, rule: &str) -> Option<Verdict> {
+    outcome
+        .rule_checks
+        .iter()
+        .find(|c| c.id == rule)
+        .map(|c| c.verdict)
+}
+
+#[tokio::test]
+async fn a_log_endpoint_written_without_v1_fails_no_must_rule() {
+    // The report that started it all: a server writing "/tomato/acquire"
+    // in its log failed LOG-001, LOG-002 and SESS-002 as MUST.
+    let outcome = run_builtin(
+        "sessions/first-request-creates-session",
+        ServeConfig {
+            freedoms: vec!["log-endpoint-without-v1".into()],
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    assert_eq!(verdict(&outcome, "SESS-002"), Some(Verdict::Pass));
+    assert_eq!(verdict(&outcome, "LOG-002"), Some(Verdict::Pass));
+    assert_eq!(
+        verdict(&outcome, "LOG-001/endpoint-format"),
+        Some(Verdict::Fail)
+    );
+    assert_eq!(
+        outcome.status,
+        CaseStatus::Failed,
+        "the difference is reported"
+    );
+    assert!(
+        !outcome.fails_run(true),
+        "but never fails a run, not even with --strict"
+    );
+}
+
+#[tokio::test]
+async fn a_single_wrong_field_fails_only_its_own_rule() {
+    // QLT-003 switched off: the degraded pizza keeps three sub-scores high.
+    let outcome = run_builtin(
+        "quality/raw-tomato-degrades-the-pizza",
+        ServeConfig {
+            deviations: vec!["QLT-003".into()],
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    assert_eq!(verdict(&outcome, "QLT-003"), Some(Verdict::Fail));
+    for held in ["SIM-002", "QLT-001", "QLT-002"] {
+        assert_eq!(verdict(&outcome, held), Some(Verdict::Pass), "{held}");
+    }
+    assert!(outcome.fails_run(false));
+    let failed: Vec<&str> = outcome
+        .failures()
+        .flat_map(|(_, f)| f.rules.iter().map(String::as_str))
+        .collect();
+    assert!(failed.iter().all(|rule| *rule == "QLT-003"), "{failed:?}");
+}
+
+#[tokio::test]
+async fn a_failed_setup_step_leaves_the_rules_after_it_unevaluated() {
+    // SIM-002 switched off: simmer refuses the raw tomato with a 400. That
+    // fails SIM-002, and QLT-001..003 can no longer be evaluated: they are
+    // `error`, not FAIL.
+    let outcome = run_builtin(
+        "quality/raw-tomato-degrades-the-pizza",
+        ServeConfig {
+            deviations: vec!["SIM-002".into()],
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    assert_eq!(verdict(&outcome, "SIM-002"), Some(Verdict::Fail));
+    for blocked in ["QLT-001", "QLT-002", "QLT-003"] {
+        assert_eq!(
+            verdict(&outcome, blocked),
+            Some(Verdict::Error),
+            "{blocked}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_setup_failure_is_an_error_in_every_report_and_fails_only_with_strict() {
+    // The case's setup acquire is refused (a key the target does not know),
+    // so the rule it is about is never reached.
+    let text = "\
+name: setup refused
+rules: [ID-002]
+steps:
+  - request:
+      method: POST
+      path: /v1/tomato/acquire
+      headers: {X-API-Key: not-a-key}
+      json: {variety: Roma, ripeness: 0.5, weight: 100}
+    expect: {status: 2xx}
+    capture: {first: {pointer: /id}}
+  - rules: [ID-002]
+    request:
+      method: POST
+      path: /v1/tomato/acquire
+      json: {variety: Roma, ripeness: 0.5, weight: 100}
+    expect:
+      status: 2xx
+      body: [{pointer: /id, not_equals: \"{{first}}\"}]
+";
+    let catalogue = RuleCatalogue::embedded();
+    let case = pizzastack::case::parse_case("setup.yaml", text, &catalogue).unwrap();
+    let target = suite_target(ServeConfig::default()).await;
+    let client = pizzastack::runner::http_client().unwrap();
+    let outcome = run_case(
+        &client,
+        &target,
+        &case,
+        Spec::embedded().unwrap(),
+        &catalogue,
+    )
+    .await;
+    assert!(
+        matches!(&outcome.status, CaseStatus::Error { reason } if reason.contains("ID-002")),
+        "{:?}",
+        outcome.status
+    );
+    assert_eq!(verdict(&outcome, "ID-002"), Some(Verdict::Error));
+    assert!(!outcome.fails_run(false), "not verified is not a deviation");
+    assert!(
+        outcome.fails_run(true),
+        "with --strict a MUST rule must be verified"
+    );
+
+    let outcomes = vec![outcome];
+    let rules = report::rule_results(&outcomes, &catalogue, false);
+    let id002 = rules.iter().find(|r| r.id == "ID-002").unwrap();
+    assert_eq!(id002.verdict, RuleVerdict::Error);
+    assert_eq!(id002.error_cases, ["setup"]);
+    let totals = report::totals(&outcomes, false);
+    assert_eq!((totals.failed, totals.errors), (0, 1));
+
+    let terminal = report::terminal::render_summary(&outcomes, &catalogue, false, "http://x");
+    assert!(terminal.contains("Could not be evaluated"), "{terminal}");
+    assert!(terminal.contains("ID-002    error"), "{terminal}");
+    let junit = report::junit::render(&outcomes, &catalogue, false, "http://x");
+    assert!(
+        junit.contains("<error") && !junit.contains("<failure"),
+        "{junit}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&report::json::render(
+        &outcomes, &catalogue, false, "http://x",
+    ))
+    .unwrap();
+    let rule = json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ID-002")
+        .unwrap();
+    assert_eq!(rule["verdict"], "error");
+    assert!(rule["sources"][0]
+        .as_str()
+        .unwrap()
+        .contains("Object Tracking Within a Session"));
+    assert_eq!(json["cases"][0]["status"], "error");
+}
