@@ -1,32 +1,60 @@
-//! `pizzastack check --coverage`: which cases cite each rule, and which
-//! exercise each endpoint × documented status of the OpenAPI document.
-//! Read from the case files alone; no target is needed.
+//! `pizzastack check --coverage`: where each rule comes from in the docs
+//! and which cases check it, which case sends each documented example, and
+//! which cases exercise each endpoint × documented status of the OpenAPI
+//! document. Read from the case files alone; no target is needed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::case::{Action, Case, Level, RuleCatalogue};
+use crate::case::{Action, Case, ExampleCatalogue, Level, RuleCatalogue};
 use crate::spec::Spec;
 
 /// The coverage of a set of cases.
 #[derive(Debug, Serialize)]
 pub struct Coverage {
-    /// Every rule with the cases citing it, in catalogue order.
+    /// Every rule and detail with its sources and the cases checking it,
+    /// in catalogue order.
     pub rules: Vec<RuleCoverage>,
+    /// Every documented example with the cases sending it.
+    pub examples: Vec<ExampleCoverage>,
     /// Every documented (method, path, status) with the cases expecting it.
     pub responses: Vec<ResponseCoverage>,
 }
 
-/// One rule's cases.
+/// One rule's (or detail's) sources and cases.
 #[derive(Debug, Serialize)]
 pub struct RuleCoverage {
-    /// Rule ID.
+    /// Rule or detail ID.
     pub id: String,
+    /// The rule a detail belongs to.
+    pub parent: Option<String>,
     /// Its level.
     pub level: Level,
-    /// Case IDs citing it.
+    /// The documentation it comes from, as citations.
+    pub sources: Vec<String>,
+    /// Why it has this level, or how the pages disagree.
+    pub why: Option<String>,
+    /// Case IDs with an expectation attributed to it.
+    pub cases: Vec<String>,
+    /// Response schemas with a part attributed to it: checked on every
+    /// answer validated against them.
+    pub schemas: Vec<String>,
+}
+
+/// One documented example's cases.
+#[derive(Debug, Serialize)]
+pub struct ExampleCoverage {
+    /// Example ID.
+    pub id: String,
+    /// Where it stands, as a citation.
+    pub source: String,
+    /// What it does.
+    pub summary: String,
+    /// Why no case can send it, if none can.
+    pub unsendable: Option<String>,
+    /// Case IDs sending it.
     pub cases: Vec<String>,
 }
 
@@ -55,26 +83,75 @@ impl Coverage {
             .collect()
     }
 
-    /// MUST and SHOULD rules no case cites.
+    /// MUST and SHOULD rules (not details) no case checks.
     pub fn uncovered_rules(&self) -> Vec<&str> {
         self.rules
             .iter()
-            .filter(|r| r.level != Level::Mock && r.cases.is_empty())
+            .filter(|r| r.parent.is_none() && r.level != Level::Mock && r.cases.is_empty())
             .map(|r| r.id.as_str())
+            .collect()
+    }
+
+    /// MUST and SHOULD rules and details with no docs source.
+    pub fn unsourced_rules(&self) -> Vec<&str> {
+        self.rules
+            .iter()
+            .filter(|r| r.level != Level::Mock && r.sources.is_empty())
+            .map(|r| r.id.as_str())
+            .collect()
+    }
+
+    /// Documented examples no case sends (and none that cannot be sent).
+    pub fn unsent_examples(&self) -> Vec<&str> {
+        self.examples
+            .iter()
+            .filter(|e| e.unsendable.is_none() && e.cases.is_empty())
+            .map(|e| e.id.as_str())
             .collect()
     }
 }
 
 /// Computes the coverage of `cases`.
 pub fn coverage(cases: &[Case], catalogue: &RuleCatalogue, spec: &Spec) -> Coverage {
+    let checks = |case: &Case, id: &str| {
+        case.rules.iter().any(|r| r == id)
+            || case.steps.iter().any(|step| step.attributed().contains(id))
+    };
+    let schema_ids = spec.attributed_ids();
     let rules = catalogue
-        .iter()
+        .entries()
         .map(|rule| RuleCoverage {
             id: rule.id.clone(),
+            parent: rule.parent.clone(),
             level: rule.level,
+            sources: rule.sources.iter().map(|s| catalogue.cite(s)).collect(),
+            why: rule.disagreement.clone().or_else(|| rule.why.clone()),
             cases: cases
                 .iter()
-                .filter(|c| c.rules.contains(&rule.id))
+                .filter(|c| checks(c, &rule.id))
+                .map(|c| c.id().to_owned())
+                .collect(),
+            schemas: {
+                let mut files: Vec<String> = schema_ids
+                    .iter()
+                    .filter(|(_, id)| *id == rule.id)
+                    .map(|(file, _)| format!("schemas/{file}"))
+                    .collect();
+                files.dedup();
+                files
+            },
+        })
+        .collect();
+    let examples = ExampleCatalogue::embedded()
+        .iter()
+        .map(|example| ExampleCoverage {
+            id: example.id.clone(),
+            source: catalogue.cite(&example.source()),
+            summary: example.summary.clone(),
+            unsendable: example.unsendable.clone(),
+            cases: cases
+                .iter()
+                .filter(|c| c.examples.contains(&example.id))
                 .map(|c| c.id().to_owned())
                 .collect(),
         })
@@ -115,7 +192,11 @@ pub fn coverage(cases: &[Case], catalogue: &RuleCatalogue, spec: &Spec) -> Cover
             })
         })
         .collect();
-    Coverage { rules, responses }
+    Coverage {
+        rules,
+        examples,
+        responses,
+    }
 }
 
 /// A case path with its templates filled by a placeholder, for matching
@@ -137,15 +218,46 @@ fn concrete_path(path: &str) -> String {
 
 /// The coverage as text.
 pub fn render(coverage: &Coverage) -> String {
-    let mut out =
-        String::from("Rules (every MUST and SHOULD rule needs a case; MOCK rules are optional):\n");
+    let mut out = String::from(
+        "Rules, where the docs say them, and the cases checking them (every MUST and SHOULD rule needs a source and a case; MOCK rules and details are our decisions):\n",
+    );
     for rule in &coverage.rules {
-        let cases = if rule.cases.is_empty() {
+        let checked_by: Vec<&str> = rule
+            .cases
+            .iter()
+            .chain(&rule.schemas)
+            .map(String::as_str)
+            .collect();
+        let cases = if checked_by.is_empty() {
             "(none)".to_owned()
         } else {
-            rule.cases.join(", ")
+            checked_by.join(", ")
         };
-        let _ = writeln!(out, "  {:<6} {:<9} {cases}", rule.level.as_str(), rule.id);
+        let indent = if rule.parent.is_some() { "    " } else { "  " };
+        let _ = writeln!(
+            out,
+            "{indent}{:<6} {:<9} {cases}",
+            rule.level.as_str(),
+            rule.id
+        );
+        for source in &rule.sources {
+            let _ = writeln!(out, "{indent}       source: {source}");
+        }
+        if rule.level == Level::Mock && rule.parent.is_some() {
+            if let Some(why) = &rule.why {
+                let _ = writeln!(out, "{indent}       why MOCK: {why}");
+            }
+        }
+    }
+    out.push_str("\nDocumented examples and the cases sending them as documented:\n");
+    for example in &coverage.examples {
+        let cases = match (&example.unsendable, example.cases.is_empty()) {
+            (_, false) => example.cases.join(", "),
+            (Some(why), true) => format!("(nothing to send: {why})"),
+            (None, true) => "(none)".to_owned(),
+        };
+        let _ = writeln!(out, "  {:<44} {cases}", example.id);
+        let _ = writeln!(out, "  {:<44} {}", "", example.source);
     }
     out.push_str("\nEndpoints × documented statuses:\n");
     for response in &coverage.responses {
@@ -160,16 +272,24 @@ pub fn render(coverage: &Coverage) -> String {
     let checked: Vec<&RuleCoverage> = coverage
         .rules
         .iter()
-        .filter(|r| r.level != Level::Mock)
+        .filter(|r| r.level != Level::Mock && r.parent.is_none())
         .collect();
     let covered = checked.iter().filter(|r| !r.cases.is_empty()).count();
+    let sourced = checked.iter().filter(|r| !r.sources.is_empty()).count();
+    let sendable: Vec<&ExampleCoverage> = coverage
+        .examples
+        .iter()
+        .filter(|e| e.unsendable.is_none())
+        .collect();
+    let sent = sendable.iter().filter(|e| !e.cases.is_empty()).count();
     let required: Vec<&ResponseCoverage> =
         coverage.responses.iter().filter(|r| !r.optional).collect();
     let exercised = required.iter().filter(|r| !r.cases.is_empty()).count();
     let _ = writeln!(
         out,
-        "\ncoverage: {covered} of {} MUST and SHOULD rules have a case; {exercised} of {} documented endpoint statuses are exercised",
+        "\ncoverage: {sourced} of {} MUST and SHOULD rules cite the docs and {covered} have a case; {sent} of {} documented examples are sent by a case; {exercised} of {} documented endpoint statuses are exercised",
         checked.len(),
+        sendable.len(),
         required.len()
     );
     out

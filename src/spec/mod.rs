@@ -771,6 +771,68 @@ mod tests {
     }
 
     #[test]
+    fn every_rule_the_schemas_attribute_to_is_in_the_catalogue() {
+        let catalogue = crate::case::RuleCatalogue::embedded();
+        let ids = spec().attributed_ids();
+        assert!(ids.len() > 20, "{ids:?}");
+        for (file, id) in ids {
+            assert!(catalogue.get(&id).is_some(), "schemas/{file} names {id}");
+        }
+        // The API's answers, not the mock-only /healthz.
+        for op in spec()
+            .operations()
+            .iter()
+            .filter(|op| op.path.starts_with("/v1/"))
+        {
+            for file in op.response_schemas.values() {
+                assert!(
+                    spec().schema_rule(file).is_some(),
+                    "schemas/{file} has no x-rule"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_target_is_judged_by_the_documented_layer_and_told_of_the_mock_s_details() {
+        let log = json!({
+            "objects": [{"id": "tom_1", "type": "raw"}],
+            "operations": [{"timestamp": "2026-12-02T15:36:34.123456+00:00", "endpoint": "/tomato/acquire", "result_id": "tom_1"}]
+        });
+        let mut rules: Vec<String> = spec()
+            .judge("session-log.json", &log)
+            .into_iter()
+            .map(|p| p.rule)
+            .collect();
+        rules.sort();
+        assert_eq!(
+            rules,
+            [
+                "LOG-001/endpoint-format",
+                "LOG-001/session-id",
+                "LOG-001/timestamp-format"
+            ]
+        );
+        assert!(
+            spec().validate("session-log.json", &log).is_err(),
+            "the mock's own shape is strict"
+        );
+
+        let no_objects = json!({"operations": []});
+        let problems = spec().judge("session-log.json", &no_objects);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.rule == "LOG-001" && p.message.contains("objects")),
+            "{problems:?}"
+        );
+        let tomato = json!({"id": "xyz_1", "variety": "Roma", "ripeness": 0.5, "weight": 1, "type": "raw", "properties": {}});
+        let problems = spec().judge("tomato.json", &tomato);
+        assert!(problems.iter().any(|p| p.rule == "ID-001"), "{problems:?}");
+        assert!(problems.iter().all(|p| p.rule != "ACQ-001"), "{problems:?}");
+    }
+
+    #[test]
     fn every_embedded_file_compiles_and_every_reference_resolves() {
         let spec = spec();
         assert_eq!(spec.schema_files().count(), SCHEMA_FILES.len());

@@ -21,7 +21,7 @@ async fn mock_deviating_from(rules: &[&str]) -> Target {
 }
 
 #[test]
-fn every_must_and_should_rule_has_a_case_and_every_documented_status_is_exercised() {
+fn every_rule_cites_the_docs_and_has_a_case_every_example_is_sent_and_every_status_exercised() {
     let coverage = coverage(
         &suite(),
         &RuleCatalogue::embedded(),
@@ -31,6 +31,16 @@ fn every_must_and_should_rule_has_a_case_and_every_documented_status_is_exercise
         coverage.uncovered_rules().is_empty(),
         "rules without a case: {:?}",
         coverage.uncovered_rules()
+    );
+    assert!(
+        coverage.unsourced_rules().is_empty(),
+        "MUST or SHOULD rules without a docs source: {:?}",
+        coverage.unsourced_rules()
+    );
+    assert!(
+        coverage.unsent_examples().is_empty(),
+        "documented examples no case sends: {:?}",
+        coverage.unsent_examples()
     );
     assert!(
         coverage.unexercised_responses().is_empty(),
