@@ -557,12 +557,22 @@ fn coverage_lists_rules_and_documented_statuses_without_a_target() {
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("MUST   SESS-005  sessions/cross-session-every-endpoint"),
+        stdout.contains("MUST   SESS-005  docs/session-management-errors, sessions/cross-session-every-endpoint"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("source: Session Management <http://tomatopy.pizza/docs/core-modules/kitchen-hardware-interface> § Error Handling"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "session-management/error-handling            docs/session-management-errors"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("POST /v1/pizza/bake"), "{stdout}");
     assert!(
-        stdout.contains("coverage: 26 of 26 MUST and SHOULD rules have a case"),
+        stdout.contains("coverage: 26 of 26 MUST and SHOULD rules cite the docs and 26 have a case; 16 of 16 documented examples are sent by a case"),
         "{stdout}"
     );
 }
