@@ -147,8 +147,18 @@ struct ServeArgs {
     /// Take another choice the documentation allows where it is silent
     /// (repeatable), e.g. hex-id-suffix or validation-422, to prove a
     /// conformance suite raises no false alarm; GET /__admin/freedoms lists them.
-    #[arg(long = "freedom", value_name = "NAME")]
+    #[arg(long = "freedom", value_name = "NAME", value_parser = freedom_names())]
     freedoms: Vec<String>,
+}
+
+/// The freedoms, each with what it does, for `--help` and for clap to
+/// refuse an unknown name with the list.
+fn freedom_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        pizzastack::server::FREEDOMS
+            .iter()
+            .map(|(name, effect)| clap::builder::PossibleValue::new(*name).help(*effect)),
+    )
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

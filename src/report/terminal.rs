@@ -12,6 +12,11 @@ use crate::runner::{CaseOutcome, CaseStatus, Verdict};
 /// request and response, and every unmet expectation with the rules it
 /// counts against and where it is written.
 pub fn render_case_failure(outcome: &CaseOutcome) -> String {
+    render_case(outcome, true)
+}
+
+/// A case's failures, with each failing step's exchange when `exchanges`.
+fn render_case(outcome: &CaseOutcome, exchanges: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -39,7 +44,7 @@ pub fn render_case_failure(outcome: &CaseOutcome) -> String {
                 ""
             }
         );
-        if let Some(request) = &step.request {
+        if let (true, Some(request)) = (exchanges, &step.request) {
             let _ = writeln!(out, "    > {} {}", request.method, request.url);
             for (name, value) in request.shown_headers() {
                 let _ = writeln!(out, "    > {name}: {value}");
@@ -48,7 +53,7 @@ pub fn render_case_failure(outcome: &CaseOutcome) -> String {
                 let _ = writeln!(out, "    > {}", excerpt(body));
             }
         }
-        if let Some(response) = &step.response {
+        if let (true, Some(response)) = (exchanges, &step.response) {
             let _ = writeln!(out, "    < {}", response.status);
             if let Some((_, ct)) = response.headers.iter().find(|(n, _)| n == "content-type") {
                 let _ = writeln!(out, "    < content-type: {ct}");
@@ -109,11 +114,24 @@ pub fn render_summary(
         .iter()
         .filter(|o| o.status == CaseStatus::Failed || o.fails_run(strict))
         .collect();
-    if !failed.is_empty() {
+    let (informed, deviating): (Vec<&CaseOutcome>, Vec<&CaseOutcome>) = failed
+        .iter()
+        .partition(|outcome| case_label(outcome, strict) == "INFO");
+    if !deviating.is_empty() {
         let _ = writeln!(out, "\nDeviations from the contract:\n");
-        for outcome in &failed {
+        for outcome in &deviating {
             let label = case_label(outcome, strict);
-            let _ = writeln!(out, "{label} {}", render_case_failure(outcome));
+            let _ = writeln!(out, "{label} {}", render_case(outcome, true));
+        }
+    }
+    if !informed.is_empty() {
+        // Told briefly: the exchanges are for what a target must change.
+        let _ = writeln!(
+            out,
+            "\nWhere the target decided differently from the mock on a point the docs leave open (information, never a failure):\n"
+        );
+        for outcome in &informed {
+            let _ = writeln!(out, "INFO {}", render_case(outcome, false));
         }
     }
     let stopped: Vec<&CaseOutcome> = outcomes
