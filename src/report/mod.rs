@@ -85,12 +85,17 @@ pub struct RuleResult {
 pub struct Totals {
     /// Cases that ran or were skipped.
     pub cases: usize,
-    /// Cases that passed.
+    /// Cases that did not fail the run and were fully evaluated: those
+    /// with only warnings or information included.
     pub passed: usize,
     /// Cases whose failure fails the run.
     pub failed: usize,
-    /// Cases that failed at SHOULD (without `--strict`) or MOCK level only.
+    /// Of the passed cases, those with a SHOULD expectation not met
+    /// (without `--strict`).
     pub warnings: usize,
+    /// Of the passed cases, those where the target decided differently
+    /// from the mock on a point the docs leave open (MOCK only).
+    pub informed: usize,
     /// Cases stopped by a setup step, with no rule failing (not verified).
     pub errors: usize,
     /// Cases skipped for a missing capability.
@@ -171,7 +176,18 @@ pub fn totals(outcomes: &[CaseOutcome], strict: bool) -> Totals {
             CaseStatus::Passed => totals.passed += 1,
             CaseStatus::Skipped { .. } => totals.skipped += 1,
             CaseStatus::Error { .. } => totals.errors += 1,
-            CaseStatus::Failed => totals.warnings += 1,
+            CaseStatus::Failed => {
+                totals.passed += 1;
+                let should = outcome
+                    .rule_checks
+                    .iter()
+                    .any(|c| c.verdict == Verdict::Fail && c.level >= Level::Should);
+                if should {
+                    totals.warnings += 1;
+                } else {
+                    totals.informed += 1;
+                }
+            }
         }
     }
     totals

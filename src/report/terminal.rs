@@ -82,6 +82,41 @@ fn render_case(outcome: &CaseOutcome, exchanges: bool) -> String {
     out
 }
 
+/// The MOCK failures of `outcomes`, by the rule or detail they count
+/// against: the cases, and the first failure in words.
+fn informed_by_rule(outcomes: &[&CaseOutcome]) -> Vec<(String, Vec<String>, String)> {
+    let mut grouped: Vec<(String, Vec<String>, String)> = Vec::new();
+    for outcome in outcomes {
+        for (step, failure) in outcome.failures() {
+            for rule in &failure.rules {
+                let entry = match grouped.iter_mut().position(|(r, _, _)| r == rule) {
+                    Some(at) => &mut grouped[at],
+                    None => {
+                        let example = format!(
+                            "    e.g. {} step \"{}\": {} ({}:{}:{})\n        expected: {}\n        actual:   {}",
+                            outcome.id,
+                            step.name,
+                            failure.check,
+                            outcome.file,
+                            failure.location.line,
+                            failure.location.column,
+                            failure.expected,
+                            excerpt(&failure.actual)
+                        );
+                        grouped.push((rule.clone(), Vec::new(), example));
+                        grouped.last_mut().expect("just pushed")
+                    }
+                };
+                if !entry.1.contains(&outcome.id) {
+                    entry.1.push(outcome.id.clone());
+                }
+            }
+        }
+    }
+    grouped.sort_by(|a, b| a.0.cmp(&b.0));
+    grouped
+}
+
 /// The label of a failed case: FAIL when it fails the run, else the
 /// level of its strictest failure (WARN for SHOULD, INFO for MOCK).
 fn case_label(outcome: &CaseOutcome, strict: bool) -> &'static str {
@@ -125,13 +160,20 @@ pub fn render_summary(
         }
     }
     if !informed.is_empty() {
-        // Told briefly: the exchanges are for what a target must change.
+        // Told once per detail, with one example: the exchanges are for
+        // what a target must change.
         let _ = writeln!(
             out,
             "\nWhere the target decided differently from the mock on a point the docs leave open (information, never a failure):\n"
         );
-        for outcome in &informed {
-            let _ = writeln!(out, "INFO {}", render_case(outcome, false));
+        for (rule, cases, example) in informed_by_rule(&informed) {
+            let _ = writeln!(
+                out,
+                "info {rule}: {} case(s): {}",
+                cases.len(),
+                cases.join(", ")
+            );
+            let _ = writeln!(out, "{example}");
         }
     }
     let stopped: Vec<&CaseOutcome> = outcomes
@@ -219,8 +261,8 @@ pub fn render_summary(
         .count();
     let _ = writeln!(
         out,
-        "\n{must_held} of {must_total} MUST rules verified, {must_error} could not be evaluated; {} warning(s) (SHOULD or MOCK expectations not met); {} case(s) stopped by a setup step",
-        t.warnings, t.errors
+        "\n{must_held} of {must_total} MUST rules verified, {must_error} could not be evaluated; {} case(s) with SHOULD warnings, {} with information on the mock's own decisions; {} case(s) stopped by a setup step",
+        t.warnings, t.informed, t.errors
     );
     let _ = writeln!(
         out,
