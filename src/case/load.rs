@@ -430,7 +430,7 @@ impl Ctx {
         let mut steps_seen = false;
         // The rules first, wherever they stand: steps cite them.
         let mut rules_node = None;
-        for (key, value, _) in entries.iter().filter(|(k, _, _)| *k == "rules") {
+        for (_, value, _) in entries.iter().filter(|(k, _, _)| *k == "rules") {
             rules_node = Some(*value);
             for item in self.list(value, "`rules`").unwrap_or_default() {
                 let Some(id) = self.string(item, "a rule ID") else {
@@ -456,7 +456,6 @@ impl Ctx {
                     Some("name the rule IDs this case checks, e.g. [SESS-005]"),
                 );
             }
-            let _ = key;
         }
         for (key, value, _) in &entries {
             match *key {

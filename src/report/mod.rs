@@ -96,7 +96,8 @@ pub struct Totals {
     /// Of the passed cases, those where the target decided differently
     /// from the mock on a point the docs leave open (MOCK only).
     pub informed: usize,
-    /// Cases stopped by a setup step, with no rule failing (not verified).
+    /// Cases that did not fail the run but left a rule unevaluated (a setup
+    /// step, or a step failing on a MOCK detail, stopped them).
     pub errors: usize,
     /// Cases skipped for a missing capability.
     pub skipped: usize,
@@ -173,9 +174,10 @@ pub fn totals(outcomes: &[CaseOutcome], strict: bool) -> Totals {
     for outcome in outcomes {
         match &outcome.status {
             _ if outcome.fails_run(strict) => totals.failed += 1,
-            CaseStatus::Passed => totals.passed += 1,
             CaseStatus::Skipped { .. } => totals.skipped += 1,
+            _ if outcome.has_unevaluated_rules() => totals.errors += 1,
             CaseStatus::Error { .. } => totals.errors += 1,
+            CaseStatus::Passed => totals.passed += 1,
             CaseStatus::Failed => {
                 totals.passed += 1;
                 let should = outcome

@@ -178,15 +178,15 @@ pub fn render_summary(
     }
     let stopped: Vec<&CaseOutcome> = outcomes
         .iter()
-        .filter(|o| matches!(o.status, CaseStatus::Error { .. }) && !o.fails_run(strict))
+        .filter(|o| o.has_unevaluated_rules() && !o.fails_run(strict))
         .collect();
     if !stopped.is_empty() {
         let _ = writeln!(
             out,
-            "\nCould not be evaluated (error: a setup step failed, so these rules are not verified):"
+            "\nCould not be evaluated (error: a step stopped the case first, so these rules are not verified):"
         );
         for outcome in stopped {
-            if let CaseStatus::Error { reason } = &outcome.status {
+            if let Some(reason) = outcome.unevaluated() {
                 let _ = writeln!(out, "  {}: {reason}", outcome.id);
             }
         }
@@ -261,7 +261,7 @@ pub fn render_summary(
         .count();
     let _ = writeln!(
         out,
-        "\n{must_held} of {must_total} MUST rules verified, {must_error} could not be evaluated; {} case(s) with SHOULD warnings, {} with information on the mock's own decisions; {} case(s) stopped by a setup step",
+        "\n{must_held} of {must_total} MUST rules verified, {must_error} could not be evaluated; {} case(s) with SHOULD warnings, {} with information on the mock's own decisions; {} case(s) left rules unevaluated",
         t.warnings, t.informed, t.errors
     );
     let _ = writeln!(

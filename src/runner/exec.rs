@@ -234,34 +234,8 @@ fn case_status(outcome: &CaseOutcome) -> CaseStatus {
     {
         return CaseStatus::Failed;
     }
-    let stopped = outcome.steps.iter().position(|s| s.blocked);
-    match stopped {
-        Some(index) => {
-            let step = &outcome.steps[index];
-            let what = step
-                .failures
-                .first()
-                .map(|f| format!("{}: expected {}, got {}", f.check, f.expected, f.actual))
-                .unwrap_or_default();
-            let blocked: Vec<&str> = outcome
-                .rule_checks
-                .iter()
-                .filter(|c| c.verdict == Verdict::Error)
-                .map(|c| c.id.as_str())
-                .collect();
-            CaseStatus::Error {
-                reason: format!(
-                    "step {} \"{}\" failed ({what}), so {} could not be evaluated",
-                    index + 1,
-                    step.name,
-                    if blocked.is_empty() {
-                        "nothing after it".to_owned()
-                    } else {
-                        blocked.join(", ")
-                    }
-                ),
-            }
-        }
+    match outcome.unevaluated() {
+        Some(reason) => CaseStatus::Error { reason },
         None => CaseStatus::Passed,
     }
 }

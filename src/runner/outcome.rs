@@ -209,6 +209,39 @@ impl CaseOutcome {
         })
     }
 
+    /// Why some rules could not be evaluated, if a step stopped the case:
+    /// which step, what failed, and which rules it left unevaluated.
+    pub fn unevaluated(&self) -> Option<String> {
+        let index = self.steps.iter().position(|s| s.blocked)?;
+        let step = &self.steps[index];
+        let what = step
+            .failures
+            .first()
+            .map(|f| format!("{}: expected {}, got {}", f.check, f.expected, f.actual))
+            .unwrap_or_default();
+        let blocked: Vec<&str> = self
+            .rule_checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Error)
+            .map(|c| c.id.as_str())
+            .collect();
+        Some(format!(
+            "step {} \"{}\" failed ({what}), so {} could not be evaluated",
+            index + 1,
+            step.name,
+            if blocked.is_empty() {
+                "nothing after it".to_owned()
+            } else {
+                blocked.join(", ")
+            }
+        ))
+    }
+
+    /// Whether a rule of this case could not be evaluated.
+    pub fn has_unevaluated_rules(&self) -> bool {
+        self.rule_checks.iter().any(|c| c.verdict == Verdict::Error)
+    }
+
     /// The failures of every step.
     pub fn failures(&self) -> impl Iterator<Item = (&StepOutcome, &Failure)> {
         self.steps

@@ -192,3 +192,79 @@ steps:
         .contains("Object Tracking Within a Session"));
     assert_eq!(json["cases"][0]["status"], "error");
 }
+
+/// A server that knows acquire and refuses every other body as FastAPI
+/// does (422), as a target would refuse the squeeze body the cases guess.
+async fn spawn_server_refusing_all_but_acquire() -> String {
+    use axum::http::StatusCode;
+    use axum::routing::post;
+    async fn acquire() -> (StatusCode, axum::Json<serde_json::Value>) {
+        (
+            StatusCode::CREATED,
+            axum::Json(serde_json::json!({
+                "id": "tom_1a2b3c4d", "variety": "San Marzano", "ripeness": 0.8,
+                "weight": 150, "type": "raw", "properties": {}
+            })),
+        )
+    }
+    async fn refuse() -> (StatusCode, axum::Json<serde_json::Value>) {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(
+                serde_json::json!({"detail": [{"loc": ["body", "tomato_id"], "msg": "field required"}]}),
+            ),
+        )
+    }
+    let app = axum::Router::new()
+        .route("/v1/tomato/acquire", post(acquire))
+        .fallback(refuse);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_refused_guessed_body_leaves_its_rule_unevaluated_and_says_so() {
+    let case = suite()
+        .into_iter()
+        .find(|c| c.id() == "tomato/squeeze")
+        .unwrap();
+    let catalogue = RuleCatalogue::embedded();
+    let target = pizzastack::runner::Target {
+        base_url: spawn_server_refusing_all_but_acquire().await,
+        api_key: KEY.to_owned(),
+        other_api_key: None,
+        timeout: std::time::Duration::from_secs(5),
+        expiry: pizzastack::runner::Expiry::Unavailable,
+    };
+    let client = pizzastack::runner::http_client().unwrap();
+    let outcome = run_case(
+        &client,
+        &target,
+        &case,
+        Spec::embedded().unwrap(),
+        &catalogue,
+    )
+    .await;
+    assert_eq!(
+        verdict(&outcome, "SQZ-001/request-body"),
+        Some(Verdict::Fail)
+    );
+    assert_eq!(verdict(&outcome, "SQZ-001"), Some(Verdict::Error));
+    assert!(!outcome.fails_run(false));
+    let outcomes = vec![outcome];
+    let totals = report::totals(&outcomes, false);
+    assert_eq!(
+        (totals.passed, totals.errors),
+        (0, 1),
+        "not verified is not passed"
+    );
+    let terminal = report::terminal::render_summary(&outcomes, &catalogue, false, "http://x");
+    assert!(
+        terminal.contains("tomato/squeeze: step 2")
+            && terminal.contains("so SQZ-001 could not be evaluated"),
+        "{terminal}"
+    );
+    assert!(terminal.contains("SQZ-001   error"), "{terminal}");
+}
