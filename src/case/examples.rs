@@ -121,23 +121,14 @@ mod tests {
     #[test]
     fn every_request_example_of_the_stored_pages_is_listed() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/docs");
-        let Ok(entries) = std::fs::read_dir(dir) else {
+        let rules = RuleCatalogue::embedded();
+        let Some(pages) = rules.stored_pages(dir) else {
             eprintln!("note: {dir} not found; the examples were not counted in the pages");
             return;
         };
-        let rules = RuleCatalogue::embedded();
         let examples = ExampleCatalogue::embedded();
         let mut counted = 0;
-        for entry in entries.filter_map(Result::ok) {
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
-            let Some(page) = rules.pages().iter().find(|p| {
-                text.lines()
-                    .any(|l| l.starts_with("Address: ") && l.contains(&p.address))
-            }) else {
-                continue;
-            };
+        for (page, text) in pages {
             let found = request_examples_in(&text);
             let listed = examples.iter().filter(|e| e.page == page.id).count();
             assert_eq!(

@@ -279,6 +279,35 @@ impl RuleCatalogue {
     pub fn closest(&self, id: &str) -> Option<&str> {
         closest(id, self.rules.keys().map(String::as_str))
     }
+
+    /// Each listed page with the text of its stored copy in `dir` (the
+    /// file whose `Address:` line names it), for tests that hold the
+    /// catalogue to the pages; `None` when `dir` cannot be read.
+    ///
+    /// # Panics
+    /// When a listed page has no stored copy in `dir`.
+    #[cfg(test)]
+    pub(crate) fn stored_pages(&self, dir: &str) -> Option<Vec<(&Page, String)>> {
+        let texts: Vec<String> = std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect();
+        let pages = self
+            .pages
+            .iter()
+            .map(|page| {
+                let text = texts
+                    .iter()
+                    .find(|t| {
+                        t.lines()
+                            .any(|l| l.starts_with("Address: ") && l.contains(&page.address))
+                    })
+                    .unwrap_or_else(|| panic!("no stored page has the address {}", page.address));
+                (page, text.clone())
+            })
+            .collect();
+        Some(pages)
+    }
 }
 
 /// The candidate closest to `word` by edit distance, if reasonably close.
@@ -388,22 +417,12 @@ mod tests {
     #[test]
     fn every_citation_names_a_page_and_heading_of_the_stored_docs() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/docs");
-        let Ok(entries) = std::fs::read_dir(dir) else {
+        let catalogue = RuleCatalogue::embedded();
+        let Some(pages) = catalogue.stored_pages(dir) else {
             eprintln!("note: {dir} not found; the citations were not compared with the pages");
             return;
         };
-        let texts: Vec<String> = entries
-            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-            .collect();
-        let catalogue = RuleCatalogue::embedded();
-        for page in catalogue.pages() {
-            let text = texts
-                .iter()
-                .find(|t| {
-                    t.lines()
-                        .any(|l| l.starts_with("Address: ") && l.contains(&page.address))
-                })
-                .unwrap_or_else(|| panic!("no stored page has the address {}", page.address));
+        for (page, text) in pages {
             for section in &page.sections {
                 let is_heading = text.lines().any(|line| {
                     let line = line.trim_start_matches('#').trim().replace('\\', "");

@@ -95,6 +95,15 @@ async fn every_freedom_alone_and_all_together_pass_the_whole_suite_with_strict()
     assert!(flagged.is_empty(), "false alarms:\n{}", flagged.join("\n"));
 }
 
+/// A mock taking one freedom.
+async fn app_taking(freedom: &str) -> TestApp {
+    spawn_app_with(ServeConfig {
+        freedoms: vec![freedom.to_owned()],
+        ..ServeConfig::default()
+    })
+    .await
+}
+
 /// A raw exchange with a mock taking one freedom: no schema check, since
 /// a freedom is meant to leave the mock's own shape.
 async fn exchange(
@@ -104,11 +113,7 @@ async fn exchange(
     headers: &[(&str, &str)],
     body: Option<Value>,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
-    let app = spawn_app_with(ServeConfig {
-        freedoms: vec![freedom.to_owned()],
-        ..ServeConfig::default()
-    })
-    .await;
+    let app = app_taking(freedom).await;
     exchange_with(&app, method, path, headers, body).await
 }
 
@@ -155,11 +160,7 @@ async fn each_freedom_changes_what_the_mock_answers() {
         ("no-log-session-id", "session_id"),
         ("extra-fields", "extra"),
     ] {
-        let app = spawn_app_with(ServeConfig {
-            freedoms: vec![freedom.to_owned()],
-            ..ServeConfig::default()
-        })
-        .await;
+        let app = app_taking(freedom).await;
         exchange_with(
             &app,
             "POST",
@@ -193,11 +194,7 @@ async fn each_freedom_changes_what_the_mock_answers() {
     }
 
     // IDs in another form that still name the same objects.
-    let app = spawn_app_with(ServeConfig {
-        freedoms: vec!["hex-id-suffix".into()],
-        ..ServeConfig::default()
-    })
-    .await;
+    let app = app_taking("hex-id-suffix").await;
     let (_, _, tomato_answer) = exchange_with(
         &app,
         "POST",
@@ -263,11 +260,7 @@ async fn each_freedom_changes_what_the_mock_answers() {
     );
 
     // Optional fields written as null.
-    let app = spawn_app_with(ServeConfig {
-        freedoms: vec!["null-for-absent".into()],
-        ..ServeConfig::default()
-    })
-    .await;
+    let app = app_taking("null-for-absent").await;
     let (_, _, tomato_answer) = exchange_with(
         &app,
         "POST",
