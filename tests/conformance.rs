@@ -3,8 +3,10 @@
 //! (with `PIZZASTACK_API_KEY`, `PIZZASTACK_OTHER_API_KEY`,
 //! `PIZZASTACK_SESSION_TTL`). Passed cases are compared with the snapshots
 //! in `snapshots/` (`@mock`, or `@$PIZZASTACK_SNAPSHOT_NAME` for another
-//! target). libtest's arguments work as usual:
-//! `cargo test --test conformance -- SESS-005 --list`.
+//! target). `PIZZASTACK_SNAPSHOTS=off` leaves snapshots out and
+//! `PIZZASTACK_STRICT=1` judges as `check --strict` does (scripts/mutants.sh
+//! sets both, so that only documented rules catch a mutant). libtest's
+//! arguments work as usual: `cargo test --test conformance -- SESS-005 --list`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
     // The committed baseline is the mock's; another target compares with
     // its own baseline only when it is named.
     let snapshot_name = match env("PIZZASTACK_SNAPSHOT_NAME") {
+        _ if env("PIZZASTACK_SNAPSHOTS").as_deref() == Some("off") => None,
         Some(name) => Some(name),
         None if env("PIZZASTACK_TARGET").is_none() => Some("mock".to_owned()),
         None => None,
@@ -62,7 +65,7 @@ fn main() -> ExitCode {
         timeout: Duration::from_secs(10),
         session_ttl: env("PIZZASTACK_SESSION_TTL").and_then(|t| humantime::parse_duration(&t).ok()),
         cases_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/cases").into()),
-        strict: false,
+        strict: env("PIZZASTACK_STRICT").is_some_and(|v| v != "0"),
         report_junit: None,
         report_json: None,
         ca_cert: None,

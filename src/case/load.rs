@@ -1050,16 +1050,15 @@ impl Ctx {
                 ValueCheck::Prefix(text)
             }
             "less_than" | "greater_than" => {
-                let bound = match scalar(value) {
-                    Some(Scalar::Integer(_) | Scalar::FloatingPoint(_)) => self.json(value)?,
-                    Some(Scalar::String(s)) if s.trim().starts_with("{{") => {
-                        self.check_templates(value, s, defined);
-                        Value::String(s.to_string())
+                let bound = match &value.data {
+                    YamlData::Sequence(items) if !items.is_empty() => {
+                        let mut bounds = Vec::with_capacity(items.len());
+                        for item in items {
+                            bounds.push(self.numeric_bound(item, key, defined)?);
+                        }
+                        Value::Array(bounds)
                     }
-                    _ => {
-                        self.error(value, format!("`{key}` must be a number or a {{{{template}}}} naming a captured number"), None);
-                        return None;
-                    }
+                    _ => self.numeric_bound(value, key, defined)?,
                 };
                 if key == "less_than" {
                     ValueCheck::LessThan(bound)
@@ -1112,6 +1111,30 @@ impl Ctx {
             rule,
             location: location(node),
         })
+    }
+
+    /// A number, or a `{{template}}` naming a captured number.
+    fn numeric_bound(
+        &mut self,
+        node: &MarkedYaml<'_>,
+        key: &str,
+        defined: &BTreeSet<String>,
+    ) -> Option<Value> {
+        match scalar(node) {
+            Some(Scalar::Integer(_) | Scalar::FloatingPoint(_)) => self.json(node),
+            Some(Scalar::String(s)) if s.trim().starts_with("{{") => {
+                self.check_templates(node, s, defined);
+                Some(Value::String(s.to_string()))
+            }
+            _ => {
+                self.error(
+                    node,
+                    format!("`{key}` must be a number, a {{{{template}}}} naming a captured number, or a list of them"),
+                    None,
+                );
+                None
+            }
+        }
     }
 
     fn range(&mut self, node: &MarkedYaml<'_>) -> Option<ValueCheck> {

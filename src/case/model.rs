@@ -347,9 +347,10 @@ pub enum ValueCheck {
     /// An array or string of this length.
     Length(usize),
     /// A number below this one (a number, or a template such as
-    /// `"{{good_score}}"` naming a captured number).
+    /// `"{{good_score}}"` naming a captured number), or below every one of
+    /// a list of them.
     LessThan(Value),
-    /// A number above this one (likewise).
+    /// A number above this one, or above every one of a list (likewise).
     GreaterThan(Value),
     /// An array sorted by the number at `by` inside each item.
     Sorted {

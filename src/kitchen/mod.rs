@@ -14,7 +14,7 @@ mod tomato;
 
 pub use cook::{roast, simmer, CookRequest, Ingredient, SimmerRequest};
 pub use pizza::{assemble, bake, make_base, AssembleRequest, BakeRequest, BaseRequest, Topping};
-pub use quality::{DEGRADED_OVERALL, OPTIMAL_OVERALL};
+pub use quality::{Seeded, DEGRADED_OVERALL, DEGRADED_SUB, OPTIMAL_OVERALL, OPTIMAL_SUB};
 pub use taste::{analyze, compare, AnalyzeRequest, CompareRequest};
 pub use tomato::{acquire, slice, squeeze, AcquireRequest, SliceRequest, SqueezeRequest};
 

@@ -303,10 +303,24 @@ pub fn eval_body_assertion(
         ValueCheck::LessThan(bound) | ValueCheck::GreaterThan(bound) => {
             let less = matches!(assertion.check, ValueCheck::LessThan(_));
             let name = if less { "less_than" } else { "greater_than" };
-            let bound = render_json(bound, vars).ok().and_then(|b| match b {
+            let number = |b: Value| match b {
                 Value::String(s) => s.parse::<f64>().ok(),
                 other => other.as_f64(),
-            });
+            };
+            // Below (above) every bound of a list is below its least (above
+            // its greatest).
+            let bound = match render_json(bound, vars) {
+                Ok(Value::Array(items)) => items
+                    .into_iter()
+                    .map(number)
+                    .collect::<Option<Vec<f64>>>()
+                    .and_then(|all| {
+                        all.into_iter()
+                            .reduce(|a, b| if less { a.min(b) } else { a.max(b) })
+                    }),
+                Ok(single) => number(single),
+                Err(_) => None,
+            };
             let Some(bound) = bound else {
                 return fail(
                     name,

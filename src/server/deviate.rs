@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::state::AppState;
 use super::switches::{SwitchTable, Switches};
+use crate::kitchen::{Seeded, OPTIMAL_SUB};
 
 /// Every rule the mock can switch off, with what it then does instead.
 pub const DEVIATIONS: &[(&str, &str)] = &[
@@ -63,10 +64,22 @@ pub const DEVIATIONS: &[(&str, &str)] = &[
         "answers an unknown session's log with an empty 200",
     ),
     ("QLT-001", "forgets degradation at assembly"),
+    (
+        "QLT-001/simmer-again",
+        "simmers a degraded ingredient (a sauce or roast) into an optimal sauce",
+    ),
+    (
+        "QLT-001/through-toppings",
+        "leaves a pizza optimal when only a topping is degraded",
+    ),
     ("QLT-002", "scores every pizza 0.85 overall"),
     (
         "QLT-003",
         "lowers only sauce_integration for degraded pizzas",
+    ),
+    (
+        "QLT-003/one-sub-score",
+        "scores a degraded pizza's crust_crispness as a correct pizza's",
     ),
 ];
 
@@ -126,6 +139,14 @@ pub async fn rewrite_responses(
             status = StatusCode::BAD_REQUEST;
             json = json!({"error": "raw tomatoes must be sliced first"});
         }
+        (Method::POST, "/v1/cook/simmer")
+            if ok
+                && d("QLT-001/simmer-again")
+                && json["degradation_reason"] == "degraded_ingredient" =>
+        {
+            json["sauce_quality"] = json!("optimal");
+            remove(&mut json, "degradation_reason");
+        }
         (Method::POST, "/v1/cook/simmer") if ok && d("SIM-001") => {
             remove(&mut json, "sauce_quality")
         }
@@ -139,6 +160,14 @@ pub async fn rewrite_responses(
         }
         (Method::POST, "/v1/pizza/assemble") if ok && d("ASM-001") => {
             remove(&mut json, "assembly_quality")
+        }
+        (Method::POST, "/v1/pizza/assemble")
+            if ok
+                && d("QLT-001/through-toppings")
+                && json["degradation_reason"] == "degraded_topping" =>
+        {
+            json["assembly_quality"] = json!("optimal");
+            remove(&mut json, "degradation_reason");
         }
         (Method::POST, "/v1/pizza/assemble") if ok && d("QLT-001") => {
             json["assembly_quality"] = json!("optimal");
@@ -155,11 +184,18 @@ pub async fn rewrite_responses(
             });
         }
         (Method::POST, "/v1/pizza/bake") if ok => {
+            let id = json["id"].as_str().unwrap_or_default().to_owned();
             let metrics = &mut json["quality_metrics"];
-            if d("QLT-003") && metrics["overall_score"].as_f64().is_some_and(|s| s <= 0.5) {
+            let degraded = metrics["overall_score"].as_f64().is_some_and(|s| s <= 0.5);
+            if d("QLT-003") && degraded {
                 for name in ["crust_crispness", "cheese_melt", "topping_distribution"] {
                     metrics[name] = json!(0.99);
                 }
+            }
+            if d("QLT-003/one-sub-score") && degraded {
+                // Drawn as a correct pizza's is: the same range, seeded
+                // from the baked pizza's own ID.
+                metrics["crust_crispness"] = json!(Seeded::new(&[&id, "crust"]).score(OPTIMAL_SUB));
             }
             if d("QLT-002") {
                 metrics["overall_score"] = json!(0.85);

@@ -67,17 +67,18 @@ async fn a_log_endpoint_written_without_v1_fails_no_must_rule() {
 
 #[tokio::test]
 async fn a_single_wrong_field_fails_only_its_own_rule() {
-    // QLT-003 switched off: the degraded pizza keeps three sub-scores high.
+    // QLT-002 switched off: every pizza scores 0.85 overall, the degraded
+    // one included; the sauce and the assembled pizza are still right.
     let outcome = run_builtin(
         "quality/raw-tomato-degrades-the-pizza",
         ServeConfig {
-            deviations: vec!["QLT-003".into()],
+            deviations: vec!["QLT-002".into()],
             ..ServeConfig::default()
         },
     )
     .await;
-    assert_eq!(verdict(&outcome, "QLT-003"), Some(Verdict::Fail));
-    for held in ["SIM-002", "QLT-001", "QLT-002"] {
+    assert_eq!(verdict(&outcome, "QLT-002"), Some(Verdict::Fail));
+    for held in ["SIM-002", "QLT-001"] {
         assert_eq!(verdict(&outcome, held), Some(Verdict::Pass), "{held}");
     }
     assert!(outcome.fails_run(false));
@@ -85,14 +86,14 @@ async fn a_single_wrong_field_fails_only_its_own_rule() {
         .failures()
         .flat_map(|(_, f)| f.rules.iter().map(String::as_str))
         .collect();
-    assert!(failed.iter().all(|rule| *rule == "QLT-003"), "{failed:?}");
+    assert!(failed.iter().all(|rule| *rule == "QLT-002"), "{failed:?}");
 }
 
 #[tokio::test]
 async fn a_failed_setup_step_leaves_the_rules_after_it_unevaluated() {
     // SIM-002 switched off: simmer refuses the raw tomato with a 400. That
-    // fails SIM-002, and QLT-001..003 can no longer be evaluated: they are
-    // `error`, not FAIL.
+    // fails SIM-002, and QLT-001 and QLT-002 can no longer be evaluated:
+    // they are `error`, not FAIL.
     let outcome = run_builtin(
         "quality/raw-tomato-degrades-the-pizza",
         ServeConfig {
@@ -102,7 +103,7 @@ async fn a_failed_setup_step_leaves_the_rules_after_it_unevaluated() {
     )
     .await;
     assert_eq!(verdict(&outcome, "SIM-002"), Some(Verdict::Fail));
-    for blocked in ["QLT-001", "QLT-002", "QLT-003"] {
+    for blocked in ["QLT-001", "QLT-002"] {
         assert_eq!(
             verdict(&outcome, blocked),
             Some(Verdict::Error),
