@@ -207,6 +207,7 @@ const STEP_KEYS: &[&str] = &[
     "rules",
     "request",
     "expire_sessions",
+    "idle",
     "expect",
     "capture",
 ];
@@ -229,7 +230,7 @@ const ASSERTION_CHECKS: &[&str] = &[
     "greater_than",
     "sorted",
 ];
-const CAPTURE_KEYS: &[&str] = &["pointer", "header"];
+const CAPTURE_KEYS: &[&str] = &["pointer", "header", "regex"];
 const CAPABILITIES: &[(&str, Capability)] = &[
     ("second_api_key", Capability::SecondApiKey),
     ("session_expiry", Capability::SessionExpiry),
@@ -544,6 +545,16 @@ impl Ctx {
         if !steps_seen {
             self.error_at(root_location, "the case has no `steps`", Some(CASE_HINT));
         }
+        let lets_time_pass = steps
+            .iter()
+            .any(|s: &Step| matches!(s.action, Action::Idle(_) | Action::ExpireSessions));
+        if lets_time_pass && !requires.contains(&Capability::SessionExpiry) {
+            self.error_at(
+                root_location,
+                "the case lets time pass (`idle` or `expire_sessions`) but does not say it needs to",
+                Some("add `requires: [session_expiry]`: against a target without a known TTL it is then skipped with the reason"),
+            );
+        }
         // A case whose steps name no rules checks all of its rules in every
         // step, as case files did before steps could name them.
         if steps.iter().all(|s: &Step| s.rules.is_empty()) {
@@ -637,6 +648,27 @@ impl Ctx {
                         _ => self.error(value, "`expire_sessions` must be `true`", None),
                     }
                 }
+                "idle" => {
+                    if action.is_some() {
+                        self.error(
+                            value,
+                            "a step has one of `request`, `expire_sessions` or `idle`",
+                            None,
+                        );
+                    }
+                    let fraction = match scalar(value) {
+                        Some(Scalar::FloatingPoint(f)) => Some(f.into_inner()),
+                        _ => None,
+                    };
+                    match fraction {
+                        Some(f) if f > 0.0 && f < 1.0 => action = Some(Action::Idle(f)),
+                        _ => self.error(
+                            value,
+                            "`idle` is the fraction of the session TTL to let pass, above 0 and below 1",
+                            Some("e.g. `idle: 0.6`; to let sessions expire, use `expire_sessions: true`"),
+                        ),
+                    }
+                }
                 "expect" => expect = self.expect(value, defined, catalogue),
                 "capture" => captures = self.captures(value),
                 _ => {}
@@ -645,7 +677,7 @@ impl Ctx {
         let Some(action) = action else {
             if !entries
                 .iter()
-                .any(|(k, _, _)| *k == "request" || *k == "expire_sessions")
+                .any(|(k, _, _)| matches!(*k, "request" | "expire_sessions" | "idle"))
             {
                 self.error(
                     node,
@@ -663,6 +695,7 @@ impl Ctx {
         let name = name.unwrap_or_else(|| match &action {
             Action::Request(r) => format!("{} {}", r.method, r.path),
             Action::ExpireSessions => "let the sessions expire".to_owned(),
+            Action::Idle(f) => format!("stay idle for {:.0}% of the session TTL", f * 100.0),
         });
         let expect = expect.unwrap_or(Expect {
             status: Vec::new(),
@@ -1225,11 +1258,30 @@ impl Ctx {
             let Some(entries) = self.mapping(source, "a capture", Some(CAPTURE_KEYS)) else {
                 continue;
             };
-            let Some(&(kind, value, _)) = entries.first().filter(|_| entries.len() == 1) else {
+            let mut regex = None;
+            let mut sources = Vec::new();
+            for &(kind, value, _) in &entries {
+                if kind == "regex" {
+                    let Some(pattern) = self.string(value, "`regex`") else {
+                        continue;
+                    };
+                    match regex::Regex::new(&pattern) {
+                        Ok(re) => regex = Some(re),
+                        Err(e) => self.error(
+                            value,
+                            format!("`{pattern}` is not a valid regular expression: {e}"),
+                            None,
+                        ),
+                    }
+                } else {
+                    sources.push((kind, value));
+                }
+            }
+            let [(kind, value)] = sources[..] else {
                 self.error(
                     source,
-                    "a capture has exactly one of `pointer` or `header`",
-                    Some("e.g. `tomato: {pointer: /id}`"),
+                    "a capture has exactly one of `pointer` or `header`, and may have a `regex`",
+                    Some("e.g. `tomato: {pointer: /id}` or `suffix: {pointer: /id, regex: \"_(.+)$\"}`"),
                 );
                 continue;
             };
@@ -1248,6 +1300,7 @@ impl Ctx {
             captures.push(Capture {
                 name: name.to_owned(),
                 source,
+                regex,
                 location: key_location,
             });
         }

@@ -135,6 +135,9 @@ pub enum Action {
     Request(RequestSpec),
     /// Let the case's sessions expire (admin clock, or waiting out the TTL).
     ExpireSessions,
+    /// Let this fraction (between 0 and 1) of the session TTL pass with no
+    /// request, without letting sessions expire.
+    Idle(f64),
 }
 
 /// An HTTP request with `{{templates}}`.
@@ -368,6 +371,9 @@ pub struct Capture {
     pub name: String,
     /// Where the value comes from.
     pub source: CaptureSource,
+    /// Keeps only what this matches of the (string) value: its first group,
+    /// or the whole match when it has none.
+    pub regex: Option<regex::Regex>,
     /// Where it is written.
     pub location: Location,
 }

@@ -258,8 +258,12 @@ async fn run_step(
     };
     let request = match &step.action {
         Action::Request(request) => request,
-        Action::ExpireSessions => {
-            if let Err(failure) = expire_sessions(client, target, step.location).await {
+        Action::ExpireSessions | Action::Idle(_) => {
+            let fraction = match step.action {
+                Action::Idle(fraction) => Some(fraction),
+                _ => None,
+            };
+            if let Err(failure) = let_time_pass(client, target, fraction, step.location).await {
                 outcome.failures.push(failure);
                 outcome.blocked = true;
             }
@@ -320,15 +324,32 @@ async fn run_step(
                     .find(|(n, _)| n == name)
                     .map(|(_, v)| Value::String(v.clone())),
             };
+            let value = match (&capture.regex, value) {
+                (None, value) => value,
+                (Some(re), Some(Value::String(text))) => re.captures(&text).map(|caps| {
+                    let kept = caps
+                        .get(1)
+                        .or_else(|| caps.get(0))
+                        .map_or("", |m| m.as_str());
+                    Value::String(kept.to_owned())
+                }),
+                (Some(_), _) => None,
+            };
             match value {
                 Some(value) => vars.set(&capture.name, value),
                 None => {
                     let (rules, level) = attribution(&None, &step.rules, catalogue);
                     outcome.failures.push(Failure {
                         check: format!("capture {}", capture.name),
-                        expected: match &capture.source {
-                            CaptureSource::Pointer(p) => format!("a value at {p}"),
-                            CaptureSource::Header(h) => format!("a {h} header"),
+                        expected: match (&capture.source, &capture.regex) {
+                            (CaptureSource::Pointer(p), None) => format!("a value at {p}"),
+                            (CaptureSource::Header(h), None) => format!("a {h} header"),
+                            (CaptureSource::Pointer(p), Some(re)) => {
+                                format!("a string at {p} matching /{}/", re.as_str())
+                            }
+                            (CaptureSource::Header(h), Some(re)) => {
+                                format!("a {h} header matching /{}/", re.as_str())
+                            }
                         },
                         actual: "absent".to_owned(),
                         location: capture.location,
@@ -434,16 +455,22 @@ fn describe_transport_error(error: &reqwest::Error, target: &Target) -> String {
     }
 }
 
-/// Makes every session idle past its TTL: through the mock's admin clock,
-/// or by waiting.
-async fn expire_sessions(
+/// Lets time pass with no request, through the mock's admin clock or by
+/// waiting: `fraction` of the TTL (sessions stay alive), or with `None`
+/// the whole TTL and a margin (every session expires).
+async fn let_time_pass(
     client: &reqwest::Client,
     target: &Target,
+    fraction: Option<f64>,
     location: Location,
 ) -> Result<(), Failure> {
     match target.expiry {
         Expiry::AdminClock { ttl } => {
-            let by = humantime::format_duration(ttl + Duration::from_secs(1)).to_string();
+            let by = match fraction {
+                Some(fraction) => ttl.mul_f64(fraction),
+                None => ttl + Duration::from_secs(1),
+            };
+            let by = humantime::format_duration(by).to_string();
             let url = format!("{}/__admin/clock/advance", target.base_url);
             let result = client
                 .post(&url)
@@ -473,14 +500,17 @@ async fn expire_sessions(
             }
         }
         Expiry::Wait { ttl } => {
-            // A margin for clock granularity and the target's sweeping.
-            let margin = (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1));
-            tokio::time::sleep(ttl + margin).await;
+            let wait = match fraction {
+                Some(fraction) => ttl.mul_f64(fraction),
+                // A margin for clock granularity and the target's sweeping.
+                None => ttl + (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1)),
+            };
+            tokio::time::sleep(wait).await;
             Ok(())
         }
         Expiry::Unavailable => Err(Failure::setup(
-            "expire sessions",
-            "a way to expire sessions",
+            "let time pass",
+            "a way to let time pass",
             "none (the case should have been skipped)",
             location,
         )),

@@ -244,6 +244,56 @@ async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_on
     }
 }
 
+#[test]
+fn the_attribution_keys_are_checked_when_loading() {
+    let text = "\
+name: attribution mistakes
+rules: [SESS-005, ID-002]
+examples: [session-management/no-such-example]
+steps:
+  - rules: [SES-005]
+    request: {method: POST, path: /v1/tomato/acquire, json: {variety: Roma, ripeness: 0.5, weight: 1}}
+    expect:
+      status: {code: 2xx, rule: SESS-005}
+    capture:
+      suffix: {pointer: /id, regex: \"(unclosed\"}
+  - idle: 1.5
+";
+    let diagnostics = parse_case("attribution.yaml", text, &RuleCatalogue::embedded()).unwrap_err();
+    let messages: Vec<String> = diagnostics.iter().map(|d| d.message.clone()).collect();
+    for expected in [
+        "unknown documented example `session-management/no-such-example`",
+        "unknown rule `SES-005`",
+        "`(unclosed` is not a valid regular expression",
+        "`idle` is the fraction of the session TTL to let pass, above 0 and below 1",
+        "the case cites `ID-002`, but no expectation checks it",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.starts_with(expected)),
+            "missing {expected:?} in {messages:#?}"
+        );
+    }
+    let idle_without_requirement = "\
+name: waits
+rules: [SESS-006]
+steps:
+  - idle: 0.5
+  - rules: [SESS-006]
+    request: {method: GET, path: /v1/session/x/log}
+    expect: {status: 404}
+";
+    let diagnostics = parse_case(
+        "waits.yaml",
+        idle_without_requirement,
+        &RuleCatalogue::embedded(),
+    )
+    .unwrap_err();
+    assert!(
+        diagnostics[0].message.contains("does not say it needs to"),
+        "{diagnostics:#?}"
+    );
+}
+
 #[tokio::test]
 async fn a_response_that_breaks_its_schema_fails_the_step() {
     let base = spawn_wrong_server().await;
