@@ -66,7 +66,10 @@ case "$status" in
     ;;
 esac
 
-count() { [ -f "$results/$1" ] && grep -c . "$results/$1" || echo 0; }
+# grep -c prints 0 (and fails) when nothing matches.
+count() {
+  if [ -f "$results/$1" ]; then grep -c . "$results/$1" || true; else echo 0; fi
+}
 caught=$(count caught.txt)
 missed=$(count missed.txt)
 unviable=$(count unviable.txt)
