@@ -1309,7 +1309,7 @@ impl Ctx {
 
     /// Reports `{{names}}` that no earlier step defines, and unclosed braces.
     fn check_templates(&mut self, node: &MarkedYaml<'_>, text: &str, defined: &BTreeSet<String>) {
-        match crate::runner::template::variables(text) {
+        match super::template::variables(text) {
             Ok(names) => {
                 for name in names {
                     if !defined.contains(name) {

@@ -1,10 +1,12 @@
-//! Case files: the model (plain data), the rule catalogue, and the loader
-//! that turns YAML into cases plus diagnostics with file, line and column.
+//! Case files: the model (plain data), the rule catalogue, the documented
+//! examples, the `{{name}}` template grammar, and the loader that turns
+//! YAML into cases plus diagnostics with file, line and column.
 
 pub mod examples;
 pub mod load;
 pub mod model;
 pub mod rules;
+pub mod template;
 
 pub use examples::{Example, ExampleCatalogue};
 pub use load::{load_dir, load_embedded, parse_case, yaml_to_json, Diagnostic, LoadedCases};

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::outcome::{Failure, ReceivedResponse};
-use super::template::{render, render_json, Vars};
+use crate::case::template::{render, render_json, Vars};
 use crate::case::{
     BodyAssertion, HeaderAssertion, HeaderCheck, Level, Location, RuleCatalogue, StatusPattern,
     Step, ValueCheck,

@@ -13,7 +13,7 @@ use super::outcome::{
     CaseOutcome, CaseStatus, Failure, ReceivedResponse, RuleCheck, SentRequest, StepOutcome,
     Verdict,
 };
-use super::template::{render, render_json, Vars};
+use crate::case::template::{render, render_json, Vars};
 use crate::case::{
     Action, Body, Capability, CaptureSource, Case, Level, Location, RequestSpec, RuleCatalogue,
     Step,

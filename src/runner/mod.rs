@@ -6,7 +6,6 @@ pub mod assert;
 pub mod exec;
 pub mod harness;
 pub mod outcome;
-pub mod template;
 
 pub use exec::{http_client, http_client_trusting, root_cause, run_case, Expiry, Target};
 pub use outcome::{CaseOutcome, CaseStatus, Failure, RuleCheck, StepOutcome, Verdict};
