@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::routes::JsonText;
+use super::response::JsonText;
 use super::state::AppState;
 
 #[derive(Deserialize)]

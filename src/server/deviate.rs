@@ -245,7 +245,7 @@ pub async fn rewrite_responses(
         let text = json["error"].as_str().unwrap_or("error");
         return (status, format!("error: {text}")).into_response();
     }
-    super::error::json_response(status, json.to_string())
+    super::response::json_response(status, json.to_string())
 }
 
 fn remove(json: &mut Value, field: &str) {

@@ -1,6 +1,6 @@
 //! The one error type of the HTTP layer and its JSON shape (ERR-001).
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::MAX_BODY_BYTES;
@@ -113,7 +113,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         tracing::debug!(%status, error = %self, "request refused");
-        let mut response = json_error(status, &self.message());
+        let mut response = super::response::json_error(status, &self.message());
         if matches!(
             self,
             ApiError::UnsupportedContentType(_)
@@ -124,26 +124,4 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-/// A response with an already serialized JSON body.
-pub fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
-    let mut response = (status, body.into()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// An `{"error": message}` response.
-pub fn json_error(status: StatusCode, message: &str) -> Response {
-    let body = serde_json::json!({ "error": message }).to_string();
-    let mut response = json_response(status, body);
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    }
-    response
 }

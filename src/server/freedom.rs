@@ -188,7 +188,7 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
     {
         parts.status = StatusCode::CREATED;
     }
-    let mut response = super::error::json_response(parts.status, json.to_string());
+    let mut response = super::response::json_response(parts.status, json.to_string());
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             response.headers_mut().insert(name.clone(), value.clone());

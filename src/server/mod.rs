@@ -7,6 +7,7 @@ mod deviate;
 mod error;
 mod extract;
 mod freedom;
+mod response;
 mod routes;
 mod state;
 mod switches;
@@ -87,7 +88,7 @@ pub fn router(state: AppState) -> Router {
     let layers = tower::ServiceBuilder::new()
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
             tracing::error!("a handler panicked; this is a bug in the mock");
-            error::json_error(
+            response::json_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal error in the mock (a bug: please report it with the request that caused it)",
             )

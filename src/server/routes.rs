@@ -4,33 +4,19 @@
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
 use super::error::ApiError;
 use super::extract::{ApiKey, Caller, RequestBody, ValidJson};
+use super::response::JsonText;
 use super::state::AppState;
 use crate::config::is_visible_ascii_token;
 use crate::ids::ObjectKind;
 use crate::kitchen::{self, KitchenError};
 use crate::store::{BuiltObject, SessionKey, SessionObjects};
-
-/// A JSON document that is already serialized.
-pub struct JsonText(pub Bytes);
-
-impl From<String> for JsonText {
-    fn from(text: String) -> Self {
-        JsonText(Bytes::from(text))
-    }
-}
-
-impl IntoResponse for JsonText {
-    fn into_response(self) -> Response {
-        super::error::json_response(StatusCode::OK, self.0)
-    }
-}
 
 /// One object-creating endpoint: what it makes, and how. Its path is the
 /// kind's endpoint, which the session log names too.
