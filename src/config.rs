@@ -120,9 +120,9 @@ impl ServeConfig {
         if self.limits.max_objects_per_session == 0 {
             return Err(ConfigError::ZeroLimit("--max-objects-per-session"));
         }
-        crate::server::Deviations::parse(&self.deviations)
+        crate::switches::Deviations::parse(&self.deviations)
             .map_err(|e| ConfigError::UnknownDeviation(format!("--deviate {e}")))?;
-        crate::server::Freedoms::parse(&self.freedoms)
+        crate::switches::Freedoms::parse(&self.freedoms)
             .map_err(|e| ConfigError::UnknownFreedom(format!("--freedom {e}")))?;
         Ok(())
     }

@@ -20,6 +20,8 @@
 //!   bodies read in place against them; the only module that touches `jsonschema`.
 //! - [`ids`]: object kinds and their random, prefixed IDs.
 //! - [`clock`]: the mock's clock, which the admin endpoints can advance.
+//! - [`switches`]: the tables of deviations and freedoms the mock can take,
+//!   and the run-time switchboard of those switched on; plain data.
 
 pub mod case;
 pub mod check;
@@ -33,3 +35,4 @@ pub mod server;
 pub mod snapshot;
 pub mod spec;
 pub mod store;
+pub mod switches;

@@ -14,87 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::state::AppState;
-use super::switches::{SwitchTable, Switches};
 use crate::kitchen::{Seeded, OPTIMAL_SUB};
-
-/// Every rule the mock can switch off, with what it then does instead.
-pub const DEVIATIONS: &[(&str, &str)] = &[
-    (
-        "AUTH-001",
-        "accepts requests without a key or with an unknown key",
-    ),
-    (
-        "SESS-001",
-        "serves requests without X-Session-ID from a shared default session",
-    ),
-    (
-        "SESS-002",
-        "refuses a session ID it has not seen instead of creating the session",
-    ),
-    ("SESS-003", "refuses session IDs that are not UUIDs"),
-    (
-        "SESS-005",
-        "answers 404 \"Not found\" for IDs that are not in the session",
-    ),
-    ("SESS-006", "never expires sessions"),
-    ("ERR-001", "sends errors as text/plain"),
-    ("ID-001", "gives every object the prefix obj_"),
-    (
-        "ID-002",
-        "numbers objects per session, so sessions share IDs",
-    ),
-    ("ACQ-001", "leaves variety out of the tomato"),
-    ("SLC-001", "answers type \"slice\" instead of \"sliced\""),
-    ("SQZ-001", "leaves concentration out of the juice"),
-    ("SIM-001", "leaves sauce_quality out of the sauce"),
-    ("SIM-002", "refuses raw tomatoes in simmer with a 400"),
-    ("RST-001", "gives roasted ingredients the prefix rtd_"),
-    ("BAS-001", "defaults hydration to 0.5"),
-    (
-        "ASM-001",
-        "leaves assembly_quality out of the assembled pizza",
-    ),
-    ("BAK-001", "leaves cheese_melt out of the quality metrics"),
-    ("BAK-002", "bakes anything, a base included"),
-    ("TST-001", "always includes aroma"),
-    ("CMP-001", "ranks dishes worst first"),
-    ("LOG-001", "leaves the newest operation out of the log"),
-    (
-        "LOG-002",
-        "answers an unknown session's log with an empty 200",
-    ),
-    ("QLT-001", "forgets degradation at assembly"),
-    (
-        "QLT-001/simmer-again",
-        "simmers a degraded ingredient (a sauce or roast) into an optimal sauce",
-    ),
-    (
-        "QLT-001/through-toppings",
-        "leaves a pizza optimal when only a topping is degraded",
-    ),
-    ("QLT-002", "scores every pizza 0.85 overall"),
-    (
-        "QLT-003",
-        "lowers only sauce_integration for degraded pizzas",
-    ),
-    (
-        "QLT-003/one-sub-score",
-        "scores a degraded pizza's crust_crispness as a correct pizza's",
-    ),
-];
-
-/// The table of rules the mock can switch off.
-pub struct DeviationTable;
-
-impl SwitchTable for DeviationTable {
-    const TABLE: &'static [(&'static str, &'static str)] = DEVIATIONS;
-    const WHAT: &'static str = "rule";
-    const VERB: &'static str = "switch off";
-}
-
-/// The switched-off rules of one server, changeable at run time through
-/// `/__admin/deviations`.
-pub type Deviations = Switches<DeviationTable>;
 
 /// Rewrites responses for the deviations that change what the mock says.
 pub async fn rewrite_responses(
@@ -276,20 +196,5 @@ fn rename_all_prefixes(json: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(rename_all_prefixes),
         Value::Object(map) => map.values_mut().for_each(rename_all_prefixes),
         _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_rules_are_refused_with_the_list() {
-        let error = Deviations::new(&["NOPE-001".to_owned()]).unwrap_err();
-        assert!(error.contains("SESS-005"), "{error}");
-        let deviations = Deviations::new(&["SESS-005".to_owned()]).unwrap();
-        assert!(deviations.has("SESS-005") && !deviations.has("SESS-001"));
-        deviations.set(&[]).unwrap();
-        assert!(!deviations.any() && !deviations.has("SESS-005"));
     }
 }

@@ -16,74 +16,8 @@ use serde_json::{json, Value};
 
 use super::error::BodyRejected;
 use super::state::AppState;
-use super::switches::{SwitchTable, Switches};
 use crate::config::MAX_BODY_BYTES;
 use crate::ids::{ObjectId, ObjectKind};
-
-/// Every freedom the mock can take, with what it then does.
-pub const FREEDOMS: &[(&str, &str)] = &[
-    (
-        "log-endpoint-without-v1",
-        "writes the session log's endpoints without /v1, e.g. /tomato/acquire",
-    ),
-    (
-        "timestamp-microseconds",
-        "writes log timestamps with microseconds and a +00:00 offset",
-    ),
-    (
-        "no-log-session-id",
-        "leaves session_id out of the session log",
-    ),
-    (
-        "hex-id-suffix",
-        "ends object IDs in 32 hexadecimal digits instead of 12 base-36 characters",
-    ),
-    (
-        "validation-422",
-        "answers a refused request body with 422 instead of 400",
-    ),
-    (
-        "other-error-wording",
-        "words every error whose text the docs do not quote differently",
-    ),
-    (
-        "detail-error-shape",
-        "answers every error the docs do not show as {\"detail\": ...}, as FastAPI does",
-    ),
-    (
-        "extra-fields",
-        "adds fields the docs' models do not show to every JSON object it answers",
-    ),
-    (
-        "null-for-absent",
-        "writes optional fields it leaves out (degradation_reason, aroma, texture) as null",
-    ),
-    (
-        "created-201",
-        "answers a creation with 201 Created (simmer keeps the 200 the docs give it)",
-    ),
-    (
-        "charset",
-        "sends Content-Type: application/json; charset=utf-8",
-    ),
-    (
-        "connection-close",
-        "closes the connection after every answer (Connection: close)",
-    ),
-];
-
-/// The table of freedoms.
-pub struct FreedomTable;
-
-impl SwitchTable for FreedomTable {
-    const TABLE: &'static [(&'static str, &'static str)] = FREEDOMS;
-    const WHAT: &'static str = "freedom";
-    const VERB: &'static str = "take";
-}
-
-/// The freedoms one server takes, changeable at run time through
-/// `/__admin/freedoms`.
-pub type Freedoms = Switches<FreedomTable>;
 
 /// The two error texts the documentation quotes (Session Management,
 /// Error Handling); every other error's body is the mock's decision.
@@ -360,14 +294,5 @@ mod tests {
             with_microseconds("2026-12-02T15:36:34.123Z"),
             "2026-12-02T15:36:34.123000+00:00"
         );
-    }
-
-    #[test]
-    fn unknown_freedoms_are_refused_with_the_list() {
-        let error = Freedoms::new(&["nope".to_owned()]).unwrap_err();
-        assert!(error.contains("hex-id-suffix"), "{error}");
-        assert!(Freedoms::new(&["charset".to_owned()])
-            .unwrap()
-            .has("charset"));
     }
 }

@@ -10,7 +10,6 @@ mod freedom;
 mod response;
 mod routes;
 mod state;
-mod switches;
 
 use std::future::Future;
 use std::io;
@@ -22,10 +21,9 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-pub use deviate::{Deviations, DEVIATIONS};
+pub use crate::switches::{Deviations, Freedoms, DEVIATIONS, FREEDOMS};
 pub use error::ApiError;
 pub use extract::{API_KEY_HEADER, SESSION_HEADER};
-pub use freedom::{Freedoms, FREEDOMS};
 pub use state::AppState;
 
 use crate::config::{ConfigError, ServeConfig};

@@ -8,8 +8,7 @@ use crate::config::ServeConfig;
 use crate::spec::Spec;
 use crate::store::SessionStore;
 
-use super::deviate::Deviations;
-use super::freedom::Freedoms;
+use crate::switches::{Deviations, Freedoms};
 
 /// Everything handlers need, behind one `Arc`.
 #[derive(Clone)]
