@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use crate::case::{load_dir, load_embedded, RuleCatalogue};
 use crate::report;
-use crate::runner::harness::{run_suite, SuiteOptions};
 use crate::runner::{http_client_trusting, root_cause, Expiry, Target};
 use crate::snapshot::SnapshotConfig;
 use crate::spec::Spec;
+use crate::suite::{run_suite, SuiteOptions};
 
 /// Everything `check` needs.
 #[derive(Debug, Clone)]
@@ -148,7 +148,6 @@ fn try_run_check(
         strict: options.strict,
         catalogue: std::sync::Arc::new(catalogue.clone()),
         snapshots: options.snapshots.clone(),
-        render_failure: report::terminal::render_case_failure,
     };
     let run = run_suite(
         &options.libtest,

@@ -8,7 +8,9 @@
 //! Modules, and what each owns:
 //! - [`check`]: `pizzastack check`: load cases, reach the target, run, report, exit code.
 //! - [`case`]: case files: the model (plain data, no IO), the rule catalogue, the loader.
-//! - [`runner`]: runs cases against any base URL over HTTP; the libtest-mimic harness.
+//! - [`runner`]: runs one case against any base URL over HTTP; results as data.
+//! - [`suite`]: the one libtest-mimic harness over many cases, with snapshots
+//!   and failure rendering.
 //! - [`report`]: terminal summary, JUnit and JSON; the only writer of results.
 //! - [`snapshot`]: redacted insta snapshots of case exchanges; the only module touching insta.
 //! - [`config`]: the server's typed configuration and its checks.
@@ -35,4 +37,5 @@ pub mod server;
 pub mod snapshot;
 pub mod spec;
 pub mod store;
+pub mod suite;
 pub mod switches;

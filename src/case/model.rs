@@ -26,6 +26,16 @@ pub enum Level {
 }
 
 impl Level {
+    /// Whether a failure at this level fails the run: MUST always, SHOULD
+    /// with `--strict`, MOCK never.
+    pub fn fails_run(self, strict: bool) -> bool {
+        match self {
+            Level::Must => true,
+            Level::Should => strict,
+            Level::Mock => false,
+        }
+    }
+
     /// The contract's word for the level.
     pub fn as_str(self) -> &'static str {
         match self {

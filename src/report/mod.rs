@@ -10,7 +10,6 @@ pub mod terminal;
 use serde::Serialize;
 
 use crate::case::{Level, RuleCatalogue};
-use crate::runner::harness::failure_counts;
 use crate::runner::{CaseOutcome, CaseStatus, Verdict};
 
 /// How one rule (or detail) fared over every case that checks it.
@@ -134,7 +133,7 @@ pub fn rule_results(
             let verdict = if !failed.is_empty() {
                 match rule.level {
                     Level::Mock => RuleVerdict::Info,
-                    level if failure_counts(level, strict) => RuleVerdict::Fail,
+                    level if level.fails_run(strict) => RuleVerdict::Fail,
                     _ => RuleVerdict::Warn,
                 }
             } else if !errors.is_empty() {

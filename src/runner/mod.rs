@@ -4,7 +4,6 @@
 
 pub mod assert;
 pub mod exec;
-pub mod harness;
 pub mod outcome;
 
 pub use exec::{http_client, http_client_trusting, root_cause, run_case, Expiry, Target};

@@ -203,7 +203,7 @@ impl CaseOutcome {
     /// SHOULD failure or a MUST rule that could not be evaluated.
     pub fn fails_run(&self, strict: bool) -> bool {
         self.rule_checks.iter().any(|check| match check.verdict {
-            Verdict::Fail => check.level == Level::Must || (strict && check.level == Level::Should),
+            Verdict::Fail => check.level.fails_run(strict),
             Verdict::Error => strict && check.level == Level::Must,
             Verdict::Pass | Verdict::Skipped => false,
         })

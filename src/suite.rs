@@ -1,14 +1,18 @@
 //! The one harness: turns cases into libtest-mimic trials, runs them in
-//! parallel (steps within a case in order), and collects the outcomes.
-//! `cargo test --test conformance` and `pizzastack check` both call it.
+//! parallel (steps within a case in order), compares passed cases with
+//! their snapshots, and collects the outcomes. `cargo test --test
+//! conformance` and `pizzastack check` both call it. It stands above the
+//! runner, the snapshots and the reports, and calls each directly.
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 
-use super::exec::{run_case, Expiry, Target};
-use super::outcome::{CaseOutcome, CaseStatus, Failure, RuleCheck, Verdict};
 use crate::case::{Capability, Case, Level, RuleCatalogue};
+use crate::report::terminal::render_case_failure;
+use crate::runner::{
+    run_case, CaseOutcome, CaseStatus, Expiry, Failure, RuleCheck, Target, Verdict,
+};
 use crate::snapshot::{self, SnapshotConfig};
 use crate::spec::Spec;
 
@@ -30,15 +34,6 @@ pub fn trial_name(case: &Case) -> String {
     format!("{} [{}]", case.id(), case.rules.join(","))
 }
 
-/// Whether a failure at `level` fails the run.
-pub fn failure_counts(level: Level, strict: bool) -> bool {
-    match level {
-        Level::Must => true,
-        Level::Should => strict,
-        Level::Mock => false,
-    }
-}
-
 /// How to run the suite, beyond the target.
 #[derive(Clone)]
 pub struct SuiteOptions {
@@ -49,8 +44,6 @@ pub struct SuiteOptions {
     pub catalogue: Arc<RuleCatalogue>,
     /// Where to compare snapshots, if at all.
     pub snapshots: Option<SnapshotConfig>,
-    /// Renders a failed case for libtest's failure output.
-    pub render_failure: fn(&CaseOutcome) -> String,
 }
 
 /// Runs `cases` against `target` under libtest's arguments.
@@ -97,7 +90,7 @@ pub fn run_suite(
                 }
                 let verdict = match &outcome.status {
                     _ if outcome.fails_run(options.strict) => {
-                        Err(Failed::from((options.render_failure)(&outcome)))
+                        Err(Failed::from(render_case_failure(&outcome)))
                     }
                     CaseStatus::Skipped { reason } => Ok(Completion::ignored_with(reason)),
                     CaseStatus::Error { reason } => {
