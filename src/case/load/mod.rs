@@ -1,0 +1,471 @@
+//! Loading case files: YAML in, cases and diagnostics out.
+//!
+//! Parsing never stops at the first problem: every problem of every file
+//! is reported with its file, line and column and, where one helps, a hint.
+//! Only `load_dir` touches the file system; `parse_case` is pure.
+//!
+//! This file holds the entry points and the reading of YAML values; one
+//! file per part of the format does the rest: [`case`] (the case, its
+//! steps and requests), [`expect`] (statuses, header checks, body
+//! assertions) and [`capture`].
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use serde_json::{Map, Number, Value};
+
+use super::model::*;
+use super::rules::{closest, RuleCatalogue};
+
+mod capture;
+mod case;
+mod expect;
+
+/// One problem in a case file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// The file, relative to the cases directory.
+    pub file: String,
+    /// Where the problem is.
+    pub location: Location,
+    /// What is wrong.
+    pub message: String,
+    /// What would be right, when we can tell.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.location.line, self.location.column, self.message
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n    hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The cases that loaded and the problems of those that did not.
+#[derive(Debug, Default)]
+pub struct LoadedCases {
+    /// Cases without problems, in file order.
+    pub cases: Vec<Case>,
+    /// Every problem found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+include!(concat!(env!("OUT_DIR"), "/embedded_cases.rs"));
+
+/// The cases of `specs/cases/` embedded in this binary at build time.
+pub fn load_embedded(rules: &RuleCatalogue) -> LoadedCases {
+    let mut loaded = LoadedCases::default();
+    for (file, text) in EMBEDDED_CASES {
+        loaded.add(parse_case(file, text, rules));
+    }
+    loaded
+}
+
+/// Every `*.yaml` / `*.yml` file under `dir`, recursively, in path order.
+///
+/// # Errors
+/// Only if `dir` itself cannot be read; unreadable files become diagnostics.
+pub fn load_dir(dir: &Path, rules: &RuleCatalogue) -> std::io::Result<LoadedCases> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    files.sort();
+    let mut loaded = LoadedCases::default();
+    for path in files {
+        let name = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => loaded.add(parse_case(&name, &text, rules)),
+            Err(e) => loaded.diagnostics.push(Diagnostic {
+                file: name,
+                location: Location { line: 1, column: 1 },
+                message: format!("cannot read the file: {e}"),
+                hint: None,
+            }),
+        }
+    }
+    Ok(loaded)
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl LoadedCases {
+    fn add(&mut self, result: Result<Case, Vec<Diagnostic>>) {
+        match result {
+            Ok(case) => self.cases.push(case),
+            Err(mut diagnostics) => self.diagnostics.append(&mut diagnostics),
+        }
+    }
+}
+
+/// Parses one case file.
+///
+/// # Errors
+/// Every problem found, in file order.
+pub fn parse_case(file: &str, text: &str, rules: &RuleCatalogue) -> Result<Case, Vec<Diagnostic>> {
+    let mut ctx = Ctx {
+        file: file.to_owned(),
+        diagnostics: Vec::new(),
+    };
+    let documents = match MarkedYaml::load_from_str(text) {
+        Ok(documents) => documents,
+        Err(e) => {
+            let marker = e.marker();
+            ctx.diagnostics.push(Diagnostic {
+                file: file.to_owned(),
+                location: Location {
+                    line: marker.line(),
+                    column: marker.col() + 1,
+                },
+                message: format!("not valid YAML: {}", e.info()),
+                hint: None,
+            });
+            return Err(ctx.diagnostics);
+        }
+    };
+    let Some(root) = documents.first() else {
+        ctx.error_at(
+            Location { line: 1, column: 1 },
+            "the file is empty",
+            Some(CASE_HINT),
+        );
+        return Err(ctx.diagnostics);
+    };
+    if documents.len() > 1 {
+        ctx.error(
+            &documents[1],
+            "a case file holds one YAML document",
+            Some("split it into one file per case"),
+        );
+    }
+    let case = ctx.case(root, rules);
+    match case {
+        Some(case) if ctx.diagnostics.is_empty() => Ok(case),
+        _ => {
+            ctx.diagnostics
+                .sort_by_key(|d| (d.location.line, d.location.column));
+            Err(ctx.diagnostics)
+        }
+    }
+}
+
+/// A case file's YAML as plain JSON (no checks beyond YAML itself), e.g.
+/// to validate it against `specs/case.schema.json`.
+///
+/// # Errors
+/// The problems that kept it from converting.
+pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
+    let mut ctx = Ctx {
+        file: file.to_owned(),
+        diagnostics: Vec::new(),
+    };
+    let documents = MarkedYaml::load_from_str(text).map_err(|e| {
+        vec![Diagnostic {
+            file: file.to_owned(),
+            location: Location {
+                line: e.marker().line(),
+                column: e.marker().col() + 1,
+            },
+            message: format!("not valid YAML: {}", e.info()),
+            hint: None,
+        }]
+    })?;
+    let value = documents
+        .first()
+        .and_then(|root| ctx.json(root))
+        .unwrap_or(Value::Null);
+    if ctx.diagnostics.is_empty() {
+        Ok(value)
+    } else {
+        Err(ctx.diagnostics)
+    }
+}
+
+const CASE_HINT: &str = "a case has `name`, `rules` and `steps`; see specs/README.md";
+const CASE_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "rules",
+    "examples",
+    "requires",
+    "steps",
+];
+const STEP_KEYS: &[&str] = &[
+    "name",
+    "rules",
+    "request",
+    "expire_sessions",
+    "idle",
+    "expect",
+    "capture",
+];
+const REQUEST_KEYS: &[&str] = &["method", "path", "headers", "json", "raw"];
+const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "schema"];
+const HEADER_CHECK_KEYS: &[&str] = &["present", "equals", "contains", "rule"];
+const STATUS_KEYS: &[&str] = &["code", "rule"];
+const ASSERTION_CHECKS: &[&str] = &[
+    "equals",
+    "not_equals",
+    "matches",
+    "type",
+    "range",
+    "exists",
+    "absent",
+    "contains",
+    "prefix",
+    "length",
+    "less_than",
+    "greater_than",
+    "sorted",
+];
+const CAPTURE_KEYS: &[&str] = &["pointer", "header", "regex"];
+const CAPABILITIES: &[(&str, Capability)] = &[
+    ("second_api_key", Capability::SecondApiKey),
+    ("session_expiry", Capability::SessionExpiry),
+];
+
+type Entry<'a, 'i> = (&'a str, &'a MarkedYaml<'i>, Location);
+
+struct Ctx {
+    file: String,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn location(node: &MarkedYaml<'_>) -> Location {
+    Location {
+        line: node.span.start.line(),
+        column: node.span.start.col() + 1,
+    }
+}
+
+fn scalar<'a>(node: &'a MarkedYaml<'_>) -> Option<&'a Scalar<'a>> {
+    match &node.data {
+        YamlData::Value(scalar) => Some(scalar),
+        _ => None,
+    }
+}
+
+fn describe(node: &MarkedYaml<'_>) -> &'static str {
+    match &node.data {
+        YamlData::Value(Scalar::Null) => "null",
+        YamlData::Value(Scalar::Boolean(_)) => "a boolean",
+        YamlData::Value(Scalar::Integer(_)) => "an integer",
+        YamlData::Value(Scalar::FloatingPoint(_)) => "a number",
+        YamlData::Value(Scalar::String(_)) | YamlData::Representation(..) => "a string",
+        YamlData::Sequence(_) => "a list",
+        YamlData::Mapping(_) => "a mapping",
+        YamlData::Tagged(..) => "a tagged value",
+        YamlData::Alias(_) | YamlData::BadValue => "an unreadable value",
+    }
+}
+
+impl Ctx {
+    fn error_at(&mut self, location: Location, message: impl Into<String>, hint: Option<&str>) {
+        self.diagnostics.push(Diagnostic {
+            file: self.file.clone(),
+            location,
+            message: message.into(),
+            hint: hint.map(str::to_owned),
+        });
+    }
+
+    fn error(&mut self, node: &MarkedYaml<'_>, message: impl Into<String>, hint: Option<&str>) {
+        self.error_at(location(node), message, hint);
+    }
+
+    /// The entries of a mapping, with unknown keys reported.
+    fn mapping<'a, 'i>(
+        &mut self,
+        node: &'a MarkedYaml<'i>,
+        what: &str,
+        allowed: Option<&[&str]>,
+    ) -> Option<Vec<Entry<'a, 'i>>> {
+        let YamlData::Mapping(map) = &node.data else {
+            self.error(
+                node,
+                format!("{what} must be a mapping, not {}", describe(node)),
+                None,
+            );
+            return None;
+        };
+        let mut entries = Vec::new();
+        for (key, value) in map {
+            let Some(Scalar::String(name)) = scalar(key) else {
+                self.error(
+                    key,
+                    format!("keys of {what} must be strings, not {}", describe(key)),
+                    None,
+                );
+                continue;
+            };
+            if let Some(allowed) = allowed {
+                if !allowed.contains(&name.as_ref()) {
+                    let hint = match closest(name, allowed.iter().copied()) {
+                        Some(near) => format!(
+                            "did you mean `{near}`? {what} takes: {}",
+                            allowed.join(", ")
+                        ),
+                        None => format!("{what} takes: {}", allowed.join(", ")),
+                    };
+                    self.error(key, format!("unknown key `{name}` in {what}"), Some(&hint));
+                    continue;
+                }
+            }
+            entries.push((name.as_ref(), value, location(key)));
+        }
+        Some(entries)
+    }
+
+    fn string(&mut self, node: &MarkedYaml<'_>, what: &str) -> Option<String> {
+        match scalar(node) {
+            Some(Scalar::String(s)) => Some(s.to_string()),
+            _ => {
+                self.error(
+                    node,
+                    format!("{what} must be a string, not {}", describe(node)),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn list<'a, 'i>(
+        &mut self,
+        node: &'a MarkedYaml<'i>,
+        what: &str,
+    ) -> Option<&'a [MarkedYaml<'i>]> {
+        match &node.data {
+            YamlData::Sequence(items) => Some(items),
+            _ => {
+                self.error(
+                    node,
+                    format!("{what} must be a list, not {}", describe(node)),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// Converts a YAML value into JSON.
+    fn json(&mut self, node: &MarkedYaml<'_>) -> Option<Value> {
+        Some(match &node.data {
+            YamlData::Value(Scalar::Null) => Value::Null,
+            YamlData::Value(Scalar::Boolean(b)) => Value::Bool(*b),
+            YamlData::Value(Scalar::Integer(i)) => Value::Number((*i).into()),
+            YamlData::Value(Scalar::FloatingPoint(f)) => match Number::from_f64(f.into_inner()) {
+                Some(n) => Value::Number(n),
+                None => {
+                    self.error(
+                        node,
+                        "JSON has no NaN or infinity",
+                        Some("write a finite number"),
+                    );
+                    return None;
+                }
+            },
+            YamlData::Value(Scalar::String(s)) => Value::String(s.to_string()),
+            YamlData::Representation(s, ..) => Value::String(s.to_string()),
+            YamlData::Sequence(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.json(item)?);
+                }
+                Value::Array(out)
+            }
+            YamlData::Mapping(map) => {
+                let mut out = Map::new();
+                for (key, value) in map {
+                    let name = match scalar(key) {
+                        Some(Scalar::String(s)) => s.to_string(),
+                        Some(Scalar::Integer(i)) => i.to_string(),
+                        _ => {
+                            self.error(
+                                key,
+                                "JSON object keys must be strings",
+                                Some("quote the key"),
+                            );
+                            return None;
+                        }
+                    };
+                    out.insert(name, self.json(value)?);
+                }
+                Value::Object(out)
+            }
+            YamlData::Tagged(..) => {
+                self.error(
+                    node,
+                    "YAML tags are not supported in case files",
+                    Some("remove the `!tag`"),
+                );
+                return None;
+            }
+            YamlData::Alias(_) | YamlData::BadValue => {
+                self.error(node, "this value could not be read", None);
+                return None;
+            }
+        })
+    }
+
+    /// Reports `{{names}}` that no earlier step defines, and unclosed braces.
+    fn check_templates(&mut self, node: &MarkedYaml<'_>, text: &str, defined: &BTreeSet<String>) {
+        match super::template::variables(text) {
+            Ok(names) => {
+                for name in names {
+                    if !defined.contains(name) {
+                        let hint = format!(
+                            "capture it in an earlier step, or use a built-in: {}",
+                            BUILTIN_VARIABLES.join(", ")
+                        );
+                        self.error(
+                            node,
+                            format!("`{{{{{name}}}}}` is not defined at this point"),
+                            Some(&hint),
+                        );
+                    }
+                }
+            }
+            Err(message) => self.error(node, message, None),
+        }
+    }
+
+    fn check_json_templates(
+        &mut self,
+        node: &MarkedYaml<'_>,
+        json: &Value,
+        defined: &BTreeSet<String>,
+    ) {
+        match json {
+            Value::String(s) => self.check_templates(node, s, defined),
+            Value::Array(items) => items
+                .iter()
+                .for_each(|v| self.check_json_templates(node, v, defined)),
+            Value::Object(map) => map
+                .values()
+                .for_each(|v| self.check_json_templates(node, v, defined)),
+            _ => {}
+        }
+    }
+}
