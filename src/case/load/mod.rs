@@ -5,9 +5,9 @@
 //! Only `load_dir` touches the file system; `parse_case` is pure.
 //!
 //! This file holds the entry points and the reading of YAML values; one
-//! file per part of the format does the rest: [`case`] (the case, its
-//! steps and requests), [`expect`] (statuses, header checks, body
-//! assertions) and [`capture`].
+//! file per part of the format does the rest: `case` (the case, its
+//! steps and requests), `expect` (statuses, header checks, body
+//! assertions) and `capture`.
 
 use std::collections::BTreeSet;
 use std::fmt;
