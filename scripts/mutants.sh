@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Conformance power measured by mutation testing: cargo-mutants changes the
-# mock's rules one small edit at a time (src/kitchen, src/store.rs,
+# mock's rules one small edit at a time (src/kitchen, src/store/mod.rs,
 # src/server/extract.rs; see .cargo/mutants.toml) and the conformance
 # suite alone, strict and without snapshots, must notice. A survivor is
 # acceptable only when it changes nothing the documentation fixes; each one
