@@ -8,22 +8,14 @@ use crate::helpers::*;
 #[tokio::test]
 async fn every_object_endpoint_refuses_a_missing_key_with_401_and_the_documented_body() {
     let app = spawn_app().await;
-    for path in OBJECT_ENDPOINTS {
-        let reply = app
-            .send(
-                Method::POST,
-                path,
-                &[("X-Session-ID", "s"), ("Content-Type", "application/json")],
-                Some(b"{}".to_vec()),
-            )
-            .await;
-        assert_eq!(reply.status, 401, "AUTH-001 {path}: {}", reply.text);
-        assert_eq!(
-            reply.body,
-            json!({"error": "Invalid or missing API key"}),
-            "AUTH-002 {path}"
-        );
-    }
+    every_object_endpoint_answers(
+        &app,
+        &[("X-Session-ID", "s"), ("Content-Type", "application/json")],
+        401,
+        json!({"error": "Invalid or missing API key"}),
+        "AUTH-001, AUTH-002",
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -376,3 +376,22 @@ pub async fn run_suite_against(
     }
     outcomes
 }
+
+/// Sends `{}` to every object endpoint with exactly `headers`, and checks
+/// that each answers `status` with exactly `body`; `rule` names what is
+/// checked, for the failure message.
+pub async fn every_object_endpoint_answers(
+    app: &TestApp,
+    headers: &[(&str, &str)],
+    status: u16,
+    body: Value,
+    rule: &str,
+) {
+    for path in OBJECT_ENDPOINTS {
+        let reply = app
+            .send(reqwest::Method::POST, path, headers, Some(b"{}".to_vec()))
+            .await;
+        assert_eq!(reply.status, status, "{rule} {path}: {}", reply.text);
+        assert_eq!(reply.body, body, "{rule} {path}");
+    }
+}

@@ -9,22 +9,14 @@ use crate::helpers::*;
 #[tokio::test]
 async fn every_object_endpoint_requires_the_session_header_with_the_exact_message() {
     let app = spawn_app().await;
-    for path in OBJECT_ENDPOINTS {
-        let reply = app
-            .send(
-                Method::POST,
-                path,
-                &[("X-API-Key", KEY), ("Content-Type", "application/json")],
-                Some(b"{}".to_vec()),
-            )
-            .await;
-        assert_eq!(reply.status, 400, "SESS-001 {path}");
-        assert_eq!(
-            reply.body,
-            json!({"error": "X-Session-ID header is required"}),
-            "SESS-001 {path}"
-        );
-    }
+    every_object_endpoint_answers(
+        &app,
+        &[("X-API-Key", KEY), ("Content-Type", "application/json")],
+        400,
+        json!({"error": "X-Session-ID header is required"}),
+        "SESS-001",
+    )
+    .await;
 }
 
 #[tokio::test]
