@@ -191,6 +191,21 @@ pub struct Expect {
     pub location: Location,
 }
 
+impl Expect {
+    /// What a step expects when it says nothing: any status, and a body
+    /// valid against its response schema.
+    pub fn nothing(location: Location) -> Self {
+        Self {
+            status: Vec::new(),
+            status_rule: None,
+            headers: Vec::new(),
+            body: Vec::new(),
+            schema: true,
+            location,
+        }
+    }
+}
+
 /// One accepted status: a code, or a class such as `2xx`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusPattern {

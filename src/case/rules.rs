@@ -156,8 +156,7 @@ impl RuleCatalogue {
             rules: BTreeMap::new(),
             pages: file.pages,
         };
-        for raw in file.rules {
-            let mut raw = raw;
+        for mut raw in file.rules {
             let details = std::mem::take(&mut raw.details);
             let rule = catalogue.add(raw, None)?;
             for detail in details {

@@ -57,15 +57,12 @@ impl Ctx {
                     self.string(value, "`description`");
                 }
                 "examples" => {
+                    let known = crate::case::examples::ExampleCatalogue::embedded();
                     for item in self.list(value, "`examples`").unwrap_or_default() {
                         let Some(id) = self.string(item, "an example ID") else {
                             continue;
                         };
-                        if crate::case::examples::ExampleCatalogue::embedded()
-                            .get(&id)
-                            .is_none()
-                        {
-                            let known = crate::case::examples::ExampleCatalogue::embedded();
+                        if known.get(&id).is_none() {
                             let hint = closest(&id, known.ids()).map(|near| {
                                 format!("did you mean `{near}`? example IDs come from specs/examples.json")
                             });
@@ -293,14 +290,7 @@ impl Ctx {
             Action::ExpireSessions => "let the sessions expire".to_owned(),
             Action::Idle(f) => format!("stay idle for {:.0}% of the session TTL", f * 100.0),
         });
-        let expect = expect.unwrap_or(Expect {
-            status: Vec::new(),
-            status_rule: None,
-            headers: Vec::new(),
-            body: Vec::new(),
-            schema: true,
-            location: location(node),
-        });
+        let expect = expect.unwrap_or_else(|| Expect::nothing(location(node)));
         Some(Step {
             name,
             location: location(node),

@@ -16,14 +16,7 @@ impl Ctx {
         catalogue: &RuleCatalogue,
     ) -> Option<Expect> {
         let entries = self.mapping(node, "`expect`", Some(EXPECT_KEYS))?;
-        let mut expect = Expect {
-            status: Vec::new(),
-            status_rule: None,
-            headers: Vec::new(),
-            body: Vec::new(),
-            schema: true,
-            location: location(node),
-        };
+        let mut expect = Expect::nothing(location(node));
         for (key, value, _) in &entries {
             match *key {
                 "status" => {
