@@ -73,11 +73,11 @@ pub enum ConfigError {
     #[error("{0} must be at least 1")]
     ZeroLimit(&'static str),
     /// A rule the mock cannot switch off.
-    #[error("{0}")]
-    UnknownDeviation(String),
+    #[error("--deviate {0}")]
+    UnknownDeviation(#[source] crate::switches::UnknownSwitch),
     /// A freedom the mock cannot take.
-    #[error("{0}")]
-    UnknownFreedom(String),
+    #[error("--freedom {0}")]
+    UnknownFreedom(#[source] crate::switches::UnknownSwitch),
 }
 
 impl ServeConfig {
@@ -121,9 +121,8 @@ impl ServeConfig {
             return Err(ConfigError::ZeroLimit("--max-objects-per-session"));
         }
         crate::switches::Deviations::parse(&self.deviations)
-            .map_err(|e| ConfigError::UnknownDeviation(format!("--deviate {e}")))?;
-        crate::switches::Freedoms::parse(&self.freedoms)
-            .map_err(|e| ConfigError::UnknownFreedom(format!("--freedom {e}")))?;
+            .map_err(ConfigError::UnknownDeviation)?;
+        crate::switches::Freedoms::parse(&self.freedoms).map_err(ConfigError::UnknownFreedom)?;
         Ok(())
     }
 }

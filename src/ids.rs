@@ -160,20 +160,6 @@ impl ObjectId {
         }
     }
 
-    /// The `n`th object's ID written in decimal digits, e.g.
-    /// `tom_000000000001`: only for the deliberate ID-002 deviation.
-    pub fn sequential(kind: ObjectKind, n: u64) -> Self {
-        // Decimal digits are base-36 digits too: read them as such, from
-        // the last of the 12 (`n` has at most 12 decimal digits here).
-        let (mut rest, mut place, mut number) = (n, 1u64, 0u64);
-        for _ in 0..RANDOM_PART_LEN {
-            number += (rest % 10) * place;
-            rest /= 10;
-            place *= 36;
-        }
-        Self { kind, number }
-    }
-
     /// The ID a client wrote, if it has the shape of one of ours: a known
     /// prefix and 12 lowercase base-36 characters. Anything else cannot
     /// name an object of a session.
@@ -192,22 +178,6 @@ impl ObjectId {
             Some(number * 36 + u64::from(digit))
         })?;
         Some(Self { kind, number })
-    }
-
-    /// The `n` that [`ObjectId::sequential`] turned into this ID, if it
-    /// is one of those: all its characters are decimal digits.
-    pub fn sequence(self) -> Option<u64> {
-        let (mut rest, mut place, mut n) = (self.number, 1u64, 0u64);
-        for _ in 0..RANDOM_PART_LEN {
-            let digit = rest % 36;
-            if digit >= 10 {
-                return None;
-            }
-            n += digit * place;
-            rest /= 36;
-            place *= 10;
-        }
-        Some(n)
     }
 
     /// The ID of `kind` whose random part spells `number` (modulo 36^12).
@@ -283,11 +253,8 @@ pub fn new_object_id(kind: ObjectKind) -> String {
 /// in counter mode is a CSPRNG), and within a session two positions never
 /// share a number, since a permutation cannot repeat itself.
 ///
-/// The 62-bit block is spread evenly over `[SEQUENTIAL_NUMBERS, 36^12)`,
-/// so that every character of an ID is as evenly drawn as a random one's,
-/// except that no ID starts with `000`: those numbers belong to the IDs
-/// [`ObjectId::sequential`] spells, so the two kinds never collide and a
-/// number says which way to turn it back.
+/// The 62-bit block is spread evenly over `[0, 36^12)`, so that every
+/// character of an ID is as evenly drawn as a random one's.
 pub struct IdCipher {
     key: (u64, u64),
 }
@@ -299,21 +266,8 @@ const HALF_MASK: u64 = (1 << HALF_BITS) - 1;
 const BLOCK_BITS: u32 = 2 * HALF_BITS;
 const FEISTEL_ROUNDS: u64 = 6;
 
-/// Numbers below this spell IDs that start with `000`: sequential IDs
-/// live there, and [`IdCipher`] gives out the numbers above.
-pub const SEQUENTIAL_NUMBERS: u64 = 36u64.pow(RANDOM_PART_LEN as u32 - 3);
-
-/// How many numbers [`IdCipher`] spreads its blocks over.
-const CIPHER_SPAN: u64 = ID_NUMBERS - SEQUENTIAL_NUMBERS;
-
-/// The largest `n` the store numbers sequentially: its 12 decimal digits
-/// start with `000`, so its number stays below [`SEQUENTIAL_NUMBERS`].
-pub const MAX_SEQUENCE: u64 = 999_999_999;
-
-// The span is larger than the block space, so spreading stays one to one;
-// and the largest sequential number stays below the span.
-const _: () = assert!((1u64 << BLOCK_BITS) < CIPHER_SPAN);
-const _: () = assert!(10 * 36u64.pow(RANDOM_PART_LEN as u32 - 4) <= SEQUENTIAL_NUMBERS);
+// The ID space is larger than the block space, so spreading stays one to one.
+const _: () = assert!((1u64 << BLOCK_BITS) < ID_NUMBERS);
 
 impl IdCipher {
     /// A cipher under a fresh random key.
@@ -331,19 +285,17 @@ impl IdCipher {
         for round in 0..FEISTEL_ROUNDS {
             (left, right) = (right, left ^ Self::round(keyed, round, right));
         }
-        SEQUENTIAL_NUMBERS + spread(left << HALF_BITS | right)
+        spread(left << HALF_BITS | right)
     }
 
     /// The position whose number is `number` in the session with serial
     /// `session`, or `None` if `number` is not one this cipher gives out.
     pub fn position(&self, session: u64, number: u64) -> Option<u64> {
-        let spread_block = number
-            .checked_sub(SEQUENTIAL_NUMBERS)
-            .filter(|&n| n < CIPHER_SPAN)?;
+        let spread_block = Some(number).filter(|&n| n < ID_NUMBERS)?;
         // The one block that could spread to it, if any: spreading skips
         // about one number in forty.
         let block = u64::try_from(
-            (u128::from(spread_block) << BLOCK_BITS).div_ceil(u128::from(CIPHER_SPAN)),
+            (u128::from(spread_block) << BLOCK_BITS).div_ceil(u128::from(ID_NUMBERS)),
         )
         .ok()
         .filter(|&b| b < 1 << BLOCK_BITS && spread(b) == spread_block)?;
@@ -371,10 +323,10 @@ impl IdCipher {
     }
 }
 
-/// Spreads a 62-bit block evenly over `[0, CIPHER_SPAN)`, one to one.
+/// Spreads a 62-bit block evenly over `[0, 36^12)`, one to one.
 fn spread(block: u64) -> u64 {
-    // block * span / 2^62 < span, which fits a u64.
-    ((u128::from(block) * u128::from(CIPHER_SPAN)) >> BLOCK_BITS) as u64
+    // block * 36^12 / 2^62 < 36^12, which fits a u64.
+    ((u128::from(block) * u128::from(ID_NUMBERS)) >> BLOCK_BITS) as u64
 }
 
 impl Default for IdCipher {
@@ -429,17 +381,13 @@ mod tests {
         let mut seen = HashSet::new();
         for position in (0..20_000).chain([u64::from(u32::MAX), (1 << BLOCK_BITS) - 1]) {
             let number = cipher.number(7, position);
-            assert!(
-                (SEQUENTIAL_NUMBERS..ID_NUMBERS).contains(&number),
-                "{number}"
-            );
+            assert!(number < ID_NUMBERS, "{number}");
             assert!(seen.insert(number), "position {position} repeats a number");
             assert_eq!(cipher.position(7, number), Some(position));
             // Another session, or another key, numbers it differently.
             assert_ne!(cipher.number(8, position), number);
             assert_ne!(IdCipher::new().number(7, position), number);
         }
-        assert_eq!(cipher.position(7, SEQUENTIAL_NUMBERS - 1), None);
         assert_eq!(cipher.position(7, ID_NUMBERS), None);
         // A number the spreading skips turns back into nothing, never into
         // the position of another number.
@@ -488,36 +436,12 @@ mod tests {
             .filter(|w| w[0].abs_diff(w[1]) < 1 << 40)
             .count();
         assert!(small_steps < 5, "{small_steps} small steps");
-        let mean = numbers
-            .iter()
-            .map(|&n| (n - SEQUENTIAL_NUMBERS) as f64)
-            .sum::<f64>()
-            / numbers.len() as f64;
-        let middle = CIPHER_SPAN as f64 / 2.0;
+        let mean = numbers.iter().map(|&n| n as f64).sum::<f64>() / numbers.len() as f64;
+        let middle = ID_NUMBERS as f64 / 2.0;
         assert!(
             (mean / middle - 1.0).abs() < 0.1,
             "mean {mean}, middle {middle}"
         );
-    }
-
-    #[test]
-    fn sequential_ids_stay_below_cipher_numbers_and_read_back() {
-        for n in [1, 2, 10, 1_234_567, MAX_SEQUENCE] {
-            let id = ObjectId::sequential(ObjectKind::Raw, n);
-            assert!(id.number() < SEQUENTIAL_NUMBERS, "{n}");
-            assert_eq!(id.sequence(), Some(n));
-        }
-        let cipher = IdCipher::new();
-        let id = ObjectId::from_parts(ObjectKind::Raw, cipher.number(1, 5));
-        assert_eq!(id.sequence(), None);
-    }
-
-    #[test]
-    fn sequential_ids_are_decimal_counters() {
-        let id = ObjectId::sequential(ObjectKind::Raw, 1);
-        assert_eq!(id.text().as_str(), "tom_000000000001");
-        let id = ObjectId::sequential(ObjectKind::Sauce, 1_234_567);
-        assert_eq!(id.text().as_str(), "sce_000001234567");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use pizzastack::config::{ServeConfig, DEFAULT_API_KEY};
+use pizzastack::server::Switch as _;
 use pizzastack::store::StoreLimits;
 
 /// PizzaStack conformance kit: a mock of the PizzaStack v1 API.
@@ -155,9 +156,9 @@ struct ServeArgs {
 /// refuse an unknown name with the list.
 fn freedom_names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(
-        pizzastack::server::FREEDOMS
+        pizzastack::server::Freedom::ALL
             .iter()
-            .map(|(name, effect)| clap::builder::PossibleValue::new(*name).help(*effect)),
+            .map(|f| clap::builder::PossibleValue::new(f.name()).help(f.effect())),
     )
 }
 

@@ -6,6 +6,7 @@
 //! where the rule is enforced (the key and session checks, the store's TTL
 //! and ID scheme).
 
+use crate::switches::Deviation;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
@@ -48,53 +49,59 @@ pub async fn rewrite_responses(
         .unwrap_or_default()
         .to_owned();
     match (method, path.as_str()) {
-        (Method::POST, "/v1/tomato/acquire") if ok && d("ACQ-001") => remove(&mut json, "variety"),
-        (Method::POST, "/v1/tomato/slice") if ok && d("SLC-001") => json["type"] = json!("slice"),
-        (Method::POST, "/v1/tomato/squeeze") if ok && d("SQZ-001") => {
+        (Method::POST, "/v1/tomato/acquire") if ok && d(Deviation::Acq001) => {
+            remove(&mut json, "variety")
+        }
+        (Method::POST, "/v1/tomato/slice") if ok && d(Deviation::Slc001) => {
+            json["type"] = json!("slice")
+        }
+        (Method::POST, "/v1/tomato/squeeze") if ok && d(Deviation::Sqz001) => {
             remove(&mut json, "concentration")
         }
         (Method::POST, "/v1/cook/simmer")
-            if ok && d("SIM-002") && json["degradation_reason"] == "raw_ingredient" =>
+            if ok && d(Deviation::Sim002) && json["degradation_reason"] == "raw_ingredient" =>
         {
             status = StatusCode::BAD_REQUEST;
             json = json!({"error": "raw tomatoes must be sliced first"});
         }
         (Method::POST, "/v1/cook/simmer")
             if ok
-                && d("QLT-001/simmer-again")
+                && d(Deviation::Qlt001SimmerAgain)
                 && json["degradation_reason"] == "degraded_ingredient" =>
         {
             json["sauce_quality"] = json!("optimal");
             remove(&mut json, "degradation_reason");
         }
-        (Method::POST, "/v1/cook/simmer") if ok && d("SIM-001") => {
+        (Method::POST, "/v1/cook/simmer") if ok && d(Deviation::Sim001) => {
             remove(&mut json, "sauce_quality")
         }
-        (Method::POST, "/v1/cook/roast") if ok && d("RST-001") => {
+        (Method::POST, "/v1/cook/roast") if ok && d(Deviation::Rst001) => {
             rename_prefix(&mut json["id"], "rtd_")
         }
         (Method::POST, "/v1/pizza/base")
-            if ok && d("BAS-001") && json["hydration"] == json!(0.6) =>
+            if ok && d(Deviation::Bas001) && json["hydration"] == json!(0.6) =>
         {
             json["hydration"] = json!(0.5);
         }
-        (Method::POST, "/v1/pizza/assemble") if ok && d("ASM-001") => {
+        (Method::POST, "/v1/pizza/assemble") if ok && d(Deviation::Asm001) => {
             remove(&mut json, "assembly_quality")
         }
         (Method::POST, "/v1/pizza/assemble")
             if ok
-                && d("QLT-001/through-toppings")
+                && d(Deviation::Qlt001ThroughToppings)
                 && json["degradation_reason"] == "degraded_topping" =>
         {
             json["assembly_quality"] = json!("optimal");
             remove(&mut json, "degradation_reason");
         }
-        (Method::POST, "/v1/pizza/assemble") if ok && d("QLT-001") => {
+        (Method::POST, "/v1/pizza/assemble") if ok && d(Deviation::Qlt001) => {
             json["assembly_quality"] = json!("optimal");
             remove(&mut json, "degradation_reason");
         }
         (Method::POST, "/v1/pizza/bake")
-            if !ok && d("BAK-002") && error.starts_with("pizza_id: must be an assembled pizza") =>
+            if !ok
+                && d(Deviation::Bak002)
+                && error.starts_with("pizza_id: must be an assembled pizza") =>
         {
             status = StatusCode::OK;
             json = json!({
@@ -107,29 +114,29 @@ pub async fn rewrite_responses(
             let id = json["id"].as_str().unwrap_or_default().to_owned();
             let metrics = &mut json["quality_metrics"];
             let degraded = metrics["overall_score"].as_f64().is_some_and(|s| s <= 0.5);
-            if d("QLT-003") && degraded {
+            if d(Deviation::Qlt003) && degraded {
                 for name in ["crust_crispness", "cheese_melt", "topping_distribution"] {
                     metrics[name] = json!(0.99);
                 }
             }
-            if d("QLT-003/one-sub-score") && degraded {
+            if d(Deviation::Qlt003OneSubScore) && degraded {
                 // Drawn as a correct pizza's is: the same range, seeded
                 // from the baked pizza's own ID.
                 metrics["crust_crispness"] = json!(Seeded::new(&[&id, "crust"]).score(OPTIMAL_SUB));
             }
-            if d("QLT-002") {
+            if d(Deviation::Qlt002) {
                 metrics["overall_score"] = json!(0.85);
             }
-            if d("BAK-001") {
+            if d(Deviation::Bak001) {
                 remove(metrics, "cheese_melt");
             }
         }
         (Method::POST, "/v1/taste/analyze")
-            if ok && d("TST-001") && json.get("aroma").is_none() =>
+            if ok && d(Deviation::Tst001) && json.get("aroma").is_none() =>
         {
             json["aroma"] = json!({"intensity": 0.5, "complexity": 0.5, "primary_notes": [], "secondary_notes": [], "tertiary_notes": []});
         }
-        (Method::POST, "/v1/taste/compare") if ok && d("CMP-001") => {
+        (Method::POST, "/v1/taste/compare") if ok && d(Deviation::Cmp001) => {
             if let Some(rankings) = json["rankings"].as_object_mut() {
                 for ranked in rankings.values_mut() {
                     if let Some(list) = ranked.as_array_mut() {
@@ -139,12 +146,12 @@ pub async fn rewrite_responses(
             }
         }
         (Method::GET, p) if p.starts_with("/v1/session/") => {
-            if ok && d("LOG-001") {
+            if ok && d(Deviation::Log001) {
                 if let Some(list) = json["operations"].as_array_mut() {
                     list.pop();
                 }
             }
-            if status == StatusCode::NOT_FOUND && d("LOG-002") {
+            if status == StatusCode::NOT_FOUND && d(Deviation::Log002) {
                 let id = p
                     .trim_start_matches("/v1/session/")
                     .trim_end_matches("/log");
@@ -154,14 +161,14 @@ pub async fn rewrite_responses(
         }
         _ => {}
     }
-    if d("SESS-005") && error == "Object not found in session" {
+    if d(Deviation::Sess005) && error == "Object not found in session" {
         status = StatusCode::NOT_FOUND;
         json = json!({"error": "Not found"});
     }
-    if d("ID-001") {
+    if d(Deviation::Id001) {
         rename_all_prefixes(&mut json);
     }
-    if d("ERR-001") && status.is_client_error() {
+    if d(Deviation::Err001) && status.is_client_error() {
         let text = json["error"].as_str().unwrap_or("error");
         return (status, format!("error: {text}")).into_response();
     }

@@ -2,6 +2,7 @@
 //! session header, then the body. Axum runs extractors in argument order, so
 //! handlers take `Caller` before `ValidJson`.
 
+use crate::switches::Deviation;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName};
@@ -40,7 +41,7 @@ fn api_key(headers: &HeaderMap, state: &AppState) -> Result<ApiKey, ApiError> {
         .and_then(|key| state.api_key_index(key));
     match key {
         Some(index) => Ok(ApiKey(index)),
-        None if state.deviations().has("AUTH-001") => Ok(ApiKey(0)),
+        None if state.deviations().has(Deviation::Auth001) => Ok(ApiKey(0)),
         None => Err(ApiError::Unauthorized),
     }
 }
@@ -60,17 +61,17 @@ impl FromRequestParts<AppState> for Caller {
         let ApiKey(api_key) = api_key(&parts.headers, state)?;
         let deviations = state.deviations();
         let session_id = match session_id(&parts.headers) {
-            Err(ApiError::MissingSessionId) if deviations.has("SESS-001") => "default",
+            Err(ApiError::MissingSessionId) if deviations.has(Deviation::Sess001) => "default",
             other => other?,
         };
-        if deviations.has("SESS-003") && uuid::Uuid::parse_str(session_id).is_err() {
+        if deviations.has(Deviation::Sess003) && uuid::Uuid::parse_str(session_id).is_err() {
             return Err(ApiError::InvalidSessionId);
         }
         let session = SessionKey {
             api_key,
             session_id: session_id.into(),
         };
-        if deviations.has("SESS-002") && !state.store().exists(&session) {
+        if deviations.has(Deviation::Sess002) && !state.store().exists(&session) {
             return Err(ApiError::SessionNotFound);
         }
         Ok(Caller { session })

@@ -5,6 +5,7 @@
 //! unless asked for; each freedom changes only how answers look, never
 //! which objects exist.
 
+use crate::switches::Freedom;
 use std::sync::LazyLock;
 
 use axum::body::{to_bytes, Body};
@@ -35,7 +36,7 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
     }
     let f = |name| freedoms.has(name);
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-    let request = if f("hex-id-suffix") {
+    let request = if f(Freedom::HexIdSuffix) {
         match ids_to_mock_form(request).await {
             Ok(request) => request,
             Err(response) => return response,
@@ -60,44 +61,44 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
     if parts.status.is_client_error() {
         let text = json["error"].as_str().unwrap_or_default().to_owned();
         if !DOCUMENTED_ERRORS.contains(&text.as_str()) {
-            if f("other-error-wording") {
+            if f(Freedom::OtherErrorWording) {
                 let reason = parts.status.canonical_reason().unwrap_or("Refused");
                 json["error"] = json!(format!("{reason} ({text})").to_uppercase());
             }
-            if f("detail-error-shape") {
+            if f(Freedom::DetailErrorShape) {
                 json = json!({ "detail": json["error"].take() });
             }
         }
-        if f("validation-422") && parts.extensions.get::<BodyRejected>().is_some() {
+        if f(Freedom::Validation422) && parts.extensions.get::<BodyRejected>().is_some() {
             parts.status = StatusCode::UNPROCESSABLE_ENTITY;
         }
     }
     if ok && is_log {
         if let Some(operations) = json["operations"].as_array_mut() {
             for operation in operations {
-                if f("log-endpoint-without-v1") {
+                if f(Freedom::LogEndpointWithoutV1) {
                     if let Some(endpoint) = operation["endpoint"].as_str() {
                         operation["endpoint"] = json!(endpoint.trim_start_matches("/v1"));
                     }
                 }
-                if f("timestamp-microseconds") {
+                if f(Freedom::TimestampMicroseconds) {
                     if let Some(stamp) = operation["timestamp"].as_str() {
                         operation["timestamp"] = json!(with_microseconds(stamp));
                     }
                 }
-                if f("extra-fields") {
+                if f(Freedom::ExtraFields) {
                     operation["status"] = json!(200);
                 }
             }
         }
-        if f("no-log-session-id") {
+        if f(Freedom::NoLogSessionId) {
             remove(&mut json, "session_id");
         }
     }
-    if ok && f("null-for-absent") {
+    if ok && f(Freedom::NullForAbsent) {
         null_for_absent(&mut json, &path);
     }
-    if f("extra-fields") {
+    if f(Freedom::ExtraFields) {
         if let Some(object) = json.as_object_mut() {
             object.insert(
                 "served_by".to_owned(),
@@ -111,11 +112,11 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
             }
         }
     }
-    if f("hex-id-suffix") {
+    if f(Freedom::HexIdSuffix) {
         ids_to_hex_form(&mut json);
     }
     if ok
-        && f("created-201")
+        && f(Freedom::Created201)
         && method == Method::POST
         && path.starts_with("/v1/")
         && path != "/v1/cook/simmer"
@@ -128,13 +129,13 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
             response.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    if f("charset") {
+    if f(Freedom::Charset) {
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
     }
-    if f("connection-close") {
+    if f(Freedom::ConnectionClose) {
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));

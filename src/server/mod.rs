@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-pub use crate::switches::{Deviations, Freedoms, DEVIATIONS, FREEDOMS};
+pub use crate::switches::{Deviation, Deviations, Freedom, Freedoms, Switch};
 pub use error::ApiError;
 pub use extract::{API_KEY_HEADER, SESSION_HEADER};
 pub use state::AppState;

@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::spec::Spec;
 use crate::store::SessionStore;
 
-use crate::switches::{Deviations, Freedoms};
+use crate::switches::{Deviation, Deviations, Freedoms, UnknownSwitch};
 
 /// Everything handlers need, behind one `Arc`.
 #[derive(Clone)]
@@ -24,6 +25,8 @@ struct Inner {
     spec: &'static Spec,
     /// Whether `/__admin` is served.
     admin: bool,
+    /// The TTL configured, which the SESS-006 deviation lifts while on.
+    session_ttl: Duration,
     /// Rules switched off on purpose.
     deviations: Deviations,
     /// Choices the docs allow, taken instead of the mock's own.
@@ -49,11 +52,17 @@ impl AppState {
             store: Arc::new(store),
             spec,
             admin: config.admin,
+            session_ttl: config.session_ttl,
             deviations: Deviations::default(),
             freedoms: Freedoms::default(),
         }));
-        state.set_deviations(&config.deviations)?;
-        state.freedoms().set(&config.freedoms)?;
+        state
+            .set_deviations(&config.deviations)
+            .map_err(|e| e.to_string())?;
+        state
+            .freedoms()
+            .set(&config.freedoms)
+            .map_err(|e| e.to_string())?;
         Ok(state)
     }
 
@@ -88,15 +97,24 @@ impl AppState {
     }
 
     /// Makes exactly these rules the switched-off ones, in the request
-    /// path and in the store (SESS-006: no expiry; ID-002: shared IDs).
+    /// path and in the store: SESS-006 as a TTL of a century, ID-002 as
+    /// one ID tweak shared by the sessions begun while it is on.
     ///
     /// # Errors
     /// An unknown rule ID; nothing changes then.
-    pub fn set_deviations(&self, rules: &[String]) -> Result<(), String> {
-        self.0.deviations.set(rules)?;
+    pub fn set_deviations(&self, rules: &[String]) -> Result<(), UnknownSwitch> {
         let deviations = &self.0.deviations;
-        self.0.store.set_never_expire(deviations.has("SESS-006"));
-        self.0.store.set_sequential_ids(deviations.has("ID-002"));
+        deviations.set(rules)?;
+        let store = &self.0.store;
+        store.set_ttl(if deviations.has(Deviation::Sess006) {
+            NEVER
+        } else {
+            self.0.session_ttl
+        });
+        store.share_id_tweak(deviations.has(Deviation::Id002));
         Ok(())
     }
 }
+
+/// A TTL no test outlives: the SESS-006 deviation's "never".
+const NEVER: Duration = Duration::from_secs(100 * 365 * 86_400);

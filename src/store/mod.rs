@@ -24,7 +24,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::ids::{IdCipher, ObjectId, ObjectKind, MAX_SEQUENCE};
+use crate::ids::{IdCipher, ObjectId, ObjectKind};
 
 /// Hash maps with foldhash: keyed per process like std's SipHash, so
 /// client-chosen session IDs cannot be aimed at one bucket, but several
@@ -112,12 +112,9 @@ impl<'a> SessionObjects<'a> {
     /// The object with this ID, if it belongs to the session (SESS-005).
     pub fn get(&self, id: &str) -> Option<ObjectRef> {
         let id = ObjectId::parse(id)?;
-        // The number says where the object would be: the cipher's inverse,
-        // or a sequential ID's counter. The object there must carry it.
-        let position = match self.ids.position(self.session.serial, id.number()) {
-            Some(position) => position,
-            None => id.sequence()?.checked_sub(1)?,
-        };
+        // The cipher's inverse says where the object would be; the object
+        // there must carry the number.
+        let position = self.ids.position(self.session.id_tweak, id.number())?;
         let object = self.session.objects.get(usize::try_from(position).ok()?)?;
         // Numbers are unique in a session whatever the kind: a prefix that
         // does not match names no object.
@@ -147,8 +144,9 @@ pub struct SessionStore {
     ids: IdCipher,
     /// The mock's clock, shared with the admin endpoints.
     clock: Arc<Clock>,
-    /// Inactivity time after which a session expires (SESS-007).
-    ttl: Duration,
+    /// Inactivity time after which a session expires (SESS-007), in
+    /// nanoseconds: it changes at run time only for the SESS-006 deviation.
+    ttl_nanos: AtomicU64,
     limits: StoreLimits,
     /// Number of sessions held, for `max_sessions`.
     live_sessions: AtomicUsize,
@@ -156,11 +154,9 @@ pub struct SessionStore {
     next_serial: AtomicU64,
     /// Wakes the sweeper early, after the clock jumps.
     sweeper_wakeup: tokio::sync::Notify,
-    /// Number objects per session instead of drawing random IDs: only for
-    /// the deliberate ID-002 deviation.
-    sequential_ids: AtomicBool,
-    /// Never expire sessions: only for the deliberate SESS-006 deviation.
-    never_expire: AtomicBool,
+    /// Whether sessions begun now share one ID tweak, so that their n-th
+    /// objects share an ID: only for the ID-002 deviation.
+    shared_id_tweak: AtomicBool,
 }
 
 #[derive(Default)]
@@ -174,8 +170,11 @@ struct Shard {
 }
 
 struct Session {
-    /// Unique among the store's sessions; tweaks the session's ID numbers.
+    /// Unique among the store's sessions; orders equal deadlines.
     serial: u64,
+    /// Tweaks the cipher that numbers the session's objects: the serial,
+    /// unless the session began sharing [`SHARED_ID_TWEAK`].
+    id_tweak: u64,
     last_seen: Instant,
     /// The deadline this session is filed under in `Shard::deadlines`.
     indexed_deadline: Instant,
@@ -218,30 +217,34 @@ impl SessionStore {
             hasher: foldhash::fast::RandomState::default(),
             ids: IdCipher::new(),
             clock,
-            ttl,
+            ttl_nanos: AtomicU64::new(nanos(ttl)),
             limits,
             live_sessions: AtomicUsize::new(0),
             next_serial: AtomicU64::new(0),
             sweeper_wakeup: tokio::sync::Notify::new(),
-            sequential_ids: AtomicBool::new(false),
-            never_expire: AtomicBool::new(false),
+            shared_id_tweak: AtomicBool::new(false),
         }
     }
 
-    /// Numbers objects per session (`tom_000000000001`), so that sessions
-    /// share IDs: the deliberate ID-002 deviation.
-    pub fn set_sequential_ids(&self, on: bool) {
-        self.sequential_ids.store(on, Ordering::Relaxed);
+    /// Makes sessions begun from now on share one ID tweak (or each have
+    /// its own again), so that their n-th objects share an ID: the ID-002
+    /// deviation. A session keeps the tweak it began with, so its own IDs
+    /// stay unique and found.
+    pub fn share_id_tweak(&self, on: bool) {
+        self.shared_id_tweak.store(on, Ordering::Relaxed);
     }
 
-    /// Keeps every session forever: the deliberate SESS-006 deviation.
-    pub fn set_never_expire(&self, on: bool) {
-        self.never_expire.store(on, Ordering::Relaxed);
+    /// Changes the inactivity TTL for every session, at once. Accesses
+    /// judge expiry by the new TTL; a session filed under a later deadline
+    /// is reclaimed at that deadline or at its next access.
+    pub fn set_ttl(&self, ttl: Duration) {
+        self.ttl_nanos.store(nanos(ttl), Ordering::Relaxed);
+        self.wake_sweeper();
     }
 
     /// Whether a session last seen at `last_seen` has expired at `now`.
     fn is_expired(&self, last_seen: Instant, now: Instant) -> bool {
-        last_seen + self.ttl <= now && !self.never_expire.load(Ordering::Relaxed)
+        deadline(last_seen, self.ttl()) <= now
     }
 
     /// Whether the session exists and has not expired, without renewing it.
@@ -260,7 +263,7 @@ impl SessionStore {
 
     /// The inactivity TTL.
     pub fn ttl(&self) -> Duration {
-        self.ttl
+        Duration::from_nanos(self.ttl_nanos.load(Ordering::Relaxed))
     }
 
     /// Creates the session if it is new (SESS-002) and renews it (SESS-007).
@@ -298,16 +301,10 @@ impl SessionStore {
             .into());
         }
         // The ID's number comes from the position the object will take.
-        // Cipher numbers and sequential ones (the ID-002 deviation) lie in
-        // separate ranges, so a session that switches between them still
-        // never repeats an ID. Until the object is pushed its position is
-        // past the end, so lookups during the build do not find it.
+        // Until the object is pushed that position is past the end, so
+        // lookups during the build do not find it.
         let position = session.objects.len() as u64;
-        let id = if self.sequential_ids.load(Ordering::Relaxed) && position < MAX_SEQUENCE {
-            ObjectId::sequential(kind, position + 1)
-        } else {
-            ObjectId::from_parts(kind, self.ids.number(session.serial, position))
-        };
+        let id = ObjectId::from_parts(kind, self.ids.number(session.id_tweak, position));
         let ids = &self.ids;
         let built = build(&SessionObjects { session, ids }, &id.text())?;
         let created_ms = self
@@ -406,7 +403,9 @@ impl SessionStore {
                     }
                 }
             }
-            let idle = self.ttl.max(Duration::from_millis(10));
+            let idle = self
+                .ttl()
+                .clamp(Duration::from_millis(10), MAX_SWEEPER_SLEEP);
             let wake_at = self.next_deadline().map_or(self.clock.now() + idle, |at| {
                 at.min(self.clock.now() + idle)
             });
@@ -473,10 +472,14 @@ impl SessionStore {
 
     /// A session that begins now, with a serial of its own.
     fn new_session(&self, now: Instant) -> Session {
+        // Serials start at 1, so no session's own tweak is the shared one.
+        let serial = self.next_serial.fetch_add(1, Ordering::Relaxed) + 1;
+        let shared = self.shared_id_tweak.load(Ordering::Relaxed);
         Session {
-            serial: self.next_serial.fetch_add(1, Ordering::Relaxed),
+            serial,
+            id_tweak: if shared { SHARED_ID_TWEAK } else { serial },
             last_seen: now,
-            indexed_deadline: now + self.ttl,
+            indexed_deadline: deadline(now, self.ttl()),
             objects: Vec::new(),
         }
     }
@@ -491,8 +494,9 @@ impl SessionStore {
         now: Instant,
     ) {
         session.last_seen = now;
-        let deadline = now + self.ttl;
-        if deadline > session.indexed_deadline + self.ttl / 16 {
+        let ttl = self.ttl();
+        let deadline = deadline(now, ttl);
+        if deadline > session.indexed_deadline + ttl / 16 {
             if let Some(k) = deadlines.remove(&(session.indexed_deadline, session.serial)) {
                 deadlines.insert((deadline, session.serial), k);
                 session.indexed_deadline = deadline;
@@ -556,25 +560,37 @@ impl SessionStore {
             let Some(session) = shard.sessions.get_mut(&key) else {
                 continue;
             };
-            let real_deadline = session.last_seen + self.ttl;
-            if self.is_expired(session.last_seen, now) {
+            let real_deadline = deadline(session.last_seen, self.ttl());
+            if real_deadline <= now {
                 self.remove_session(shard, &key);
                 removed += 1;
             } else {
-                // Renewed since it was filed; or past due but kept (the
-                // SESS-006 deviation), then filed a whole TTL ahead so the
-                // sweeper does not meet it again at once.
-                let next = if real_deadline > now {
-                    real_deadline
-                } else {
-                    now + self.ttl
-                };
-                session.indexed_deadline = next;
-                shard.deadlines.insert((next, session.serial), key);
+                // Renewed since it was filed: filed again, under its real
+                // deadline.
+                session.indexed_deadline = real_deadline;
+                shard.deadlines.insert((real_deadline, session.serial), key);
             }
         }
         (removed, true)
     }
+}
+
+/// The ID tweak sessions share while the ID-002 deviation is on.
+const SHARED_ID_TWEAK: u64 = 0;
+
+/// The longest the sweeper sleeps without looking, so that a TTL set very
+/// long (the SESS-006 deviation) never asks the timer for centuries.
+const MAX_SWEEPER_SLEEP: Duration = Duration::from_secs(3600);
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// When a session seen at `seen` expires: far in the future rather than an
+/// overflow for a TTL of centuries.
+fn deadline(seen: Instant, ttl: Duration) -> Instant {
+    seen.checked_add(ttl)
+        .unwrap_or_else(|| seen + Duration::from_secs(100 * 365 * 86_400))
 }
 
 /// The log as JSON bytes: the stored objects are copied in as they are,

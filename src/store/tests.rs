@@ -187,40 +187,56 @@ fn objects_are_found_by_their_exact_id_only() {
     assert_eq!(found(&id.to_uppercase()), None);
     assert_eq!(found(&format!("{id}0")), None);
     assert_eq!(found("tom_000000000000"), None);
-    // The first object's sequential ID, though the object has another.
-    assert_eq!(found("tom_000000000001"), None);
 }
 
 #[test]
-fn switching_sequential_ids_on_and_off_never_repeats_an_id() {
+fn sessions_begun_sharing_the_id_tweak_share_ids_and_keep_finding_their_own() {
     let store = store(60, StoreLimits::default());
-    let a = key("a");
     let id_of = |json: Bytes| {
         let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
         value["id"].as_str().unwrap().to_owned()
     };
-    let mut ids = Vec::new();
-    for sequential in [false, true, false, true] {
-        store.set_sequential_ids(sequential);
-        for _ in 0..3 {
-            ids.push(id_of(add(&store, &a).unwrap()));
-        }
-    }
-    // Sequential IDs count positions: the fourth object is the first
-    // made with the deviation on.
-    assert_eq!(ids[3], "tom_000000000004");
-    assert_eq!(ids[9], "tom_000000000010");
-    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    let own = add(&store, &key("own")).map(id_of).unwrap();
+    store.share_id_tweak(true);
+    let a = add(&store, &key("a")).map(id_of).unwrap();
+    let b = add(&store, &key("b")).map(id_of).unwrap();
+    // A session keeps the tweak it began with, whatever the switch says now.
+    let own_second = add(&store, &key("own")).map(id_of).unwrap();
+    store.share_id_tweak(false);
+    let a_second = add(&store, &key("a")).map(id_of).unwrap();
+    let c = add(&store, &key("c")).map(id_of).unwrap();
+    assert_eq!(a, b, "the first objects of sessions begun sharing");
+    assert_ne!(a, own);
+    assert_ne!(c, a, "a session begun after the switch is off");
+    let ids = [&own, &a, &own_second, &a_second];
+    let distinct: std::collections::HashSet<_> = ids.iter().collect();
     assert_eq!(distinct.len(), ids.len(), "{ids:?}");
-    // Every one of them is found again, whichever way it was numbered.
-    for id in &ids {
+    for (session, id) in [
+        ("own", &own),
+        ("own", &own_second),
+        ("a", &a),
+        ("a", &a_second),
+    ] {
         let mut seen = None;
-        let _: Result<Bytes, StoreError> = store.create(a.clone(), ObjectKind::Raw, |o, _| {
+        let _: Result<Bytes, StoreError> = store.create(key(session), ObjectKind::Raw, |o, _| {
             seen = o.get(id).map(|r| r.kind);
             Err(StoreError::TooManyObjects { limit: 0 })
         });
-        assert_eq!(seen, Some(ObjectKind::Raw), "{id}");
+        assert_eq!(seen, Some(ObjectKind::Raw), "{session} {id}");
     }
+}
+
+#[test]
+fn a_ttl_set_longer_keeps_sessions_and_set_back_expires_them() {
+    let store = store(60, StoreLimits::default());
+    add(&store, &key("a")).unwrap();
+    store.set_ttl(Duration::from_secs(1_000_000));
+    store.clock().advance(Duration::from_secs(61));
+    assert_eq!(store.sweep_expired(), 0);
+    assert!(store.exists(&key("a")));
+    store.set_ttl(Duration::from_secs(60));
+    assert!(!store.exists(&key("a")), "judged by the TTL in force");
+    assert!(store.log_json(&key("a")).is_none());
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 use pizzastack::config::ServeConfig;
 use pizzastack::runner::{CaseOutcome, CaseStatus, Verdict};
-use pizzastack::server::FREEDOMS;
+use pizzastack::server::{Freedom, Switch as _};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -54,16 +54,11 @@ fn informed(outcomes: &[CaseOutcome]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_freedom_alone_and_all_together_pass_the_whole_suite_with_strict() {
-    let mut runs: Vec<Vec<String>> = FREEDOMS
+    let mut runs: Vec<Vec<String>> = Freedom::ALL
         .iter()
-        .map(|(name, _)| vec![(*name).to_owned()])
+        .map(|f| vec![f.name().to_owned()])
         .collect();
-    runs.push(
-        FREEDOMS
-            .iter()
-            .map(|(name, _)| (*name).to_owned())
-            .collect(),
-    );
+    runs.push(Freedom::ALL.iter().map(|f| f.name().to_owned()).collect());
     let mut flagged = Vec::new();
     for freedoms in &runs {
         let target = suite_target(ServeConfig {
@@ -90,7 +85,7 @@ async fn every_freedom_alone_and_all_together_pass_the_whole_suite_with_strict()
         "false-alarm rate: {}/{} freedom runs flagged ({} freedoms alone, then all together; --strict)",
         flagged.len(),
         runs.len(),
-        FREEDOMS.len()
+        Freedom::ALL.len()
     );
     assert!(flagged.is_empty(), "false alarms:\n{}", flagged.join("\n"));
 }
@@ -325,7 +320,7 @@ async fn freedoms_can_be_listed_and_changed_at_run_time() {
     assert_eq!(status, 200);
     assert_eq!(
         listed["available"].as_array().map(Vec::len),
-        Some(FREEDOMS.len())
+        Some(Freedom::ALL.len())
     );
     let (status, _, set) = exchange_with(
         &app,

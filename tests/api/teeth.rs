@@ -7,7 +7,7 @@ use pizzastack::case::{Level, RuleCatalogue};
 use pizzastack::config::ServeConfig;
 use pizzastack::report::coverage::coverage;
 use pizzastack::runner::{run_case, CaseStatus, Target, Verdict};
-use pizzastack::server::DEVIATIONS;
+use pizzastack::server::{Deviation, Switch as _};
 use pizzastack::spec::Spec;
 
 use crate::helpers::*;
@@ -54,7 +54,7 @@ fn every_must_and_should_rule_can_be_switched_off_in_the_mock() {
     let missing: Vec<String> = RuleCatalogue::embedded()
         .iter()
         .filter(|rule| rule.level != Level::Mock)
-        .filter(|rule| !DEVIATIONS.iter().any(|(id, _)| *id == rule.id))
+        .filter(|rule| !Deviation::ALL.iter().any(|d| d.name() == rule.id))
         .map(|rule| rule.id.clone())
         .collect();
     assert!(
@@ -99,7 +99,7 @@ async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
     let client = pizzastack::runner::http_client().unwrap();
     let mut caught = Vec::new();
     let mut missed = Vec::new();
-    for (switch, effect) in DEVIATIONS {
+    for (switch, effect) in Deviation::ALL.iter().map(|d| (d.name(), d.effect())) {
         let rule = catalogue
             .get(switch)
             .or_else(|| catalogue.get(switch.split('/').next().unwrap_or(switch)))
@@ -142,7 +142,7 @@ async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
             caught.push(format!("{switch}: caught by {}", failing.join(", ")));
         }
     }
-    let total = DEVIATIONS.len();
+    let total = Deviation::ALL.len();
     println!("{}", caught.join("\n"));
     println!(
         "kill rate: {}/{total} rule switches caught ({:.0}%)",
