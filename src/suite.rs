@@ -11,7 +11,7 @@ use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 use crate::case::{Capability, Case, Level, RuleCatalogue};
 use crate::report::terminal::render_case_failure;
 use crate::runner::{
-    run_case, CaseOutcome, CaseStatus, Expiry, Failure, RuleCheck, Target, Verdict,
+    run_case, CaseOutcome, CaseStatus, Check, Expiry, Failure, RuleCheck, Target, Verdict,
 };
 use crate::snapshot::{self, SnapshotConfig};
 use crate::spec::Spec;
@@ -126,7 +126,9 @@ fn record_snapshot_mismatch(outcome: &mut CaseOutcome, baseline: &str, message: 
     outcome.status = CaseStatus::Failed;
     if let Some(step) = outcome.steps.last_mut() {
         step.failures.push(Failure {
-            check: format!("snapshot @{baseline}"),
+            check: Check::Snapshot {
+                baseline: baseline.to_owned(),
+            },
             expected: "the exchanges stored in the baseline".to_owned(),
             actual: message,
             location: step.location,

@@ -1,13 +1,16 @@
-//! Case files: the model (plain data), the rule catalogue, the documented
+//! Case files: the model (plain data), the body assertions (each kind
+//! read, checked and described in one place), the rule catalogue, the documented
 //! examples, the `{{name}}` template grammar, and the loader that turns
 //! YAML into cases plus diagnostics with file, line and column.
 
+pub mod assertion;
 pub mod examples;
 pub mod load;
 pub mod model;
 pub mod rules;
 pub mod template;
 
+pub use assertion::{JsonType, ValueCheck};
 pub use examples::{Example, ExampleCatalogue};
 pub use load::{load_dir, load_embedded, parse_case, yaml_to_json, Diagnostic, LoadedCases};
 pub use model::*;

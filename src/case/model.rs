@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use super::assertion::ValueCheck;
+
 /// A position in a case file, 1-based.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Location {
@@ -278,115 +280,6 @@ pub struct BodyAssertion {
     pub rule: Option<String>,
     /// Where it is written.
     pub location: Location,
-}
-
-/// JSON types for `type` assertions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonType {
-    /// `null`.
-    Null,
-    /// `true` or `false`.
-    Boolean,
-    /// Any number.
-    Number,
-    /// A number with no fractional part.
-    Integer,
-    /// A string.
-    String,
-    /// An array.
-    Array,
-    /// An object.
-    Object,
-}
-
-impl JsonType {
-    /// Parses a type name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "null" => JsonType::Null,
-            "boolean" => JsonType::Boolean,
-            "number" => JsonType::Number,
-            "integer" => JsonType::Integer,
-            "string" => JsonType::String,
-            "array" => JsonType::Array,
-            "object" => JsonType::Object,
-            _ => return None,
-        })
-    }
-
-    /// Type names for hints.
-    pub const NAMES: &'static str = "null, boolean, number, integer, string, array, object";
-
-    /// The name of the type.
-    pub fn name(self) -> &'static str {
-        match self {
-            JsonType::Null => "null",
-            JsonType::Boolean => "boolean",
-            JsonType::Number => "number",
-            JsonType::Integer => "integer",
-            JsonType::String => "string",
-            JsonType::Array => "array",
-            JsonType::Object => "object",
-        }
-    }
-
-    /// Whether `value` has this type.
-    pub fn matches(self, value: &Value) -> bool {
-        match self {
-            JsonType::Null => value.is_null(),
-            JsonType::Boolean => value.is_boolean(),
-            JsonType::Number => value.is_number(),
-            JsonType::Integer => value.as_f64().is_some_and(|n| n.fract() == 0.0),
-            JsonType::String => value.is_string(),
-            JsonType::Array => value.is_array(),
-            JsonType::Object => value.is_object(),
-        }
-    }
-}
-
-/// What to check of a value.
-#[derive(Debug, Clone)]
-pub enum ValueCheck {
-    /// Equal to this JSON value (strings may be templates).
-    Equals(Value),
-    /// Not equal to this JSON value (strings may be templates).
-    NotEquals(Value),
-    /// A string matching this regular expression.
-    Matches(regex::Regex),
-    /// Of this JSON type.
-    Type(JsonType),
-    /// A number within the inclusive bounds.
-    Range {
-        /// Lower bound.
-        min: Option<f64>,
-        /// Upper bound.
-        max: Option<f64>,
-    },
-    /// Present.
-    Exists,
-    /// Absent, or `null`: many JSON frameworks write an optional field
-    /// they leave out as `null`, and the docs do not tell the two apart.
-    Absent,
-    /// An array with an element that has every member of this object (or
-    /// equals this value); strings may be templates.
-    Contains(Value),
-    /// A string starting with this (templated) text.
-    Prefix(String),
-    /// An array or string of this length.
-    Length(usize),
-    /// A number below this one (a number, or a template such as
-    /// `"{{good_score}}"` naming a captured number), or below every one of
-    /// a list of them.
-    LessThan(Value),
-    /// A number above this one, or above every one of a list (likewise).
-    GreaterThan(Value),
-    /// An array sorted by the number at `by` inside each item.
-    Sorted {
-        /// Pointer inside each item, e.g. `/score`; `""` sorts the items themselves.
-        by: String,
-        /// Highest first when true.
-        descending: bool,
-    },
 }
 
 /// A value remembered for later steps as `{{name}}`.

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use super::assert::{attribution, check_response, excerpt};
 use super::outcome::{
-    CaseOutcome, CaseStatus, Failure, ReceivedResponse, RuleCheck, SentRequest, StepOutcome,
+    CaseOutcome, CaseStatus, Check, Failure, ReceivedResponse, RuleCheck, SentRequest, StepOutcome,
     Verdict,
 };
 use crate::case::template::{render, render_json, Vars};
@@ -274,7 +274,9 @@ async fn run_step(
         Ok(sent) => sent,
         Err(message) => {
             outcome.failures.push(Failure::setup(
-                "request template",
+                Check::Template {
+                    within: "request".to_owned(),
+                },
                 "a request the runner can build",
                 message,
                 step.location,
@@ -290,7 +292,7 @@ async fn run_step(
         Err(message) => {
             // No answer says nothing about the rules: they are unevaluated.
             outcome.failures.push(Failure::setup(
-                "response",
+                Check::Response,
                 "an HTTP response",
                 message,
                 step.location,
@@ -308,8 +310,8 @@ async fn run_step(
         spec,
         catalogue,
     );
+    outcome.blocked = !checked.status_ok || checked.failures.iter().any(Failure::is_of_the_case);
     outcome.failures = checked.failures;
-    outcome.blocked = !checked.status_ok;
     if checked.status_ok {
         for capture in &step.captures {
             let value = match &capture.source {
@@ -340,7 +342,9 @@ async fn run_step(
                 None => {
                     let (rules, level) = attribution(&None, &step.rules, catalogue);
                     outcome.failures.push(Failure {
-                        check: format!("capture {}", capture.name),
+                        check: Check::Capture {
+                            name: capture.name.clone(),
+                        },
                         expected: match (&capture.source, &capture.regex) {
                             (CaptureSource::Pointer(p), None) => format!("a value at {p}"),
                             (CaptureSource::Header(h), None) => format!("a {h} header"),
@@ -482,7 +486,9 @@ async fn let_time_pass(
             match result {
                 Ok(response) if response.status().is_success() => Ok(()),
                 Ok(response) => Err(Failure::setup(
-                    "advance the admin clock",
+                    Check::Time {
+                        how: "advance the admin clock",
+                    },
                     "200 from /__admin/clock/advance",
                     format!(
                         "{} {}",
@@ -492,7 +498,9 @@ async fn let_time_pass(
                     location,
                 )),
                 Err(e) => Err(Failure::setup(
-                    "advance the admin clock",
+                    Check::Time {
+                        how: "advance the admin clock",
+                    },
                     "a response from /__admin/clock/advance",
                     e.to_string(),
                     location,
@@ -509,7 +517,9 @@ async fn let_time_pass(
             Ok(())
         }
         Expiry::Unavailable => Err(Failure::setup(
-            "let time pass",
+            Check::Time {
+                how: "let time pass",
+            },
             "a way to let time pass",
             "none (the case should have been skipped)",
             location,

@@ -7,4 +7,4 @@ pub mod exec;
 pub mod outcome;
 
 pub use exec::{http_client, http_client_trusting, root_cause, run_case, Expiry, Target};
-pub use outcome::{CaseOutcome, CaseStatus, Failure, RuleCheck, StepOutcome, Verdict};
+pub use outcome::{CaseOutcome, CaseStatus, Check, Failure, RuleCheck, StepOutcome, Verdict};

@@ -53,11 +53,87 @@ pub struct RuleCheck {
     pub verdict: Verdict,
 }
 
+/// What a failure is about: a kind a report consumer can switch on, with
+/// what it names, rendered into words only by [`std::fmt::Display`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Check {
+    /// The response's status.
+    Status,
+    /// A response header.
+    Header {
+        /// The header's name as the case wrote it.
+        name: String,
+        /// `present`, `equals` or `contains`.
+        check: &'static str,
+    },
+    /// Whether the body is JSON at all.
+    BodyIsJson,
+    /// The body against a schema of `specs/schemas/`.
+    Schema {
+        /// The schema's file name, e.g. `tomato.json`.
+        schema: String,
+    },
+    /// The value at a pointer into the body.
+    Body {
+        /// The JSON pointer.
+        pointer: String,
+        /// The assertion's kind, e.g. `equals`.
+        check: &'static str,
+    },
+    /// A `{{template}}` of the case that could not be rendered: the case's
+    /// fault, not the target's.
+    Template {
+        /// Where it is used, e.g. `request` or `body /id prefix`.
+        within: String,
+    },
+    /// A value captured for later steps.
+    Capture {
+        /// The variable's name.
+        name: String,
+    },
+    /// An HTTP response at all.
+    Response,
+    /// Letting time pass for an expiry case.
+    Time {
+        /// How: `advance the admin clock` or `let time pass`.
+        how: &'static str,
+    },
+    /// The exchanges against a stored snapshot baseline.
+    Snapshot {
+        /// The baseline's name.
+        baseline: String,
+    },
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Check::Status => f.write_str("status"),
+            Check::Header { name, check } => write!(f, "header {name} {check}"),
+            Check::BodyIsJson => f.write_str("body is JSON"),
+            Check::Schema { schema } => write!(f, "body matches schemas/{schema}"),
+            Check::Body { pointer, check } => {
+                write!(
+                    f,
+                    "body {} {check}",
+                    crate::case::assertion::pointer_name(pointer)
+                )
+            }
+            Check::Template { within } => write!(f, "template in {within}"),
+            Check::Capture { name } => write!(f, "capture {name}"),
+            Check::Response => f.write_str("response"),
+            Check::Time { how } => f.write_str(how),
+            Check::Snapshot { baseline } => write!(f, "snapshot @{baseline}"),
+        }
+    }
+}
+
 /// One expectation that was not met.
 #[derive(Debug, Clone, Serialize)]
 pub struct Failure {
-    /// What was checked, e.g. `status` or `body /error equals`.
-    pub check: String,
+    /// What was checked.
+    pub check: Check,
     /// What the case expected.
     pub expected: String,
     /// What the target did.
@@ -72,21 +148,27 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A failure of a setup step or of the runner itself: no rule broken.
+    /// A failure attributed to no rule: of a setup step, of the case
+    /// itself (a template) or of the runner.
     pub fn setup(
-        check: impl Into<String>,
+        check: Check,
         expected: impl Into<String>,
         actual: impl Into<String>,
         location: Location,
     ) -> Self {
         Self {
-            check: check.into(),
+            check,
             expected: expected.into(),
             actual: actual.into(),
             location,
             rules: Vec::new(),
             level: None,
         }
+    }
+
+    /// Whether it is the case's own fault rather than the target's.
+    pub fn is_of_the_case(&self) -> bool {
+        matches!(self.check, Check::Template { .. })
     }
 }
 

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 
 use saphyr::{MarkedYaml, Scalar, YamlData};
-use serde_json::Value;
 
 use super::*;
+use crate::case::assertion::{self, ValueCheck};
 
 impl Ctx {
     pub(super) fn expect(
@@ -166,7 +166,7 @@ impl Ctx {
         catalogue: &RuleCatalogue,
     ) -> Option<BodyAssertion> {
         let mut allowed = vec!["pointer", "rule"];
-        allowed.extend_from_slice(ASSERTION_CHECKS);
+        allowed.extend(assertion::names());
         let entries = self.mapping(node, "a body assertion", Some(&allowed))?;
         let mut pointer = None;
         let mut rule = None;
@@ -201,123 +201,25 @@ impl Ctx {
             self.error(
                 node,
                 format!("an assertion has exactly one check, found {}", checks.len()),
-                Some(&format!("one of: {}", ASSERTION_CHECKS.join(", "))),
+                Some(&format!("one of: {}", assertion::names().join(", "))),
             );
             return None;
         }
         let (key, value) = checks[0];
-        let check = match key {
-            "equals" | "not_equals" | "contains" => {
-                let json = self.json(value)?;
-                self.check_json_templates(value, &json, defined);
-                match key {
-                    "equals" => ValueCheck::Equals(json),
-                    "not_equals" => ValueCheck::NotEquals(json),
-                    _ => ValueCheck::Contains(json),
-                }
+        let json = self.json(value)?;
+        if assertion::kind(key).is_some_and(|k| k.templated) {
+            self.check_json_templates(value, &json, defined);
+        }
+        let check = match ValueCheck::parse(key, &json) {
+            Ok(check) => check,
+            Err(invalid) => {
+                self.error(
+                    node_at(value, &invalid.at),
+                    invalid.message,
+                    invalid.hint.as_deref(),
+                );
+                return None;
             }
-            "matches" => {
-                let pattern = self.string(value, "`matches`")?;
-                match regex::Regex::new(&pattern) {
-                    Ok(re) => ValueCheck::Matches(re),
-                    Err(e) => {
-                        self.error(
-                            value,
-                            format!("`{pattern}` is not a valid regular expression: {e}"),
-                            None,
-                        );
-                        return None;
-                    }
-                }
-            }
-            "type" => {
-                let name = self.string(value, "`type`")?;
-                match JsonType::parse(&name) {
-                    Some(t) => ValueCheck::Type(t),
-                    None => {
-                        self.error(
-                            value,
-                            format!("unknown type `{name}`"),
-                            Some(&format!("one of: {}", JsonType::NAMES)),
-                        );
-                        return None;
-                    }
-                }
-            }
-            "range" => self.range(value)?,
-            "exists" | "absent" => match scalar(value) {
-                Some(Scalar::Boolean(b)) => {
-                    if *b == (key == "exists") {
-                        ValueCheck::Exists
-                    } else {
-                        ValueCheck::Absent
-                    }
-                }
-                _ => {
-                    self.error(value, format!("`{key}` must be true or false"), None);
-                    return None;
-                }
-            },
-            "prefix" => {
-                let text = self.string(value, "`prefix`")?;
-                self.check_templates(value, &text, defined);
-                ValueCheck::Prefix(text)
-            }
-            "less_than" | "greater_than" => {
-                let bound = match &value.data {
-                    YamlData::Sequence(items) if !items.is_empty() => {
-                        let mut bounds = Vec::with_capacity(items.len());
-                        for item in items {
-                            bounds.push(self.numeric_bound(item, key, defined)?);
-                        }
-                        Value::Array(bounds)
-                    }
-                    _ => self.numeric_bound(value, key, defined)?,
-                };
-                if key == "less_than" {
-                    ValueCheck::LessThan(bound)
-                } else {
-                    ValueCheck::GreaterThan(bound)
-                }
-            }
-            "sorted" => {
-                let entries = self.mapping(value, "`sorted`", Some(&["by", "order"]))?;
-                let mut by = String::new();
-                let mut descending = None;
-                for (k, v, _) in entries {
-                    let text = self.string(v, &format!("`sorted.{k}`"))?;
-                    if k == "by" {
-                        by = text;
-                    } else {
-                        match text.as_str() {
-                            "descending" => descending = Some(true),
-                            "ascending" => descending = Some(false),
-                            other => self.error(
-                                v,
-                                format!("unknown order `{other}`"),
-                                Some("ascending or descending"),
-                            ),
-                        }
-                    }
-                }
-                let Some(descending) = descending else {
-                    self.error(
-                        value,
-                        "`sorted` needs an `order`",
-                        Some("e.g. `sorted: {by: /score, order: descending}`"),
-                    );
-                    return None;
-                };
-                ValueCheck::Sorted { by, descending }
-            }
-            "length" => match scalar(value) {
-                Some(Scalar::Integer(n)) if *n >= 0 => ValueCheck::Length(*n as usize),
-                _ => {
-                    self.error(value, "`length` must be a whole number", None);
-                    return None;
-                }
-            },
-            _ => return None,
         };
         Some(BodyAssertion {
             pointer: pointer?,
@@ -326,85 +228,27 @@ impl Ctx {
             location: location(node),
         })
     }
+}
 
-    /// A number, or a `{{template}}` naming a captured number.
-    pub(super) fn numeric_bound(
-        &mut self,
-        node: &MarkedYaml<'_>,
-        key: &str,
-        defined: &BTreeSet<String>,
-    ) -> Option<Value> {
-        match scalar(node) {
-            Some(Scalar::Integer(_) | Scalar::FloatingPoint(_)) => self.json(node),
-            Some(Scalar::String(s)) if s.trim().starts_with("{{") => {
-                self.check_templates(node, s, defined);
-                Some(Value::String(s.to_string()))
-            }
-            _ => {
-                self.error(
-                    node,
-                    format!("`{key}` must be a number, a {{{{template}}}} naming a captured number, or a list of them"),
-                    None,
-                );
-                None
-            }
-        }
-    }
-
-    pub(super) fn range(&mut self, node: &MarkedYaml<'_>) -> Option<ValueCheck> {
-        let number = |n: &MarkedYaml<'_>| match scalar(n) {
-            Some(Scalar::Integer(i)) => Some(*i as f64),
-            Some(Scalar::FloatingPoint(f)) => Some(f.into_inner()),
+/// The node a relative JSON pointer names within `node`, or `node` itself
+/// where the pointer leads nowhere in it.
+fn node_at<'a, 'i>(node: &'a MarkedYaml<'i>, pointer: &str) -> &'a MarkedYaml<'i> {
+    let mut at = node;
+    for token in pointer.split('/').skip(1) {
+        let next = match &at.data {
+            YamlData::Mapping(map) => map
+                .iter()
+                .find(|(k, _)| {
+                    scalar(k).is_some_and(|k| matches!(k, Scalar::String(s) if s == token))
+                })
+                .map(|(_, v)| v),
+            YamlData::Sequence(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
             _ => None,
         };
-        let bounds = match &node.data {
-            YamlData::Sequence(items) if items.len() == 2 => (number(&items[0]), number(&items[1])),
-            YamlData::Mapping(_) => {
-                let entries = self.mapping(node, "`range`", Some(&["min", "max"]))?;
-                let mut bounds = (None, None);
-                for (key, value, _) in entries {
-                    let n = number(value);
-                    if n.is_none() {
-                        self.error(value, format!("`{key}` must be a number"), None);
-                    }
-                    if key == "min" {
-                        bounds.0 = n
-                    } else {
-                        bounds.1 = n
-                    }
-                }
-                bounds
-            }
-            _ => {
-                self.error(
-                    node,
-                    "`range` must be [min, max] or {min: .., max: ..}",
-                    Some("e.g. `range: [0.90, 0.98]`"),
-                );
-                return None;
-            }
-        };
-        if let (Some(min), Some(max)) = bounds {
-            if min > max {
-                self.error(
-                    node,
-                    format!("the range is empty: {min} is above {max}"),
-                    None,
-                );
-                return None;
-            }
+        match next {
+            Some(next) => at = next,
+            None => return at,
         }
-        if bounds == (None, None) {
-            self.error(
-                node,
-                "`range` needs numeric bounds",
-                Some("e.g. `range: [0.90, 0.98]`"),
-            );
-            return None;
-        }
-        Some(ValueCheck::Range {
-            min: bounds.0,
-            max: bounds.1,
-        })
     }
+    at
 }

@@ -224,21 +224,6 @@ const REQUEST_KEYS: &[&str] = &["method", "path", "headers", "json", "raw"];
 const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "schema"];
 const HEADER_CHECK_KEYS: &[&str] = &["present", "equals", "contains", "rule"];
 const STATUS_KEYS: &[&str] = &["code", "rule"];
-const ASSERTION_CHECKS: &[&str] = &[
-    "equals",
-    "not_equals",
-    "matches",
-    "type",
-    "range",
-    "exists",
-    "absent",
-    "contains",
-    "prefix",
-    "length",
-    "less_than",
-    "greater_than",
-    "sorted",
-];
 const CAPTURE_KEYS: &[&str] = &["pointer", "header", "regex"];
 const CAPABILITIES: &[(&str, Capability)] = &[
     ("second_api_key", Capability::SecondApiKey),

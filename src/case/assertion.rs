@@ -1,0 +1,759 @@
+//! Body assertions, each kind in one place: its name, how its value is read
+//! from a case file, how it is checked against a response, and its piece of
+//! `specs/case.schema.json`. A new kind is one entry of [`KINDS`] and one
+//! variant of [`ValueCheck`] with its arms below.
+
+use serde_json::{json, Value};
+
+use super::template::{render, render_json, Vars};
+
+/// What an assertion checks of the value at its pointer.
+#[derive(Debug, Clone)]
+pub enum ValueCheck {
+    /// Equal to this JSON (numbers by value; templates rendered).
+    Equals(Value),
+    /// Present and not equal to this JSON.
+    NotEquals(Value),
+    /// A string this regular expression matches.
+    Matches(regex::Regex),
+    /// Of this JSON type.
+    Type(JsonType),
+    /// A number within the bounds, inclusive.
+    Range {
+        /// Lower bound, if any.
+        min: Option<f64>,
+        /// Upper bound, if any.
+        max: Option<f64>,
+    },
+    /// Present, whatever its value.
+    Exists,
+    /// Absent, or `null`.
+    Absent,
+    /// An array with an element having every member of this object (or
+    /// equal to this value).
+    Contains(Value),
+    /// A string starting with this text (templates rendered).
+    Prefix(String),
+    /// An array, string or object of exactly this many elements.
+    Length(usize),
+    /// A number below this bound: a number, a template naming a captured
+    /// number, or a list of them (below every one).
+    LessThan(Value),
+    /// A number above this bound, as for `less_than`.
+    GreaterThan(Value),
+    /// An array sorted by the number at `by` in each element.
+    Sorted {
+        /// Pointer into each element.
+        by: String,
+        /// Highest first.
+        descending: bool,
+    },
+}
+
+/// One kind of assertion as a case file writes it.
+pub struct Kind {
+    /// The key that names it in an assertion, e.g. `equals`.
+    pub name: &'static str,
+    /// Whether `{{templates}}` in its value are rendered (and so must be
+    /// defined where it is written).
+    pub templated: bool,
+    /// Its value's JSON Schema, for `specs/case.schema.json`.
+    schema: fn() -> Value,
+}
+
+impl Kind {
+    /// The JSON Schema of the kind's value.
+    pub fn schema(&self) -> Value {
+        (self.schema)()
+    }
+}
+
+/// Every kind of body assertion, in the order documentation lists them.
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: "equals",
+        templated: true,
+        schema: || json!({"description": "Equal to this JSON; numbers compare by value."}),
+    },
+    Kind {
+        name: "not_equals",
+        templated: true,
+        schema: || json!({"description": "Present and not equal to this JSON."}),
+    },
+    Kind {
+        name: "matches",
+        templated: false,
+        schema: || json!({"type": "string", "format": "regex"}),
+    },
+    Kind {
+        name: "type",
+        templated: false,
+        schema: || json!({"enum": JsonType::ALL.map(JsonType::name)}),
+    },
+    Kind {
+        name: "range",
+        templated: false,
+        schema: || {
+            json!({"oneOf": [
+                {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}], "minItems": 2, "maxItems": 2},
+                {"type": "object", "additionalProperties": false, "minProperties": 1,
+                 "properties": {"min": {"type": "number"}, "max": {"type": "number"}}}
+            ]})
+        },
+    },
+    Kind {
+        name: "exists",
+        templated: false,
+        schema: || json!({"type": "boolean"}),
+    },
+    Kind {
+        name: "absent",
+        templated: false,
+        schema: || json!({"type": "boolean", "description": "Absent, or null."}),
+    },
+    Kind {
+        name: "contains",
+        templated: true,
+        schema: || json!({"description": "An array with an element having every member of this object (or equal to this value)."}),
+    },
+    Kind {
+        name: "prefix",
+        templated: true,
+        schema: || json!({"type": "string"}),
+    },
+    Kind {
+        name: "length",
+        templated: false,
+        schema: || json!({"type": "integer", "minimum": 0}),
+    },
+    Kind {
+        name: "less_than",
+        templated: true,
+        schema: bound_schema,
+    },
+    Kind {
+        name: "greater_than",
+        templated: true,
+        schema: bound_schema,
+    },
+    Kind {
+        name: "sorted",
+        templated: false,
+        schema: || {
+            json!({"type": "object", "required": ["order"], "additionalProperties": false,
+                   "properties": {"by": {"type": "string"}, "order": {"enum": ["ascending", "descending"]}}})
+        },
+    },
+];
+
+fn bound_schema() -> Value {
+    json!({
+        "description": "A number, a {{template}} naming a captured number, or a list of them (below/above every one).",
+        "oneOf": [
+            {"type": ["number", "string"]},
+            {"type": "array", "minItems": 1, "items": {"type": ["number", "string"]}}
+        ]
+    })
+}
+
+/// Why an assertion's value as written is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// Where in the value, as a JSON pointer relative to it (`""`: the
+    /// value itself), so the loader can point at the line.
+    pub at: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, if there is a usual way.
+    pub hint: Option<String>,
+}
+
+impl Invalid {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            at: String::new(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn at(mut self, at: impl Into<String>) -> Self {
+        self.at = at.into();
+        self
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// Why a value did not pass its check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mismatch {
+    /// The value is not what the check wants; says what it wants.
+    Expected(String),
+    /// A `{{template}}` of the check could not be rendered.
+    Template(String),
+}
+
+impl ValueCheck {
+    /// Reads the kind named `name` from its value in a case file.
+    ///
+    /// # Errors
+    /// What is wrong with the value, and where in it.
+    pub fn parse(name: &str, value: &Value) -> Result<Self, Invalid> {
+        let boolean = |value: &Value| {
+            value
+                .as_bool()
+                .ok_or_else(|| Invalid::new(format!("`{name}` must be true or false")))
+        };
+        let string = |value: &Value| {
+            value.as_str().map(str::to_owned).ok_or_else(|| {
+                Invalid::new(format!(
+                    "`{name}` must be a string, not {}",
+                    describe(value)
+                ))
+            })
+        };
+        Ok(match name {
+            "equals" => Self::Equals(value.clone()),
+            "not_equals" => Self::NotEquals(value.clone()),
+            "contains" => Self::Contains(value.clone()),
+            "matches" => {
+                let pattern = string(value)?;
+                let re = regex::Regex::new(&pattern).map_err(|e| {
+                    Invalid::new(format!(
+                        "`{pattern}` is not a valid regular expression: {e}"
+                    ))
+                })?;
+                Self::Matches(re)
+            }
+            "type" => {
+                let type_name = string(value)?;
+                let t = JsonType::parse(&type_name).ok_or_else(|| {
+                    Invalid::new(format!("unknown type `{type_name}`")).hint(format!(
+                        "one of: {}",
+                        JsonType::ALL.map(JsonType::name).join(", ")
+                    ))
+                })?;
+                Self::Type(t)
+            }
+            "range" => parse_range(value)?,
+            "exists" | "absent" => {
+                if boolean(value)? == (name == "exists") {
+                    Self::Exists
+                } else {
+                    Self::Absent
+                }
+            }
+            "prefix" => Self::Prefix(string(value)?),
+            "length" => match value.as_u64() {
+                Some(n) => Self::Length(usize::try_from(n).unwrap_or(usize::MAX)),
+                None => return Err(Invalid::new("`length` must be a whole number")),
+            },
+            "less_than" | "greater_than" => {
+                let bound = match value {
+                    Value::Array(items) if !items.is_empty() => {
+                        for (i, item) in items.iter().enumerate() {
+                            check_bound(name, item).map_err(|e| e.at(format!("/{i}")))?;
+                        }
+                        value.clone()
+                    }
+                    _ => {
+                        check_bound(name, value)?;
+                        value.clone()
+                    }
+                };
+                if name == "less_than" {
+                    Self::LessThan(bound)
+                } else {
+                    Self::GreaterThan(bound)
+                }
+            }
+            "sorted" => parse_sorted(value)?,
+            _ => {
+                return Err(Invalid::new(format!("unknown check `{name}`"))
+                    .hint(format!("one of: {}", names().join(", "))))
+            }
+        })
+    }
+
+    /// Checks the value found at the assertion's pointer (`None`: absent).
+    ///
+    /// # Errors
+    /// What the check wanted instead, or a template it could not render.
+    pub fn check(&self, found: Option<&Value>, vars: &Vars) -> Result<(), Mismatch> {
+        let want = |ok: bool, expected: String| {
+            if ok {
+                Ok(())
+            } else {
+                Err(Mismatch::Expected(expected))
+            }
+        };
+        match self {
+            Self::Equals(expected) => {
+                let expected = render_json(expected, vars).map_err(Mismatch::Template)?;
+                want(
+                    found.is_some_and(|v| json_equal(v, &expected)),
+                    expected.to_string(),
+                )
+            }
+            Self::NotEquals(unexpected) => {
+                let unexpected = render_json(unexpected, vars).map_err(Mismatch::Template)?;
+                want(
+                    found.is_some_and(|v| !json_equal(v, &unexpected)),
+                    format!("present and not {unexpected}"),
+                )
+            }
+            Self::Matches(re) => want(
+                found
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| re.is_match(s)),
+                format!("a string matching /{}/", re.as_str()),
+            ),
+            Self::Type(t) => want(
+                found.is_some_and(|v| t.matches(v)),
+                format!("a value of type {}", t.name()),
+            ),
+            Self::Range { min, max } => {
+                let n = found.and_then(Value::as_f64);
+                let ok =
+                    n.is_some_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m));
+                let text = match (min, max) {
+                    (Some(a), Some(b)) => format!("a number in [{a}, {b}]"),
+                    (Some(a), None) => format!("a number >= {a}"),
+                    (None, Some(b)) => format!("a number <= {b}"),
+                    (None, None) => "a number".to_owned(),
+                };
+                want(ok, text)
+            }
+            Self::Exists => want(found.is_some(), "present".to_owned()),
+            Self::Absent => want(
+                matches!(found, None | Some(Value::Null)),
+                "absent (or null)".to_owned(),
+            ),
+            Self::Contains(wanted) => {
+                let wanted = render_json(wanted, vars).map_err(Mismatch::Template)?;
+                let has = found
+                    .and_then(Value::as_array)
+                    .is_some_and(|items| items.iter().any(|item| json_contains(item, &wanted)));
+                want(has, format!("an array with an element like {wanted}"))
+            }
+            Self::Prefix(prefix) => {
+                let prefix = render(prefix, vars).map_err(Mismatch::Template)?;
+                want(
+                    found
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| s.starts_with(&prefix)),
+                    format!("a string starting with {prefix:?}"),
+                )
+            }
+            Self::LessThan(bound) | Self::GreaterThan(bound) => {
+                let less = matches!(self, Self::LessThan(_));
+                let bound = render_json(bound, vars).map_err(Mismatch::Template)?;
+                let number = |b: &Value| match b {
+                    Value::String(s) => s.parse::<f64>().ok(),
+                    other => other.as_f64(),
+                };
+                // Below (above) every bound of a list is below its least
+                // (above its greatest).
+                let bound = match &bound {
+                    Value::Array(items) => items
+                        .iter()
+                        .map(number)
+                        .collect::<Option<Vec<f64>>>()
+                        .and_then(|all| {
+                            all.into_iter()
+                                .reduce(|a, b| if less { a.min(b) } else { a.max(b) })
+                        }),
+                    single => number(single),
+                };
+                let Some(bound) = bound else {
+                    return Err(Mismatch::Expected(
+                        "a numeric bound (the captured value is not a number)".to_owned(),
+                    ));
+                };
+                let ok = found.and_then(Value::as_f64).is_some_and(|n| {
+                    if less {
+                        n < bound
+                    } else {
+                        n > bound
+                    }
+                });
+                let side = if less { "below" } else { "above" };
+                want(ok, format!("a number {side} {bound}"))
+            }
+            Self::Sorted { by, descending } => {
+                let keys: Option<Vec<f64>> = found.and_then(Value::as_array).and_then(|items| {
+                    items
+                        .iter()
+                        .map(|item| item.pointer(by).and_then(Value::as_f64))
+                        .collect()
+                });
+                let ok = keys.is_some_and(|keys| {
+                    keys.windows(2).all(|w| {
+                        if *descending {
+                            w[0] >= w[1]
+                        } else {
+                            w[0] <= w[1]
+                        }
+                    })
+                });
+                let order = if *descending { "highest" } else { "lowest" };
+                want(
+                    ok,
+                    format!("an array sorted by {} {order} first", pointer_name(by)),
+                )
+            }
+            Self::Length(n) => {
+                let len = found.and_then(|v| match v {
+                    Value::Array(a) => Some(a.len()),
+                    Value::String(s) => Some(s.chars().count()),
+                    Value::Object(o) => Some(o.len()),
+                    _ => None,
+                });
+                want(len == Some(*n), format!("length {n}"))
+            }
+        }
+    }
+
+    /// The name of its kind, as the case file writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Equals(_) => "equals",
+            Self::NotEquals(_) => "not_equals",
+            Self::Matches(_) => "matches",
+            Self::Type(_) => "type",
+            Self::Range { .. } => "range",
+            Self::Exists => "exists",
+            Self::Absent => "absent",
+            Self::Contains(_) => "contains",
+            Self::Prefix(_) => "prefix",
+            Self::Length(_) => "length",
+            Self::LessThan(_) => "less_than",
+            Self::GreaterThan(_) => "greater_than",
+            Self::Sorted { .. } => "sorted",
+        }
+    }
+}
+
+/// The names of every kind.
+pub fn names() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.name).collect()
+}
+
+/// The kind with this name.
+pub fn kind(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+fn parse_range(value: &Value) -> Result<ValueCheck, Invalid> {
+    let shape = || {
+        Invalid::new("`range` must be [min, max] or {min: .., max: ..}")
+            .hint("e.g. `range: [0.90, 0.98]`")
+    };
+    let (min, max) =
+        match value {
+            Value::Array(items) if items.len() == 2 => {
+                for (i, item) in items.iter().enumerate() {
+                    if !item.is_number() {
+                        return Err(
+                            Invalid::new("a bound of `range` must be a number").at(format!("/{i}"))
+                        );
+                    }
+                }
+                (items[0].as_f64(), items[1].as_f64())
+            }
+            Value::Object(map) => {
+                let mut bounds = (None, None);
+                for (key, bound) in map {
+                    let slot = match key.as_str() {
+                        "min" => &mut bounds.0,
+                        "max" => &mut bounds.1,
+                        other => {
+                            return Err(unknown_key(other, &["min", "max"], "`range`")
+                                .at(format!("/{other}")))
+                        }
+                    };
+                    *slot = Some(bound.as_f64().ok_or_else(|| {
+                        Invalid::new(format!("`{key}` must be a number")).at(format!("/{key}"))
+                    })?);
+                }
+                if bounds == (None, None) {
+                    return Err(Invalid::new("`range` needs numeric bounds")
+                        .hint("e.g. `range: [0.90, 0.98]`"));
+                }
+                bounds
+            }
+            _ => return Err(shape()),
+        };
+    if let (Some(min), Some(max)) = (min, max) {
+        if min > max {
+            return Err(Invalid::new(format!(
+                "the range is empty: {min} is above {max}"
+            )));
+        }
+    }
+    Ok(ValueCheck::Range { min, max })
+}
+
+fn check_bound(name: &str, bound: &Value) -> Result<(), Invalid> {
+    match bound {
+        Value::Number(_) => Ok(()),
+        Value::String(s) if s.trim().starts_with("{{") => Ok(()),
+        _ => Err(Invalid::new(format!(
+            "`{name}` must be a number, a {{{{template}}}} naming a captured number, or a list of them"
+        ))),
+    }
+}
+
+fn parse_sorted(value: &Value) -> Result<ValueCheck, Invalid> {
+    let Value::Object(map) = value else {
+        return Err(Invalid::new(format!(
+            "`sorted` must be a mapping, not {}",
+            describe(value)
+        ))
+        .hint("e.g. `sorted: {by: /score, order: descending}`"));
+    };
+    let mut by = String::new();
+    let mut descending = None;
+    for (key, v) in map {
+        let text = v.as_str().ok_or_else(|| {
+            Invalid::new(format!(
+                "`sorted.{key}` must be a string, not {}",
+                describe(v)
+            ))
+            .at(format!("/{key}"))
+        })?;
+        match key.as_str() {
+            "by" => by = text.to_owned(),
+            "order" => {
+                descending = Some(match text {
+                    "descending" => true,
+                    "ascending" => false,
+                    other => {
+                        return Err(Invalid::new(format!("unknown order `{other}`"))
+                            .hint("ascending or descending")
+                            .at("/order"))
+                    }
+                });
+            }
+            other => {
+                return Err(unknown_key(other, &["by", "order"], "`sorted`").at(format!("/{other}")))
+            }
+        }
+    }
+    let Some(descending) = descending else {
+        return Err(Invalid::new("`sorted` needs an `order`")
+            .hint("e.g. `sorted: {by: /score, order: descending}`"));
+    };
+    Ok(ValueCheck::Sorted { by, descending })
+}
+
+/// An unknown key, with the closest known one as a hint.
+fn unknown_key(key: &str, known: &[&str], within: &str) -> Invalid {
+    let invalid = Invalid::new(format!("unknown key `{key}` in {within}"));
+    match known
+        .iter()
+        .min_by_key(|k| strsim::levenshtein(k, key))
+        .filter(|k| strsim::levenshtein(k, key) <= 2)
+    {
+        Some(close) => invalid.hint(format!("did you mean `{close}`?")),
+        None => invalid.hint(format!("one of: {}", known.join(", "))),
+    }
+}
+
+/// A JSON value's kind in words, for messages.
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Whether `item` has every member of `wanted` (an object), or equals it.
+fn json_contains(item: &Value, wanted: &Value) -> bool {
+    match (item, wanted) {
+        (Value::Object(have), Value::Object(want)) => want
+            .iter()
+            .all(|(k, v)| have.get(k).is_some_and(|h| json_equal(h, v))),
+        _ => json_equal(item, wanted),
+    }
+}
+
+/// Numbers compare by value (`150` equals `150.0`); the rest structurally.
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// A pointer as reports name it: `(whole body)` for the empty one.
+pub fn pointer_name(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "(whole body)"
+    } else {
+        pointer
+    }
+}
+
+/// A JSON type, as `type:` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Boolean,
+    /// Any number.
+    Number,
+    /// A number without a fractional part (`2.0` included, as JSON Schema has it).
+    Integer,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl JsonType {
+    /// Every type, in the order messages list them.
+    pub const ALL: [JsonType; 7] = [
+        JsonType::Null,
+        JsonType::Boolean,
+        JsonType::Number,
+        JsonType::Integer,
+        JsonType::String,
+        JsonType::Array,
+        JsonType::Object,
+    ];
+
+    /// The type with this name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Its name in case files and JSON Schema.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::Null => "null",
+            JsonType::Boolean => "boolean",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::String => "string",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+        }
+    }
+
+    /// Whether `value` is of this type.
+    pub fn matches(self, value: &Value) -> bool {
+        match self {
+            JsonType::Null => value.is_null(),
+            JsonType::Boolean => value.is_boolean(),
+            JsonType::Number => value.is_number(),
+            JsonType::Integer => value.as_f64().is_some_and(|n| n.fract() == 0.0),
+            JsonType::String => value.is_string(),
+            JsonType::Array => value.is_array(),
+            JsonType::Object => value.is_object(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(check: &ValueCheck, found: Value) -> Result<(), Mismatch> {
+        check.check(Some(&found), &Vars::default())
+    }
+
+    #[test]
+    fn every_kind_parses_and_names_itself() {
+        let samples = [
+            ("equals", json!(1)),
+            ("not_equals", json!(1)),
+            ("matches", json!("^a")),
+            ("type", json!("string")),
+            ("range", json!([0, 1])),
+            ("exists", json!(true)),
+            ("absent", json!(true)),
+            ("contains", json!({"a": 1})),
+            ("prefix", json!("tom_")),
+            ("length", json!(2)),
+            ("less_than", json!([1, "{{x}}"])),
+            ("greater_than", json!(0)),
+            ("sorted", json!({"by": "/s", "order": "ascending"})),
+        ];
+        assert_eq!(samples.len(), KINDS.len());
+        for (name, value) in samples {
+            let check = ValueCheck::parse(name, &value).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(check.name(), name);
+            assert!(kind(name).is_some());
+        }
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        assert_eq!(
+            checked(&ValueCheck::Equals(json!(150)), json!(150.0)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_failed_range_says_what_it_wanted() {
+        let range = ValueCheck::parse("range", &json!([0.9, 0.98])).unwrap();
+        assert_eq!(
+            checked(&range, json!(0.99)),
+            Err(Mismatch::Expected("a number in [0.9, 0.98]".to_owned()))
+        );
+    }
+
+    #[test]
+    fn absent_values_fail_every_positive_check() {
+        for check in [
+            ValueCheck::Equals(json!(1)),
+            ValueCheck::NotEquals(json!(1)),
+            ValueCheck::Exists,
+            ValueCheck::Prefix("tom_".into()),
+            ValueCheck::Length(0),
+            ValueCheck::Type(JsonType::Null),
+        ] {
+            assert!(check.check(None, &Vars::default()).is_err(), "{check:?}");
+        }
+    }
+
+    #[test]
+    fn an_unrenderable_template_is_its_own_mismatch() {
+        let check = ValueCheck::Prefix("{{nowhere}}".to_owned());
+        assert!(matches!(
+            checked(&check, json!("x")),
+            Err(Mismatch::Template(_))
+        ));
+    }
+
+    #[test]
+    fn invalid_values_say_where() {
+        let error = ValueCheck::parse("sorted", &json!({"by": "/s", "order": "up"})).unwrap_err();
+        assert_eq!(error.at, "/order");
+        let error = ValueCheck::parse("range", &json!({"mni": 1})).unwrap_err();
+        assert_eq!(error.hint.as_deref(), Some("did you mean `min`?"));
+        let error = ValueCheck::parse("less_than", &json!([1, true])).unwrap_err();
+        assert_eq!(error.at, "/1");
+    }
+}
