@@ -42,6 +42,9 @@ enum Command {
         after_help = "Example: pizzastack check --target http://127.0.0.1:9000 --report-junit conformance.xml"
     )]
     Check(Box<CheckArgs>),
+    /// Print the JSON Schema of case files (specs/case.schema.json), for
+    /// editors and for checking your own cases.
+    CaseSchema,
 }
 
 #[derive(Args)]
@@ -189,6 +192,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Check(args) => check(*args),
+        Command::CaseSchema => {
+            print!("{}", pizzastack::case::format::case_schema_text());
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod assertion;
 pub mod examples;
+pub mod format;
 pub mod load;
 pub mod model;
 pub mod rules;

@@ -59,6 +59,9 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// Every capability.
+    pub const ALL: [Capability; 2] = [Capability::SecondApiKey, Capability::SessionExpiry];
+
     /// The name case files use.
     pub fn name(self) -> &'static str {
         match self {

@@ -34,7 +34,10 @@ impl Ctx {
                 );
                 continue;
             }
-            let Some(entries) = self.mapping(source, "a capture", Some(CAPTURE_KEYS)) else {
+            let reported = self.diagnostics.len();
+            let Some(entries) =
+                self.mapping(source, "a capture", Some(&format::keys(format::CAPTURE)))
+            else {
                 continue;
             };
             let mut regex = None;
@@ -57,6 +60,10 @@ impl Ctx {
                 }
             }
             let [(kind, value)] = sources[..] else {
+                // An unknown key was reported already: say nothing more.
+                if sources.is_empty() && self.diagnostics.len() > reported {
+                    continue;
+                }
                 self.error(
                     source,
                     "a capture has exactly one of `pointer` or `header`, and may have a `regex`",

@@ -13,7 +13,7 @@ impl Ctx {
         root: &MarkedYaml<'_>,
         catalogue: &RuleCatalogue,
     ) -> Option<Case> {
-        let entries = self.mapping(root, "a case", Some(CASE_KEYS))?;
+        let entries = self.mapping(root, "a case", Some(&format::keys(format::CASE)))?;
         let mut name = None;
         let mut rules = Vec::new();
         let mut level = None;
@@ -81,11 +81,10 @@ impl Ctx {
                         let Some(word) = self.string(item, "a capability") else {
                             continue;
                         };
-                        match CAPABILITIES.iter().find(|(n, _)| *n == word) {
-                            Some((_, capability)) => requires.push(*capability),
+                        match Capability::ALL.into_iter().find(|c| c.name() == word) {
+                            Some(capability) => requires.push(capability),
                             None => {
-                                let names: Vec<&str> =
-                                    CAPABILITIES.iter().map(|(n, _)| *n).collect();
+                                let names = Capability::ALL.map(Capability::name);
                                 self.error(
                                     item,
                                     format!("unknown capability `{word}`"),
@@ -202,7 +201,7 @@ impl Ctx {
         defined: &mut BTreeSet<String>,
         catalogue: &RuleCatalogue,
     ) -> Option<Step> {
-        let entries = self.mapping(node, "a step", Some(STEP_KEYS))?;
+        let entries = self.mapping(node, "a step", Some(&format::keys(format::STEP)))?;
         let mut name = None;
         let mut rules = Vec::new();
         let mut action = None;
@@ -306,7 +305,7 @@ impl Ctx {
         node: &MarkedYaml<'_>,
         defined: &BTreeSet<String>,
     ) -> Option<RequestSpec> {
-        let entries = self.mapping(node, "a request", Some(REQUEST_KEYS))?;
+        let entries = self.mapping(node, "a request", Some(&format::keys(format::REQUEST)))?;
         let mut method = None;
         let mut path = None;
         let mut headers = Vec::new();

@@ -15,14 +15,16 @@ impl Ctx {
         defined: &BTreeSet<String>,
         catalogue: &RuleCatalogue,
     ) -> Option<Expect> {
-        let entries = self.mapping(node, "`expect`", Some(EXPECT_KEYS))?;
+        let entries = self.mapping(node, "`expect`", Some(&format::keys(format::EXPECT)))?;
         let mut expect = Expect::nothing(location(node));
         for (key, value, _) in &entries {
             match *key {
                 "status" => {
                     let mut codes = *value;
                     if matches!(value.data, YamlData::Mapping(_)) {
-                        let Some(parts) = self.mapping(value, "`status`", Some(STATUS_KEYS)) else {
+                        let Some(parts) =
+                            self.mapping(value, "`status`", Some(&format::keys(format::STATUS)))
+                        else {
                             continue;
                         };
                         let Some(&(_, code_node, _)) = parts.iter().find(|(k, _, _)| *k == "code")
@@ -123,7 +125,11 @@ impl Ctx {
         defined: &BTreeSet<String>,
         catalogue: &RuleCatalogue,
     ) -> Option<(HeaderCheck, Option<String>)> {
-        let mut entries = self.mapping(node, "a header check", Some(HEADER_CHECK_KEYS))?;
+        let mut entries = self.mapping(
+            node,
+            "a header check",
+            Some(&format::keys(format::HEADER_CHECK)),
+        )?;
         let mut rule = None;
         if let Some(at) = entries.iter().position(|(k, _, _)| *k == "rule") {
             let (_, value, _) = entries.remove(at);
@@ -165,8 +171,9 @@ impl Ctx {
         defined: &BTreeSet<String>,
         catalogue: &RuleCatalogue,
     ) -> Option<BodyAssertion> {
-        let mut allowed = vec!["pointer", "rule"];
+        let mut allowed = format::keys(format::ASSERTION);
         allowed.extend(assertion::names());
+        let reported = self.diagnostics.len();
         let entries = self.mapping(node, "a body assertion", Some(&allowed))?;
         let mut pointer = None;
         let mut rule = None;
@@ -198,6 +205,10 @@ impl Ctx {
             );
         }
         if checks.len() != 1 {
+            // An unknown key was reported already: say nothing more.
+            if checks.is_empty() && self.diagnostics.len() > reported {
+                return None;
+            }
             self.error(
                 node,
                 format!("an assertion has exactly one check, found {}", checks.len()),

@@ -16,6 +16,7 @@ use std::path::Path;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde_json::{Map, Number, Value};
 
+use super::format;
 use super::model::*;
 use super::rules::{closest, RuleCatalogue};
 
@@ -203,33 +204,6 @@ pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
 }
 
 const CASE_HINT: &str = "a case has `name`, `rules` and `steps`; see specs/README.md";
-const CASE_KEYS: &[&str] = &[
-    "name",
-    "description",
-    "rules",
-    "examples",
-    "requires",
-    "steps",
-];
-const STEP_KEYS: &[&str] = &[
-    "name",
-    "rules",
-    "request",
-    "expire_sessions",
-    "idle",
-    "expect",
-    "capture",
-];
-const REQUEST_KEYS: &[&str] = &["method", "path", "headers", "json", "raw"];
-const EXPECT_KEYS: &[&str] = &["status", "headers", "body", "schema"];
-const HEADER_CHECK_KEYS: &[&str] = &["present", "equals", "contains", "rule"];
-const STATUS_KEYS: &[&str] = &["code", "rule"];
-const CAPTURE_KEYS: &[&str] = &["pointer", "header", "regex"];
-const CAPABILITIES: &[(&str, Capability)] = &[
-    ("second_api_key", Capability::SecondApiKey),
-    ("session_expiry", Capability::SessionExpiry),
-];
-
 type Entry<'a, 'i> = (&'a str, &'a MarkedYaml<'i>, Location);
 
 struct Ctx {
