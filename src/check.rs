@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use crate::case::{load_dir, load_embedded, RuleCatalogue};
 use crate::report;
-use crate::runner::{http_client_trusting, root_cause, Expiry, Target};
+use crate::runner::{http_client_trusting, root_cause, ClientError, Expiry, Target};
 use crate::snapshot::SnapshotConfig;
-use crate::spec::Spec;
+use crate::spec::{Spec, SpecError};
 use crate::suite::{run_suite, SuiteOptions};
 
 /// Everything `check` needs.
@@ -67,40 +67,105 @@ impl CheckExit {
     }
 }
 
-/// Runs the check on `runtime`; errors that stop the run are printed to
-/// stderr as one line each.
-pub fn run_check(options: &CheckOptions, runtime: &tokio::runtime::Runtime) -> CheckExit {
-    match try_run_check(options, runtime) {
-        Ok(exit) => exit,
-        Err(message) => {
-            eprintln!("error: {message}");
-            CheckExit::CouldNotRun
-        }
-    }
+/// Why a check could not be made (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The embedded specification is broken (ruled out by the tests).
+    #[error(transparent)]
+    Spec(&'static SpecError),
+    /// `--cases` cannot be read.
+    #[error("cannot read case directory {}: {source}", dir.display())]
+    CaseDir {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Case files with problems, each printed before this.
+    #[error("{0} problem(s) in the case files; nothing was run")]
+    CaseFiles(usize),
+    /// No case to run.
+    #[error("no case files found")]
+    NoCases,
+    /// `--target` is needed and missing.
+    #[error("--target URL is required (e.g. --target http://127.0.0.1:8080)")]
+    NoTarget,
+    /// `--target` is not a URL this build can target.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// `--ca-cert` cannot be read.
+    #[error("cannot read the CA certificate file {}: {source}", path.display())]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// No HTTP client could be built (with `path`: from that CA file).
+    #[error("{}{source}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    Client {
+        /// The `--ca-cert` file, if one was given.
+        path: Option<PathBuf>,
+        /// Why.
+        source: ClientError,
+    },
+    /// The target does not answer HTTP at all.
+    #[error("cannot reach the target {base_url}: {why}")]
+    Unreachable {
+        /// The target.
+        base_url: String,
+        /// Why, in words.
+        why: String,
+    },
+    /// A report file cannot be written.
+    #[error("cannot write the {what} report to {}: {source}", path.display())]
+    Report {
+        /// `JUnit` or `JSON`.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
-fn try_run_check(
+/// A `--target` this build cannot target.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    /// Not `http://` or `https://`.
+    #[error("{0}: the target must be an http:// or https:// URL, e.g. http://127.0.0.1:8080")]
+    NotHttp(String),
+    /// No host after the scheme.
+    #[error("{0}: the target URL has no host")]
+    NoHost(String),
+}
+
+/// Runs the check on `runtime`.
+///
+/// # Errors
+/// Why the run could not be made; case-file problems are printed to
+/// stderr, one per line, before it.
+pub fn run_check(
     options: &CheckOptions,
     runtime: &tokio::runtime::Runtime,
-) -> Result<CheckExit, String> {
+) -> Result<CheckExit, CheckError> {
     let catalogue = RuleCatalogue::embedded();
-    let spec = Spec::embedded()?;
+    let spec = Spec::embedded().map_err(CheckError::Spec)?;
     let loaded = match &options.cases_dir {
-        Some(dir) => load_dir(dir, &catalogue)
-            .map_err(|e| format!("cannot read case directory {}: {e}", dir.display()))?,
+        Some(dir) => load_dir(dir, &catalogue).map_err(|source| CheckError::CaseDir {
+            dir: dir.clone(),
+            source,
+        })?,
         None => load_embedded(&catalogue),
     };
     if !loaded.diagnostics.is_empty() {
         for diagnostic in &loaded.diagnostics {
             eprintln!("error: {diagnostic}");
         }
-        return Err(format!(
-            "{} problem(s) in the case files; nothing was run",
-            loaded.diagnostics.len()
-        ));
+        return Err(CheckError::CaseFiles(loaded.diagnostics.len()));
     }
     if loaded.cases.is_empty() {
-        return Err("no case files found".to_owned());
+        return Err(CheckError::NoCases);
     }
     if options.coverage {
         let coverage = report::coverage::coverage(&loaded.cases, &catalogue, spec);
@@ -110,21 +175,21 @@ fn try_run_check(
     let base_url = match &options.target {
         Some(target) => normalize_target(target)?,
         None if options.libtest.list => String::new(),
-        None => {
-            return Err("--target URL is required (e.g. --target http://127.0.0.1:8080)".to_owned())
-        }
+        None => return Err(CheckError::NoTarget),
     };
     let client = match &options.ca_cert {
         Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| {
-                format!(
-                    "cannot read the CA certificate file {}: {e}",
-                    path.display()
-                )
+            let pem = std::fs::read(path).map_err(|source| CheckError::CaFile {
+                path: path.clone(),
+                source,
             })?;
-            http_client_trusting(Some(&pem)).map_err(|e| format!("{}: {e}", path.display()))?
+            http_client_trusting(Some(&pem)).map_err(|source| CheckError::Client {
+                path: Some(path.clone()),
+                source,
+            })?
         }
-        None => http_client_trusting(None)?,
+        None => http_client_trusting(None)
+            .map_err(|source| CheckError::Client { path: None, source })?,
     };
     let expiry = if options.libtest.list {
         Expiry::Unavailable
@@ -163,12 +228,22 @@ fn try_run_check(
     }
     report::terminal::print_summary(&run.outcomes, &catalogue, options.strict, &base_url);
     if let Some(path) = &options.report_junit {
-        report::junit::write(path, &run.outcomes, &catalogue, options.strict, &base_url)
-            .map_err(|e| format!("cannot write the JUnit report to {}: {e}", path.display()))?;
+        report::junit::write(path, &run.outcomes, &catalogue, options.strict, &base_url).map_err(
+            |source| CheckError::Report {
+                what: "JUnit",
+                path: path.clone(),
+                source,
+            },
+        )?;
     }
     if let Some(path) = &options.report_json {
-        report::json::write(path, &run.outcomes, &catalogue, options.strict, &base_url)
-            .map_err(|e| format!("cannot write the JSON report to {}: {e}", path.display()))?;
+        report::json::write(path, &run.outcomes, &catalogue, options.strict, &base_url).map_err(
+            |source| CheckError::Report {
+                what: "JSON",
+                path: path.clone(),
+                source,
+            },
+        )?;
     }
     let totals = report::totals(&run.outcomes, options.strict);
     Ok(if totals.failed > 0 {
@@ -182,19 +257,17 @@ fn try_run_check(
 ///
 /// # Errors
 /// A URL this build cannot target.
-pub fn normalize_target(target: &str) -> Result<String, String> {
+pub fn normalize_target(target: &str) -> Result<String, TargetError> {
     let trimmed = target.trim().trim_end_matches('/');
     let trimmed = trimmed.strip_suffix("/v1").unwrap_or(trimmed);
     let Some(rest) = trimmed
         .strip_prefix("http://")
         .or_else(|| trimmed.strip_prefix("https://"))
     else {
-        return Err(format!(
-            "{target}: the target must be an http:// or https:// URL, e.g. http://127.0.0.1:8080"
-        ));
+        return Err(TargetError::NotHttp(target.to_owned()));
     };
     if rest.is_empty() || rest.starts_with('/') {
-        return Err(format!("{target}: the target URL has no host"));
+        return Err(TargetError::NoHost(target.to_owned()));
     }
     Ok(trimmed.to_owned())
 }
@@ -205,7 +278,7 @@ async fn probe(
     base_url: &str,
     api_key: &str,
     timeout: Duration,
-) -> Result<(), String> {
+) -> Result<(), CheckError> {
     let url = format!("{base_url}/v1/session/{}/log", uuid::Uuid::new_v4());
     client
         .get(&url)
@@ -227,7 +300,10 @@ async fn probe(
             } else {
                 e.to_string()
             };
-            format!("cannot reach the target {base_url}: {why}")
+            CheckError::Unreachable {
+                base_url: base_url.to_owned(),
+                why,
+            }
         })
 }
 
@@ -275,9 +351,10 @@ mod tests {
             normalize_target("http://localhost:8080/v1").unwrap(),
             "http://localhost:8080"
         );
-        assert!(normalize_target("127.0.0.1:8080")
-            .unwrap_err()
-            .contains("http://"));
+        assert_eq!(
+            normalize_target("127.0.0.1:8080"),
+            Err(TargetError::NotHttp("127.0.0.1:8080".to_owned()))
+        );
         assert_eq!(
             normalize_target("https://api.example/v1/").unwrap(),
             "https://api.example"

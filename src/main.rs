@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 /// mimalloc: the mock allocates a few small objects per request, and
@@ -165,8 +166,13 @@ fn freedom_names() -> clap::builder::PossibleValuesParser {
     )
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("{e} (expected e.g. 30m, 10s, 1h30m)"))
+/// A duration option that humantime cannot read.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} (expected e.g. 30m, 10s, 1h30m)")]
+struct BadDuration(humantime::DurationError);
+
+fn parse_duration(text: &str) -> Result<Duration, BadDuration> {
+    humantime::parse_duration(text).map_err(BadDuration)
 }
 
 fn main() -> ExitCode {
@@ -189,17 +195,29 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match cli.command {
-        Command::Serve(args) => serve(args),
-        Command::Check(args) => check(*args),
-        Command::CaseSchema => {
-            print!("{}", pizzastack::case::format::case_schema_text());
-            ExitCode::SUCCESS
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            // `{:#}`: the whole chain of causes on one line.
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
         }
     }
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
+/// Runs one command: its exit code, or why it could not run (exit 2).
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
+        Command::Check(args) => check(*args).map(|exit| ExitCode::from(exit.code())),
+        Command::CaseSchema => {
+            print!("{}", pizzastack::case::format::case_schema_text());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = ServeConfig {
         listen: args.listen,
         api_keys: args.api_keys,
@@ -217,27 +235,15 @@ fn serve(args: ServeArgs) -> ExitCode {
             "no --api-key given: accepting only the documentation's key `{DEFAULT_API_KEY}`"
         );
     }
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    match runtime.block_on(pizzastack::server::serve(config)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    runtime()?.block_on(pizzastack::server::serve(config))?;
+    Ok(())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Runtime::new().map_err(|e| {
-        eprintln!("error: cannot start the async runtime: {e}");
-        ExitCode::from(2)
-    })
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new().context("cannot start the async runtime")
 }
 
-fn check(args: CheckArgs) -> ExitCode {
+fn check(args: CheckArgs) -> anyhow::Result<pizzastack::check::CheckExit> {
     let options = pizzastack::check::CheckOptions {
         target: args.target,
         coverage: args.coverage,
@@ -258,9 +264,6 @@ fn check(args: CheckArgs) -> ExitCode {
         }),
         libtest: args.libtest,
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(code) => return code,
-    };
-    ExitCode::from(pizzastack::check::run_check(&options, &runtime).code())
+    let runtime = runtime()?;
+    Ok(pizzastack::check::run_check(&options, &runtime)?)
 }

@@ -123,12 +123,22 @@ fn redact_text(text: &str) -> String {
     OBJECT_ID.replace_all(&text, "[${1}_…]").into_owned()
 }
 
+/// A case's exchanges that differ from its stored snapshot, or have none.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the exchanges of {case} differ from snapshot {file}; review with `cargo insta review`")]
+pub struct SnapshotMismatch {
+    /// The case.
+    pub case: String,
+    /// The snapshot file.
+    pub file: String,
+}
+
 /// Compares a passed case's exchanges with its stored snapshot.
 ///
 /// # Errors
-/// A message when the snapshot differs or is new (insta has printed the
-/// diff and, outside CI, written a `.snap.new` for `cargo insta review`).
-pub fn check(config: &SnapshotConfig, outcome: &CaseOutcome) -> Result<(), String> {
+/// When the snapshot differs or is new (insta has printed the diff and,
+/// outside CI, written a `.snap.new` for `cargo insta review`).
+pub fn check(config: &SnapshotConfig, outcome: &CaseOutcome) -> Result<(), SnapshotMismatch> {
     let value = exchanges(outcome);
     let name = outcome.id.replace('/', "__");
     let mut settings = insta::Settings::clone_current();
@@ -140,12 +150,8 @@ pub fn check(config: &SnapshotConfig, outcome: &CaseOutcome) -> Result<(), Strin
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         settings.bind(|| insta::assert_json_snapshot!(name.as_str(), value));
     }));
-    result.map_err(|_| {
-        format!(
-            "the exchanges of {} differ from snapshot {}/{name}@{}.snap; review with `cargo insta review`",
-            outcome.id,
-            config.dir.display(),
-            config.name
-        )
+    result.map_err(|_| SnapshotMismatch {
+        case: outcome.id.clone(),
+        file: format!("{}/{name}@{}.snap", config.dir.display(), config.name),
     })
 }

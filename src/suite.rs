@@ -84,8 +84,8 @@ pub fn run_suite(
                     runtime.block_on(run_case(&client, &target, &case, spec, &options.catalogue))
                 };
                 if let (CaseStatus::Passed, Some(config)) = (&outcome.status, &options.snapshots) {
-                    if let Err(message) = snapshot::check(config, &outcome) {
-                        record_snapshot_mismatch(&mut outcome, &config.name, message);
+                    if let Err(mismatch) = snapshot::check(config, &outcome) {
+                        record_snapshot_mismatch(&mut outcome, &config.name, mismatch.to_string());
                     }
                 }
                 let verdict = match &outcome.status {

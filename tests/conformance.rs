@@ -11,7 +11,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pizzastack::check::{run_check, CheckOptions};
+use pizzastack::check::{run_check, CheckExit, CheckOptions};
 use pizzastack::config::ServeConfig;
 use pizzastack::server::{run, AppState};
 use pizzastack::snapshot::SnapshotConfig;
@@ -72,5 +72,9 @@ fn main() -> ExitCode {
         snapshots,
         libtest,
     };
-    ExitCode::from(run_check(&options, &runtime).code())
+    let exit = run_check(&options, &runtime).unwrap_or_else(|error| {
+        eprintln!("error: {error}");
+        CheckExit::CouldNotRun
+    });
+    ExitCode::from(exit.code())
 }

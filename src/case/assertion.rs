@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::template::{render, render_json, Vars};
+use super::template::{render, render_json, TemplateError, Vars};
 
 /// What an assertion checks of the value at its pointer.
 #[derive(Debug, Clone)]
@@ -194,7 +194,7 @@ pub enum Mismatch {
     /// The value is not what the check wants; says what it wants.
     Expected(String),
     /// A `{{template}}` of the check could not be rendered.
-    Template(String),
+    Template(TemplateError),
 }
 
 impl ValueCheck {

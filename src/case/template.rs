@@ -4,6 +4,29 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+/// A template that cannot be read or rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// A `{{` without its `}}`.
+    #[error("`{{{{` without a closing `}}}}` in {text:?}")]
+    Unclosed {
+        /// The whole template.
+        text: String,
+    },
+    /// Braces around something that is not a variable name.
+    #[error("`{{{{{inner}}}}}` is not a variable name")]
+    NotAName {
+        /// What the braces hold.
+        inner: String,
+    },
+    /// A variable with no value (the loader rules this out for cases).
+    #[error("`{{{{{name}}}}}` has no value")]
+    Undefined {
+        /// The variable.
+        name: String,
+    },
+}
+
 /// Variables of one running case: built-ins and captures.
 #[derive(Debug, Clone, Default)]
 pub struct Vars(BTreeMap<String, Value>);
@@ -29,20 +52,21 @@ impl Vars {
 ///
 /// # Errors
 /// When a `{{` is not closed or holds no valid name.
-pub fn variables(text: &str) -> Result<Vec<&str>, String> {
+pub fn variables(text: &str) -> Result<Vec<&str>, TemplateError> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            return Err(format!("`{{{{` without a closing `}}}}` in {text:?}"));
+            return Err(TemplateError::Unclosed {
+                text: text.to_owned(),
+            });
         };
         let name = after[..end].trim();
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(format!(
-                "`{{{{{}}}}}` is not a variable name",
-                &after[..end]
-            ));
+            return Err(TemplateError::NotAName {
+                inner: after[..end].to_owned(),
+            });
         }
         names.push(name);
         rest = &after[end + 2..];
@@ -54,19 +78,19 @@ pub fn variables(text: &str) -> Result<Vec<&str>, String> {
 ///
 /// # Errors
 /// When a variable is not set (the loader rules this out for cases).
-pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
+pub fn render(text: &str, vars: &Vars) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or_else(|| format!("unclosed `{{{{` in {text:?}"))?;
+        let end = after.find("}}").ok_or_else(|| TemplateError::Unclosed {
+            text: text.to_owned(),
+        })?;
         let name = after[..end].trim();
-        let value = vars
-            .get(name)
-            .ok_or_else(|| format!("`{{{{{name}}}}}` has no value"))?;
+        let value = vars.get(name).ok_or_else(|| TemplateError::Undefined {
+            name: name.to_owned(),
+        })?;
         match value {
             Value::String(s) => out.push_str(s),
             other => out.push_str(&other.to_string()),
@@ -82,7 +106,7 @@ pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
 ///
 /// # Errors
 /// When a variable is not set.
-pub fn render_json(value: &Value, vars: &Vars) -> Result<Value, String> {
+pub fn render_json(value: &Value, vars: &Vars) -> Result<Value, TemplateError> {
     Ok(match value {
         Value::String(s) => {
             let trimmed = s.trim();
@@ -105,7 +129,7 @@ pub fn render_json(value: &Value, vars: &Vars) -> Result<Value, String> {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| Ok((k.clone(), render_json(v, vars)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, TemplateError>>()?,
         ),
         other => other.clone(),
     })

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::outcome::{Check, Failure, ReceivedResponse};
 use crate::case::assertion::Mismatch;
-use crate::case::template::{render, Vars};
+use crate::case::template::{render, TemplateError, Vars};
 use crate::case::{
     BodyAssertion, HeaderAssertion, HeaderCheck, Level, Location, RuleCatalogue, StatusPattern,
     Step,
@@ -201,7 +201,7 @@ pub fn eval_header_assertion(
     };
     let text = match text.map(|t| render(t, vars)).transpose() {
         Ok(text) => text.unwrap_or_default(),
-        Err(message) => return Some(template_failure(&kind, message, assertion.location)),
+        Err(error) => return Some(template_failure(&kind, error, assertion.location)),
     };
     let (expected, ok) = match &assertion.check {
         HeaderCheck::Present(want) => (
@@ -238,9 +238,7 @@ pub fn eval_body_assertion(
     };
     match assertion.check.check(found, vars) {
         Ok(()) => None,
-        Err(Mismatch::Template(message)) => {
-            Some(template_failure(&kind, message, assertion.location))
-        }
+        Err(Mismatch::Template(error)) => Some(template_failure(&kind, error, assertion.location)),
         Err(Mismatch::Expected(expected)) => Some(Failure {
             check: kind,
             expected,
@@ -252,13 +250,13 @@ pub fn eval_body_assertion(
     }
 }
 
-fn template_failure(within: &Check, message: String, location: Location) -> Failure {
+fn template_failure(within: &Check, error: TemplateError, location: Location) -> Failure {
     Failure::setup(
         Check::Template {
             within: within.to_string(),
         },
         "every {{variable}} defined",
-        message,
+        error.to_string(),
         location,
     )
 }

@@ -13,7 +13,7 @@ use super::outcome::{
     CaseOutcome, CaseStatus, Check, Failure, ReceivedResponse, RuleCheck, SentRequest, StepOutcome,
     Verdict,
 };
-use crate::case::template::{render, render_json, Vars};
+use crate::case::template::{render, render_json, TemplateError, Vars};
 use crate::case::{
     Action, Body, Capability, CaptureSource, Case, Level, Location, RequestSpec, RuleCatalogue,
     Step,
@@ -29,28 +29,39 @@ use crate::spec::Spec;
 ///
 /// # Errors
 /// When the PEM bundle does not parse or no TLS configuration can be built.
-pub fn http_client_trusting(extra_roots: Option<&[u8]>) -> Result<reqwest::Client, String> {
+pub fn http_client_trusting(extra_roots: Option<&[u8]>) -> Result<reqwest::Client, ClientError> {
     // Installing twice is harmless; the first provider stays.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     if let Some(pem) = extra_roots {
-        let certs = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| format!("the CA certificate file is not a PEM bundle: {e}"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(ClientError::NotPem)?;
         if certs.is_empty() {
-            return Err("the CA certificate file holds no PEM certificate".to_owned());
+            return Err(ClientError::NoCertificate);
         }
         builder = builder.tls_certs_merge(certs);
     }
-    builder
-        .build()
-        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+    builder.build().map_err(ClientError::Build)
+}
+
+/// Why no HTTP client could be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The CA file does not parse as PEM.
+    #[error("the CA certificate file is not a PEM bundle: {0}")]
+    NotPem(reqwest::Error),
+    /// The CA file parses but holds no certificate.
+    #[error("the CA certificate file holds no PEM certificate")]
+    NoCertificate,
+    /// reqwest refused the configuration.
+    #[error("cannot build an HTTP client: {0}")]
+    Build(reqwest::Error),
 }
 
 /// [`http_client_trusting`] with the system's root certificates only.
 ///
 /// # Errors
 /// When no TLS configuration can be built.
-pub fn http_client() -> Result<reqwest::Client, String> {
+pub fn http_client() -> Result<reqwest::Client, ClientError> {
     http_client_trusting(None)
 }
 
@@ -272,13 +283,13 @@ async fn run_step(
     };
     let sent = match build_request(target, request, vars) {
         Ok(sent) => sent,
-        Err(message) => {
+        Err(error) => {
             outcome.failures.push(Failure::setup(
                 Check::Template {
                     within: "request".to_owned(),
                 },
                 "a request the runner can build",
-                message,
+                error.to_string(),
                 step.location,
             ));
             outcome.blocked = true;
@@ -289,12 +300,12 @@ async fn run_step(
     outcome.request = Some(sent.clone());
     let response = match response {
         Ok(response) => response,
-        Err(message) => {
+        Err(error) => {
             // No answer says nothing about the rules: they are unevaluated.
             outcome.failures.push(Failure::setup(
                 Check::Response,
                 "an HTTP response",
-                message,
+                error.to_string(),
                 step.location,
             ));
             outcome.blocked = true;
@@ -371,7 +382,11 @@ async fn run_step(
 
 /// Renders a request spec into what will be sent, with the default headers:
 /// the API key, the case's session, and a JSON content type for bodies.
-fn build_request(target: &Target, spec: &RequestSpec, vars: &Vars) -> Result<SentRequest, String> {
+fn build_request(
+    target: &Target,
+    spec: &RequestSpec,
+    vars: &Vars,
+) -> Result<SentRequest, TemplateError> {
     let path = render(&spec.path, vars)?;
     let mut headers: Vec<(String, String)> = vec![
         ("X-API-Key".to_owned(), target.api_key.clone()),
@@ -404,8 +419,9 @@ async fn send(
     client: &reqwest::Client,
     target: &Target,
     sent: &SentRequest,
-) -> Result<ReceivedResponse, String> {
-    let method = reqwest::Method::from_bytes(sent.method.as_bytes()).map_err(|e| e.to_string())?;
+) -> Result<ReceivedResponse, SendError> {
+    let method = reqwest::Method::from_bytes(sent.method.as_bytes())
+        .map_err(|_| SendError::Method(sent.method.clone()))?;
     let mut request = client.request(method, &sent.url).timeout(target.timeout);
     for (name, value) in &sent.headers {
         request = request.header(name.as_str(), value.as_str());
@@ -416,7 +432,7 @@ async fn send(
     let response = request
         .send()
         .await
-        .map_err(|e| describe_transport_error(&e, target))?;
+        .map_err(|e| describe_transport_error(e, target))?;
     let status = response.status().as_u16();
     let headers = response
         .headers()
@@ -431,7 +447,7 @@ async fn send(
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| describe_transport_error(&e, target))?;
+        .map_err(|e| describe_transport_error(e, target))?;
     let body = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_slice(&bytes).ok();
     Ok(ReceivedResponse {
@@ -442,20 +458,38 @@ async fn send(
     })
 }
 
-fn describe_transport_error(error: &reqwest::Error, target: &Target) -> String {
+/// Why a request got no (whole) answer.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The case's method is not one HTTP allows.
+    #[error("`{0}` is not an HTTP method")]
+    Method(String),
+    /// No answer within the timeout.
+    #[error("no response within {} (--timeout)", humantime::format_duration(*.0))]
+    Timeout(Duration),
+    /// No connection.
+    #[error("cannot connect to {base_url}: {cause}")]
+    Connect {
+        /// The target.
+        base_url: String,
+        /// The innermost cause, where TLS and DNS say what went wrong.
+        cause: String,
+    },
+    /// Anything else reqwest reports.
+    #[error(transparent)]
+    Other(reqwest::Error),
+}
+
+fn describe_transport_error(error: reqwest::Error, target: &Target) -> SendError {
     if error.is_timeout() {
-        format!(
-            "no response within {} (--timeout)",
-            humantime::format_duration(target.timeout)
-        )
+        SendError::Timeout(target.timeout)
     } else if error.is_connect() {
-        format!(
-            "cannot connect to {}: {}",
-            target.base_url,
-            root_cause(error)
-        )
+        SendError::Connect {
+            base_url: target.base_url.clone(),
+            cause: root_cause(&error),
+        }
     } else {
-        format!("{error}")
+        SendError::Other(error)
     }
 }
 

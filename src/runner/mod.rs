@@ -6,5 +6,7 @@ pub mod assert;
 pub mod exec;
 pub mod outcome;
 
-pub use exec::{http_client, http_client_trusting, root_cause, run_case, Expiry, Target};
+pub use exec::{
+    http_client, http_client_trusting, root_cause, run_case, ClientError, Expiry, SendError, Target,
+};
 pub use outcome::{CaseOutcome, CaseStatus, Check, Failure, RuleCheck, StepOutcome, Verdict};

@@ -44,7 +44,7 @@ pub enum ServeError {
     },
     /// The embedded specification is broken (ruled out by the tests).
     #[error("the embedded specification is broken: {0}")]
-    Spec(String),
+    Spec(&'static crate::spec::SpecError),
     /// The server failed while running.
     #[error("the server stopped: {0}")]
     Io(#[from] io::Error),
@@ -126,7 +126,7 @@ pub async fn run(
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     config.validate()?;
     let shutdown = shutdown_signal()?;
-    let state = AppState::new(&config).map_err(ServeError::Spec)?;
+    let state = AppState::new(&config)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -4,8 +4,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::ServeError;
 use crate::clock::Clock;
-use crate::config::ServeConfig;
+use crate::config::{ConfigError, ServeConfig};
 use crate::spec::Spec;
 use crate::store::SessionStore;
 
@@ -37,9 +38,10 @@ impl AppState {
     /// State for a validated configuration.
     ///
     /// # Errors
-    /// Only if the embedded specification files are broken.
-    pub fn new(config: &ServeConfig) -> Result<Self, String> {
-        let spec = Spec::embedded()?;
+    /// If the embedded specification files are broken, or a switch named
+    /// in the configuration is unknown.
+    pub fn new(config: &ServeConfig) -> Result<Self, ServeError> {
+        let spec = Spec::embedded().map_err(ServeError::Spec)?;
         let api_keys = config
             .effective_api_keys()
             .into_iter()
@@ -58,11 +60,11 @@ impl AppState {
         }));
         state
             .set_deviations(&config.deviations)
-            .map_err(|e| e.to_string())?;
+            .map_err(ConfigError::UnknownDeviation)?;
         state
             .freedoms()
             .set(&config.freedoms)
-            .map_err(|e| e.to_string())?;
+            .map_err(ConfigError::UnknownFreedom)?;
         Ok(state)
     }
 

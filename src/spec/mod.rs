@@ -218,16 +218,15 @@ pub enum SpecError {
     BadOpenApi(String),
 }
 
-static EMBEDDED: LazyLock<Result<Spec, String>> =
-    LazyLock::new(|| Spec::from_embedded_files().map_err(|e| e.to_string()));
+static EMBEDDED: LazyLock<Result<Spec, SpecError>> = LazyLock::new(Spec::from_embedded_files);
 
 impl Spec {
     /// The specification compiled from the files embedded in this binary.
     ///
     /// # Errors
     /// Only if the embedded files are broken, which the test suite rules out.
-    pub fn embedded() -> Result<&'static Spec, String> {
-        EMBEDDED.as_ref().map_err(Clone::clone)
+    pub fn embedded() -> Result<&'static Spec, &'static SpecError> {
+        EMBEDDED.as_ref()
     }
 
     fn from_embedded_files() -> Result<Spec, SpecError> {

@@ -406,7 +406,7 @@ impl Ctx {
                     }
                 }
             }
-            Err(message) => self.error(node, message, None),
+            Err(error) => self.error(node, error.to_string(), None),
         }
     }
 
