@@ -159,8 +159,9 @@ pub fn run_check(
         None => load_embedded(&catalogue),
     };
     if !loaded.diagnostics.is_empty() {
+        // anstream drops the colours where stderr is not a terminal.
         for diagnostic in &loaded.diagnostics {
-            eprintln!("error: {diagnostic}");
+            anstream::eprintln!("{}\n", diagnostic.render(true));
         }
         return Err(CheckError::CaseFiles(loaded.diagnostics.len()));
     }

@@ -22,6 +22,7 @@
 //!   bodies read in place against them; the only module that touches `jsonschema`.
 //! - [`ids`]: object kinds and their random, prefixed IDs.
 //! - [`clock`]: the mock's clock, which the admin endpoints can advance.
+//! - [`embedded`]: the files of `specs/` carried in the binary.
 //! - [`switches`]: the tables of deviations and freedoms the mock can take,
 //!   and the run-time switchboard of those switched on; plain data.
 
@@ -29,6 +30,7 @@ pub mod case;
 pub mod check;
 pub mod clock;
 pub mod config;
+pub mod embedded;
 pub mod ids;
 pub mod kitchen;
 pub mod report;

@@ -224,7 +224,8 @@ impl ValueCheck {
                 let pattern = string(value)?;
                 let re = regex::Regex::new(&pattern).map_err(|e| {
                     Invalid::new(format!(
-                        "`{pattern}` is not a valid regular expression: {e}"
+                        "`{pattern}` is not a valid regular expression: {}",
+                        super::regex_problem(&e)
                     ))
                 })?;
                 Self::Matches(re)

@@ -6,8 +6,6 @@ use std::sync::LazyLock;
 
 use super::rules::{RuleCatalogue, Source};
 
-const EXAMPLES_JSON: &str = include_str!("../../specs/examples.json");
-
 /// One documented example.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +46,7 @@ struct ExamplesFile {
 }
 
 static EMBEDDED: LazyLock<ExampleCatalogue> = LazyLock::new(|| {
-    let file: ExamplesFile = serde_json::from_str(EXAMPLES_JSON)
+    let file: ExamplesFile = serde_json::from_str(crate::embedded::text("examples.json"))
         .unwrap_or_else(|e| panic!("specs/examples.json is broken: {e}"));
     ExampleCatalogue {
         examples: file.examples,

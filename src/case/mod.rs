@@ -16,3 +16,11 @@ pub use examples::{Example, ExampleCatalogue};
 pub use load::{load_dir, load_embedded, parse_case, yaml_to_json, Diagnostic, LoadedCases};
 pub use model::*;
 pub use rules::{Page, Rule, RuleCatalogue, Source};
+
+/// What is wrong with a regular expression, on one line: the regex crate's
+/// own message repeats the pattern with a caret over several lines.
+pub(crate) fn regex_problem(error: &regex::Error) -> String {
+    let text = error.to_string();
+    let last = text.lines().last().unwrap_or_default();
+    last.strip_prefix("error: ").unwrap_or(last).to_owned()
+}

@@ -11,8 +11,6 @@ use std::collections::BTreeMap;
 
 use super::model::Level;
 
-const RULES_JSON: &str = include_str!("../../specs/rules.json");
-
 /// A documentation page the rules cite.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -142,7 +140,8 @@ impl RuleCatalogue {
     /// # Panics
     /// Never for a built binary: a unit test parses the same embedded file.
     pub fn embedded() -> Self {
-        Self::parse(RULES_JSON).unwrap_or_else(|e| panic!("specs/rules.json is broken: {e}"))
+        Self::parse(crate::embedded::text("rules.json"))
+            .unwrap_or_else(|e| panic!("specs/rules.json is broken: {e}"))
     }
 
     /// Parses a rules file and checks its citations.

@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use anstyle::{AnsiColor, Style};
+
 use super::{rule_results, totals, RuleVerdict};
 use crate::case::{Level, RuleCatalogue};
 use crate::runner::assert::excerpt;
@@ -135,6 +137,47 @@ fn case_label(outcome: &CaseOutcome, strict: bool) -> &'static str {
     }
 }
 
+/// Colours for the words a reader scans for, or none.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn paint(self, style: Style, text: &str) -> String {
+        if self.0 {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn verdict(self, verdict: RuleVerdict, padded: &str) -> String {
+        let color = match verdict {
+            RuleVerdict::Pass => AnsiColor::Green,
+            RuleVerdict::Fail => AnsiColor::Red,
+            RuleVerdict::Warn => AnsiColor::Yellow,
+            RuleVerdict::Error => AnsiColor::Magenta,
+            RuleVerdict::Info => AnsiColor::Cyan,
+            RuleVerdict::Skipped | RuleVerdict::NotCovered => return padded.to_owned(),
+        };
+        let style = Style::new().fg_color(Some(color.into()));
+        let style = if verdict == RuleVerdict::Fail {
+            style.bold()
+        } else {
+            style
+        };
+        self.paint(style, padded)
+    }
+
+    fn label(self, label: &str) -> String {
+        let color = match label {
+            "FAIL" => AnsiColor::Red,
+            "WARN" => AnsiColor::Yellow,
+            _ => AnsiColor::Cyan,
+        };
+        self.paint(Style::new().fg_color(Some(color.into())).bold(), label)
+    }
+}
+
 /// The whole summary: failures and warnings in full, cases that could not
 /// be evaluated and skipped cases with their reasons, the rule table (with
 /// the details that did not pass), and a closing line.
@@ -143,6 +186,16 @@ pub fn render_summary(
     catalogue: &RuleCatalogue,
     strict: bool,
     target: &str,
+) -> String {
+    render_painted(outcomes, catalogue, strict, target, Paint(false))
+}
+
+fn render_painted(
+    outcomes: &[CaseOutcome],
+    catalogue: &RuleCatalogue,
+    strict: bool,
+    target: &str,
+    paint: Paint,
 ) -> String {
     let mut out = String::new();
     let failed: Vec<&CaseOutcome> = outcomes
@@ -155,7 +208,7 @@ pub fn render_summary(
     if !deviating.is_empty() {
         let _ = writeln!(out, "\nDeviations from the contract:\n");
         for outcome in &deviating {
-            let label = case_label(outcome, strict);
+            let label = paint.label(case_label(outcome, strict));
             let _ = writeln!(out, "{label} {}", render_case(outcome, true));
         }
     }
@@ -230,12 +283,12 @@ pub fn render_summary(
             format!("{} case(s)", rule.cases.len())
         };
         let indent = if rule.parent.is_some() { "    " } else { "  " };
+        let verdict = paint.verdict(rule.verdict, &format!("{:<11}", rule.verdict.word()));
         let _ = writeln!(
             out,
-            "{indent}{:<6} {:<9} {:<11} {detail}",
+            "{indent}{:<6} {:<9} {verdict} {detail}",
             rule.level.as_str(),
             rule.id,
-            rule.verdict.word()
         );
         if rule.verdict != RuleVerdict::Pass {
             if let Some(disagreement) = &rule.disagreement {
@@ -264,10 +317,19 @@ pub fn render_summary(
         "\n{must_held} of {must_total} MUST rules verified, {must_error} could not be evaluated; {} case(s) with SHOULD warnings, {} with information on the mock's own decisions; {} case(s) left rules unevaluated",
         t.warnings, t.informed, t.errors
     );
+    let failed = format!("{} failed", t.failed);
+    let failed = if t.failed > 0 {
+        paint.paint(
+            Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+            &failed,
+        )
+    } else {
+        failed
+    };
     let _ = writeln!(
         out,
-        "conformance: {} passed, {} failed, {} skipped",
-        t.passed, t.failed, t.skipped
+        "conformance: {} passed, {failed}, {} skipped",
+        t.passed, t.skipped
     );
     out
 }
@@ -279,5 +341,10 @@ pub fn print_summary(
     strict: bool,
     target: &str,
 ) {
-    print!("{}", render_summary(outcomes, catalogue, strict, target));
+    // Coloured; anstream drops the colours where stdout is not a terminal
+    // (or NO_COLOR is set).
+    anstream::print!(
+        "{}",
+        render_painted(outcomes, catalogue, strict, target, Paint(true))
+    );
 }

@@ -22,99 +22,6 @@ mod layers;
 
 use layers::{annotation_along, collect_annotations, with_details_merged, without_details};
 
-/// Every schema file under `specs/schemas/`, embedded at build time.
-const SCHEMA_FILES: &[(&str, &str)] = &[
-    ("error.json", include_str!("../../specs/schemas/error.json")),
-    (
-        "health.json",
-        include_str!("../../specs/schemas/health.json"),
-    ),
-    (
-        "acquire.request.json",
-        include_str!("../../specs/schemas/acquire.request.json"),
-    ),
-    (
-        "tomato.json",
-        include_str!("../../specs/schemas/tomato.json"),
-    ),
-    (
-        "slice.request.json",
-        include_str!("../../specs/schemas/slice.request.json"),
-    ),
-    (
-        "slice-result.json",
-        include_str!("../../specs/schemas/slice-result.json"),
-    ),
-    (
-        "squeeze.request.json",
-        include_str!("../../specs/schemas/squeeze.request.json"),
-    ),
-    (
-        "juice-result.json",
-        include_str!("../../specs/schemas/juice-result.json"),
-    ),
-    (
-        "simmer.request.json",
-        include_str!("../../specs/schemas/simmer.request.json"),
-    ),
-    ("sauce.json", include_str!("../../specs/schemas/sauce.json")),
-    (
-        "roast.request.json",
-        include_str!("../../specs/schemas/roast.request.json"),
-    ),
-    (
-        "roasted.json",
-        include_str!("../../specs/schemas/roasted.json"),
-    ),
-    (
-        "base.request.json",
-        include_str!("../../specs/schemas/base.request.json"),
-    ),
-    (
-        "pizza-base.json",
-        include_str!("../../specs/schemas/pizza-base.json"),
-    ),
-    (
-        "assemble.request.json",
-        include_str!("../../specs/schemas/assemble.request.json"),
-    ),
-    (
-        "assembled-pizza.json",
-        include_str!("../../specs/schemas/assembled-pizza.json"),
-    ),
-    (
-        "bake.request.json",
-        include_str!("../../specs/schemas/bake.request.json"),
-    ),
-    (
-        "baked-pizza.json",
-        include_str!("../../specs/schemas/baked-pizza.json"),
-    ),
-    (
-        "analyze.request.json",
-        include_str!("../../specs/schemas/analyze.request.json"),
-    ),
-    (
-        "taste-analysis.json",
-        include_str!("../../specs/schemas/taste-analysis.json"),
-    ),
-    (
-        "compare.request.json",
-        include_str!("../../specs/schemas/compare.request.json"),
-    ),
-    (
-        "taste-comparison.json",
-        include_str!("../../specs/schemas/taste-comparison.json"),
-    ),
-    (
-        "session-log.json",
-        include_str!("../../specs/schemas/session-log.json"),
-    ),
-];
-
-/// `specs/openapi.json`, embedded at build time.
-const OPENAPI_SOURCE: &str = include_str!("../../specs/openapi.json");
-
 /// The annotation each request schema uses to say, in words, what it expects.
 const EXPECTED_KEYWORD: &str = "x-expected";
 
@@ -231,7 +138,7 @@ impl Spec {
 
     fn from_embedded_files() -> Result<Spec, SpecError> {
         let mut schemas = BTreeMap::new();
-        for (file, text) in SCHEMA_FILES {
+        for (file, text) in crate::embedded::files_under("schemas", &["json"]) {
             let source: Value =
                 serde_json::from_str(text).map_err(|source| SpecError::NotJson { file, source })?;
             let bad_schema = |e: ValidationError<'_>| SpecError::BadSchema {
@@ -244,7 +151,7 @@ impl Spec {
             let documented =
                 jsonschema::draft202012::new(&documented_source).map_err(bad_schema)?;
             schemas.insert(
-                *file,
+                file,
                 CompiledSchema {
                     source,
                     validator,
@@ -255,9 +162,11 @@ impl Spec {
             );
         }
         let openapi: Value =
-            serde_json::from_str(OPENAPI_SOURCE).map_err(|source| SpecError::NotJson {
-                file: "openapi.json",
-                source,
+            serde_json::from_str(crate::embedded::text("openapi.json")).map_err(|source| {
+                SpecError::NotJson {
+                    file: "openapi.json",
+                    source,
+                }
             })?;
         let operations = read_operations(&openapi)?;
         for op in &operations {

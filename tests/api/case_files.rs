@@ -82,9 +82,9 @@ fn every_broken_case_file_gets_its_diagnostics() {
                 .err()
                 .unwrap_or_default()
                 .iter()
-                .map(ToString::to_string)
+                .map(|d| d.render(false))
                 .collect();
-            insta::assert_snapshot!(rendered.join("\n"));
+            insta::assert_snapshot!(rendered.join("\n\n"));
         });
     });
 }

@@ -410,6 +410,10 @@ async fn check_passes_against_the_mock_and_writes_junit_and_json() {
         stdout.contains("conformance: ") && stdout.contains(" 0 failed"),
         "{stdout}"
     );
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "no colours off a terminal: {stdout}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
         xml.contains("<testcase name=\"sessions/cross-session-slice [SESS-005]\""),
@@ -465,6 +469,30 @@ async fn check_exits_1_and_names_the_deviation_against_a_wrong_server() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn check_colours_its_verdicts_when_asked_to_as_on_a_terminal() {
+    let base = spawn_wrong_server().await;
+    let output = tokio::task::spawn_blocking(move || {
+        pizzastack()
+            .args(["check", "--target", &base, "tomato/acquire"])
+            .env("CLICOLOR_FORCE", "1")
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // FAIL in bold red, as a label and in the rule table.
+    assert!(stdout.contains("\u{1b}[1m\u{1b}[31mFAIL"), "{stdout:?}");
+    let plain = pizzastack()
+        .args(["check", "--target", "http://127.0.0.1:1"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains('\u{1b}'));
+}
+
 #[test]
 fn check_exits_2_with_one_clear_line_for_a_target_that_is_down() {
     let output = pizzastack()
@@ -496,14 +524,24 @@ fn check_exits_2_listing_every_problem_of_broken_case_files() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // Each problem as a compiler shows one: message, place, line, mark.
+    for (message, place, line, mark) in [
+        (
+            "unknown rule `NOPE-001`",
+            "a.yaml:2:9",
+            "2 | rules: [NOPE-001]",
+            "^^^^^^^^",
+        ),
+        ("`steps` is empty", "a.yaml:3:8", "3 | steps: []", "^^"),
+        ("the case has no `rules`", "b.yaml:1:1", "1 | name: b", "^"),
+    ] {
+        let shown = format!("error: {message}\n --> {place}");
+        assert!(stderr.contains(&shown), "{shown:?} in {stderr}");
+        assert!(stderr.contains(line) && stderr.contains(mark), "{stderr}");
+    }
     assert!(
-        stderr.contains("a.yaml:2:9: unknown rule `NOPE-001`"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("a.yaml:3:8: `steps` is empty"), "{stderr}");
-    assert!(
-        stderr.contains("b.yaml:1:1: the case has no `rules`"),
-        "{stderr}"
+        !stderr.contains('\u{1b}'),
+        "no colours off a terminal: {stderr}"
     );
     assert!(stderr.contains("nothing was run"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();

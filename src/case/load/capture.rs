@@ -51,7 +51,10 @@ impl Ctx {
                         Ok(re) => regex = Some(re),
                         Err(e) => self.error(
                             value,
-                            format!("`{pattern}` is not a valid regular expression: {e}"),
+                            format!(
+                                "`{pattern}` is not a valid regular expression: {}",
+                                crate::case::regex_problem(&e)
+                            ),
                             None,
                         ),
                     }

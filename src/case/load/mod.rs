@@ -31,10 +31,71 @@ pub struct Diagnostic {
     pub file: String,
     /// Where the problem is.
     pub location: Location,
+    /// How many characters from `location` the problem spans on its line
+    /// (at least one is marked).
+    pub width: usize,
+    /// The line of the file at `location`, for showing it.
+    pub source_line: Option<String>,
     /// What is wrong.
     pub message: String,
     /// What would be right, when we can tell.
     pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A problem at one point of a file.
+    fn at(file: &str, location: Location, message: impl Into<String>, hint: Option<&str>) -> Self {
+        Self {
+            file: file.to_owned(),
+            location,
+            width: 1,
+            source_line: None,
+            message: message.into(),
+            hint: hint.map(str::to_owned),
+        }
+    }
+
+    /// The problem as a compiler shows one: the message, the file's line
+    /// with the problem underlined, and the hint; with colours when
+    /// `styled`.
+    pub fn render(&self, styled: bool) -> String {
+        use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+        let mut groups = Vec::new();
+        let title = Level::ERROR.primary_title(&self.message);
+        let origin = format!(
+            "{}:{}:{}",
+            self.file, self.location.line, self.location.column
+        );
+        let group = match &self.source_line {
+            Some(line) => {
+                // Columns count characters; spans are bytes of the line.
+                let byte = |column: usize| {
+                    line.char_indices()
+                        .nth(column)
+                        .map_or(line.len(), |(i, _)| i)
+                };
+                let start = byte(self.location.column.saturating_sub(1));
+                let end = byte(self.location.column.saturating_sub(1) + self.width.max(1));
+                title.element(
+                    Snippet::source(line.as_str())
+                        .line_start(self.location.line)
+                        .path(&self.file)
+                        .annotation(AnnotationKind::Primary.span(start..end.max(start))),
+                )
+            }
+            None => title.element(annotate_snippets::Origin::path(&origin)),
+        };
+        groups.push(group);
+        if let Some(hint) = &self.hint {
+            groups.push(Group::with_title(Level::HELP.secondary_title(hint)));
+        }
+        let renderer = if styled {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        renderer.render(&groups)
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -60,12 +121,10 @@ pub struct LoadedCases {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-include!(concat!(env!("OUT_DIR"), "/embedded_cases.rs"));
-
 /// The cases of `specs/cases/` embedded in this binary at build time.
 pub fn load_embedded(rules: &RuleCatalogue) -> LoadedCases {
     let mut loaded = LoadedCases::default();
-    for (file, text) in EMBEDDED_CASES {
+    for (file, text) in crate::embedded::files_under("cases", &["yaml", "yml"]) {
         loaded.add(parse_case(file, text, rules));
     }
     loaded
@@ -88,12 +147,12 @@ pub fn load_dir(dir: &Path, rules: &RuleCatalogue) -> std::io::Result<LoadedCase
             .replace('\\', "/");
         match std::fs::read_to_string(&path) {
             Ok(text) => loaded.add(parse_case(&name, &text, rules)),
-            Err(e) => loaded.diagnostics.push(Diagnostic {
-                file: name,
-                location: Location { line: 1, column: 1 },
-                message: format!("cannot read the file: {e}"),
-                hint: None,
-            }),
+            Err(e) => loaded.diagnostics.push(Diagnostic::at(
+                &name,
+                Location { line: 1, column: 1 },
+                format!("cannot read the file: {e}"),
+                None,
+            )),
         }
     }
     Ok(loaded)
@@ -133,16 +192,16 @@ pub fn parse_case(file: &str, text: &str, rules: &RuleCatalogue) -> Result<Case,
         Ok(documents) => documents,
         Err(e) => {
             let marker = e.marker();
-            ctx.diagnostics.push(Diagnostic {
-                file: file.to_owned(),
-                location: Location {
+            ctx.diagnostics.push(Diagnostic::at(
+                file,
+                Location {
                     line: marker.line(),
                     column: marker.col() + 1,
                 },
-                message: format!("not valid YAML: {}", e.info()),
-                hint: None,
-            });
-            return Err(ctx.diagnostics);
+                format!("not valid YAML: {}", e.info()),
+                None,
+            ));
+            return Err(with_source_lines(ctx.diagnostics, text));
         }
     };
     let Some(root) = documents.first() else {
@@ -151,7 +210,7 @@ pub fn parse_case(file: &str, text: &str, rules: &RuleCatalogue) -> Result<Case,
             "the file is empty",
             Some(CASE_HINT),
         );
-        return Err(ctx.diagnostics);
+        return Err(with_source_lines(ctx.diagnostics, text));
     };
     if documents.len() > 1 {
         ctx.error(
@@ -166,9 +225,30 @@ pub fn parse_case(file: &str, text: &str, rules: &RuleCatalogue) -> Result<Case,
         _ => {
             ctx.diagnostics
                 .sort_by_key(|d| (d.location.line, d.location.column));
-            Err(ctx.diagnostics)
+            Err(with_source_lines(ctx.diagnostics, text))
         }
     }
+}
+
+/// The diagnostics with the line each points at; a mark that would run
+/// past its line ends at the line's last non-blank character.
+fn with_source_lines(mut diagnostics: Vec<Diagnostic>, text: &str) -> Vec<Diagnostic> {
+    let lines: Vec<&str> = text.lines().collect();
+    for diagnostic in &mut diagnostics {
+        let Some(line) = diagnostic
+            .location
+            .line
+            .checked_sub(1)
+            .and_then(|i| lines.get(i))
+        else {
+            continue;
+        };
+        let visible = line.trim_end().chars().count();
+        let from = diagnostic.location.column.saturating_sub(1);
+        diagnostic.width = diagnostic.width.min(visible.saturating_sub(from)).max(1);
+        diagnostic.source_line = Some((*line).to_owned());
+    }
+    diagnostics
 }
 
 /// A case file's YAML as plain JSON (no checks beyond YAML itself), e.g.
@@ -182,15 +262,15 @@ pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
         diagnostics: Vec::new(),
     };
     let documents = MarkedYaml::load_from_str(text).map_err(|e| {
-        vec![Diagnostic {
-            file: file.to_owned(),
-            location: Location {
+        vec![Diagnostic::at(
+            file,
+            Location {
                 line: e.marker().line(),
                 column: e.marker().col() + 1,
             },
-            message: format!("not valid YAML: {}", e.info()),
-            hint: None,
-        }]
+            format!("not valid YAML: {}", e.info()),
+            None,
+        )]
     })?;
     let value = documents
         .first()
@@ -241,16 +321,22 @@ fn describe(node: &MarkedYaml<'_>) -> &'static str {
 
 impl Ctx {
     fn error_at(&mut self, location: Location, message: impl Into<String>, hint: Option<&str>) {
-        self.diagnostics.push(Diagnostic {
-            file: self.file.clone(),
-            location,
-            message: message.into(),
-            hint: hint.map(str::to_owned),
-        });
+        self.diagnostics
+            .push(Diagnostic::at(&self.file, location, message, hint));
     }
 
+    /// A problem with `node`, marked over as much of it as its first line
+    /// holds.
     fn error(&mut self, node: &MarkedYaml<'_>, message: impl Into<String>, hint: Option<&str>) {
-        self.error_at(location(node), message, hint);
+        let (start, end) = (node.span.start, node.span.end);
+        let width = if end.line() == start.line() {
+            end.col().saturating_sub(start.col())
+        } else {
+            usize::MAX
+        };
+        let mut diagnostic = Diagnostic::at(&self.file, location(node), message, hint);
+        diagnostic.width = width.max(1);
+        self.diagnostics.push(diagnostic);
     }
 
     /// The entries of a mapping, with unknown keys reported.
