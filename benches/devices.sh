@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Weighs each performance device against its simpler alternative, so that
+# every device keeps a standing justification (or goes).
+#
+#   bash benches/devices.sh                  # every benches/devices/*.patch
+#   bash benches/devices.sh scratch-buffer   # one of them
+#   ROUNDS=8 DURATION=5s MEMORY=1 bash benches/devices.sh
+#
+# Each patch in benches/devices/ replaces one device with the simpler code
+# it stands for. For HEAD and for HEAD with each patch applied (in a git
+# worktree under target/devices/, so the working tree is never touched) it
+# builds the release mock, then prints
+#   - instructions per acquire request under callgrind (steady from run to
+#     run: the measure the decision rests on), and
+#   - the median throughput ratio variant/HEAD of ROUNDS alternating wrk
+#     rounds at saturation (ABBA order; noisy on a shared machine), and
+#   - with MEMORY=1, bytes per object from benches/memory.rs (slow: it
+#     builds the bench profile too).
+# A device stays where its alternative costs at least ~3% more
+# instructions (or throughput), or more memory per object; benches/README.md
+# records the verdicts. Builds take ~2.5 min each (whole-program
+# optimisation); the whole run ~20 min. Loopback only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source benches/lib.sh
+ensure_wrk
+ensure_tool valgrind valgrind
+
+rounds=${ROUNDS:-6}
+duration=${DURATION:-3s}
+connections=${CONNECTIONS:-32}
+root=$PWD
+out=$root/target/devices
+tree=$out/tree
+mkdir -p "$out/bin"
+# One target directory for every variant: dependencies build once.
+export CARGO_TARGET_DIR=$out/target
+
+if [ $# -gt 0 ]; then
+  names=("$@")
+else
+  names=()
+  for patch in benches/devices/*.patch; do names+=("$(basename "$patch" .patch)"); done
+fi
+
+git worktree remove --force "$tree" 2>/dev/null || true
+git worktree add --quiet --detach "$tree" HEAD
+trap 'git -C "$root" worktree remove --force "$tree" 2>/dev/null || true' EXIT
+
+# build NAME [PATCH]: the release mock of HEAD, or of HEAD with PATCH.
+build() {
+  git -C "$tree" checkout --quiet -- .
+  if [ -n "${2:-}" ]; then git -C "$tree" apply "$2"; fi
+  echo "== building $1" >&2
+  (cd "$tree" && cargo build --release --quiet --bin pizzastack)
+  cp "$CARGO_TARGET_DIR/release/pizzastack" "$out/bin/$1"
+}
+
+# instructions BINARY: instructions per acquire under callgrind.
+instructions() {
+  local port; port=$(pick_port)
+  local profile="$out/callgrind.$(basename "$1").out"
+  rm -f "$profile"*
+  start_server valgrind --tool=callgrind --callgrind-out-file="$profile" "$1" serve \
+    --max-sessions 1000000 --max-objects-per-session 1000000 --listen "127.0.0.1:$port"
+  local pid=$SERVER_PID
+  wait_for "http://127.0.0.1:$port/healthz" 30
+  wrk -t1 -c4 -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$port" >/dev/null
+  callgrind_control --zero "$pid" >/dev/null 2>&1
+  local requests
+  requests=$(wrk -t1 -c4 -d8s -s benches/wrk/acquire.lua "http://127.0.0.1:$port" | awk '/requests in/ {print $1}')
+  callgrind_control --dump "$pid" >/dev/null 2>&1
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  local dump; dump=$(ls -S "$profile"* | head -1)
+  callgrind_annotate "$dump" 2>/dev/null | awk -v n="$requests" '
+    /PROGRAM TOTALS/ { gsub(",", "", $1); printf "%d\n", $1 / n }'
+}
+
+# throughput_ratio BINARY: median of ROUNDS alternating rounds of
+# BINARY/HEAD requests per second.
+throughput_ratio() {
+  local base_port variant_port base variant
+  base_port=$(pick_port); variant_port=$(pick_port)
+  start_server "$out/bin/HEAD" serve --max-sessions 1000000 --max-objects-per-session 1000000 --listen "127.0.0.1:$base_port"
+  base=$SERVER_PID
+  start_server "$1" serve --max-sessions 1000000 --max-objects-per-session 1000000 --listen "127.0.0.1:$variant_port"
+  variant=$SERVER_PID
+  wait_for "http://127.0.0.1:$base_port/healthz"
+  wait_for "http://127.0.0.1:$variant_port/healthz"
+  rps() { wrk -t2 -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$1" | awk '/Requests\/sec/ {print $2}'; }
+  rps "$base_port" >/dev/null; rps "$variant_port" >/dev/null
+  local ratios=() round b v
+  for round in $(seq 1 "$rounds"); do
+    if ((round % 2)); then b=$(rps "$base_port"); v=$(rps "$variant_port")
+    else v=$(rps "$variant_port"); b=$(rps "$base_port"); fi
+    ratios+=("$(python3 -c "print(f'{$v / $b:.3f}')")")
+  done
+  kill "$base" "$variant"; wait "$base" "$variant" 2>/dev/null || true
+  python3 -c 'import statistics, sys; r = sorted(map(float, sys.argv[1:])); print(f"{statistics.median_low(r):.3f} (rounds: {\" \".join(sys.argv[1:])})")' "${ratios[@]}"
+}
+
+# bytes_per_object: benches/memory.rs's figure for the tree as it is now.
+bytes_per_object() {
+  (cd "$tree" && OBJECTS=${OBJECTS:-200000} cargo bench --quiet --bench memory 2>/dev/null) |
+    awk '/bytes per object/ {for (i = 1; i <= NF; i++) if ($(i+1) == "bytes") {print $i; exit}}'
+}
+
+build HEAD
+base_instructions=$(instructions "$out/bin/HEAD")
+[ "${MEMORY:-0}" = 1 ] && base_bytes=$(bytes_per_object)
+echo "HEAD $(git rev-parse --short HEAD): $base_instructions instructions per acquire${base_bytes:+, $base_bytes bytes per object}"
+for name in "${names[@]}"; do
+  build "$name" "$root/benches/devices/$name.patch"
+  variant_instructions=$(instructions "$out/bin/$name")
+  [ "${MEMORY:-0}" = 1 ] && variant_bytes=$(bytes_per_object)
+  ratio=$(throughput_ratio "$out/bin/$name")
+  python3 - "$name" "$base_instructions" "$variant_instructions" "$ratio" "${base_bytes:-}" "${variant_bytes:-}" <<'PY'
+import sys
+name, base, variant, ratio, base_bytes, variant_bytes = sys.argv[1:]
+base, variant = int(base), int(variant)
+line = f"{name}: without the device {variant} instructions per acquire ({(variant - base) / base:+.1%}); throughput {ratio} of HEAD's"
+if base_bytes and variant_bytes:
+    line += f"; {variant_bytes} bytes per object against {base_bytes}"
+print(line)
+PY
+done
