@@ -76,9 +76,7 @@ pub enum CheckError {
     /// `--cases` cannot be read.
     #[error("cannot read case directory {}: {source}", dir.display())]
     CaseDir {
-        /// The directory.
         dir: PathBuf,
-        /// Why.
         source: std::io::Error,
     },
     /// Case files with problems, each printed before this.
@@ -96,9 +94,7 @@ pub enum CheckError {
     /// `--ca-cert` cannot be read.
     #[error("cannot read the CA certificate file {}: {source}", path.display())]
     CaFile {
-        /// The file.
         path: PathBuf,
-        /// Why.
         source: std::io::Error,
     },
     /// No HTTP client could be built (with `path`: from that CA file).
@@ -106,7 +102,6 @@ pub enum CheckError {
     Client {
         /// The `--ca-cert` file, if one was given.
         path: Option<PathBuf>,
-        /// Why.
         source: ClientError,
     },
     /// The target does not answer HTTP at all.
@@ -122,9 +117,7 @@ pub enum CheckError {
     Report {
         /// `JUnit` or `JSON`.
         what: &'static str,
-        /// The file.
         path: PathBuf,
-        /// Why.
         source: std::io::Error,
     },
 }

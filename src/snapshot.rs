@@ -127,7 +127,6 @@ fn redact_text(text: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the exchanges of {case} differ from snapshot {file}; review with `cargo insta review`")]
 pub struct SnapshotMismatch {
-    /// The case.
     pub case: String,
     /// The snapshot file.
     pub file: String,

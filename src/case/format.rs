@@ -57,7 +57,8 @@ pub const CASE: &[Field] = &[
 /// The keys a case must have.
 const CASE_REQUIRED: [&str; 3] = ["name", "rules", "steps"];
 
-/// One step.
+/// A step: what it does (one of [`STEP_ACTIONS`]), the rules it checks,
+/// what it expects and captures.
 pub const STEP: &[Field] = &[
     field("name", || json!({"type": "string"})),
     field("rules", || {
@@ -85,7 +86,7 @@ pub const STEP: &[Field] = &[
 /// The keys of a step of which it has exactly one: what it does.
 pub const STEP_ACTIONS: [&str; 3] = ["request", "expire_sessions", "idle"];
 
-/// A request.
+/// A request: method and path, with headers and a body to send.
 pub const REQUEST: &[Field] = &[
     field(
         "method",
@@ -165,7 +166,7 @@ pub const ASSERTION: &[Field] = &[
     field("rule", rule_ref),
 ];
 
-/// A capture.
+/// A capture: where a later step's `{{name}}` comes from.
 pub const CAPTURE: &[Field] = &[
     field(
         "pointer",

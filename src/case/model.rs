@@ -164,7 +164,6 @@ pub struct RequestSpec {
     pub path: String,
     /// Header overrides; `None` removes a default header.
     pub headers: Vec<(String, Option<String>)>,
-    /// The body.
     pub body: Body,
 }
 
@@ -253,7 +252,6 @@ impl std::fmt::Display for StatusPattern {
 pub struct HeaderAssertion {
     /// Header name, case-insensitive.
     pub name: String,
-    /// The check.
     pub check: HeaderCheck,
     /// The rule it is attributed to, if not the step's.
     pub rule: Option<String>,
@@ -277,7 +275,6 @@ pub enum HeaderCheck {
 pub struct BodyAssertion {
     /// RFC 6901 pointer; `""` is the whole body.
     pub pointer: String,
-    /// The check.
     pub check: ValueCheck,
     /// The rule it is attributed to, if not the step's.
     pub rule: Option<String>,

@@ -30,7 +30,6 @@ pub struct RuleCoverage {
     pub id: String,
     /// The rule a detail belongs to.
     pub parent: Option<String>,
-    /// Its level.
     pub level: Level,
     /// The documentation it comes from, as citations.
     pub sources: Vec<String>,
@@ -61,11 +60,9 @@ pub struct ExampleCoverage {
 /// One documented response's cases.
 #[derive(Debug, Serialize)]
 pub struct ResponseCoverage {
-    /// Method.
     pub method: String,
     /// Path template.
     pub path: String,
-    /// Status.
     pub status: u16,
     /// Case IDs with a step that sends this request and expects this status.
     pub cases: Vec<String>,

@@ -57,7 +57,6 @@ pub struct RuleResult {
     /// The rule a detail belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-    /// Its level.
     pub level: Level,
     /// What it says.
     pub summary: String,
@@ -69,7 +68,6 @@ pub struct RuleResult {
     /// How the pages disagree on it, if they do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disagreement: Option<String>,
-    /// The verdict.
     pub verdict: RuleVerdict,
     /// IDs of the cases that check it.
     pub cases: Vec<String>,

@@ -470,7 +470,6 @@ pub enum SendError {
     /// No connection.
     #[error("cannot connect to {base_url}: {cause}")]
     Connect {
-        /// The target.
         base_url: String,
         /// The innermost cause, where TLS and DNS say what went wrong.
         cause: String,

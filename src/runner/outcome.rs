@@ -47,9 +47,7 @@ pub enum Verdict {
 pub struct RuleCheck {
     /// Rule or detail ID.
     pub id: String,
-    /// Its level.
     pub level: Level,
-    /// The verdict.
     pub verdict: Verdict,
 }
 
@@ -175,7 +173,6 @@ impl Failure {
 /// A request as it was sent.
 #[derive(Debug, Clone, Serialize)]
 pub struct SentRequest {
-    /// Method.
     pub method: String,
     /// Full URL.
     pub url: String,

@@ -131,7 +131,6 @@ pub async fn admin_disabled(uri: Uri) -> ApiError {
     ApiError::AdminDisabled(uri.path().to_owned())
 }
 
-/// The admin routes.
 pub fn admin_routes() -> Router<AppState> {
     Router::new()
         .route("/__admin/clock/advance", post(advance_clock))

@@ -37,18 +37,11 @@ pub enum ApiError {
     SessionNotFound,
     /// ERR-002: unknown path.
     #[error("No such endpoint: {method} {path}")]
-    NoSuchEndpoint {
-        /// The request method.
-        method: String,
-        /// The request path.
-        path: String,
-    },
+    NoSuchEndpoint { method: String, path: String },
     /// ERR-002: wrong method.
     #[error("Method {method} is not allowed on {path}{hint}")]
     MethodNotAllowed {
-        /// The request method.
         method: String,
-        /// The request path.
         path: String,
         /// E.g. "; use POST".
         hint: String,

@@ -37,9 +37,7 @@ pub enum ServeError {
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
-        /// The address.
         addr: std::net::SocketAddr,
-        /// Why.
         source: io::Error,
     },
     /// The embedded specification is broken (ruled out by the tests).

@@ -107,15 +107,12 @@ pub enum SpecError {
     /// A file is not valid JSON.
     #[error("specs/{file} is not valid JSON: {source}")]
     NotJson {
-        /// The file.
         file: &'static str,
-        /// The parse error.
         source: serde_json::Error,
     },
     /// A file is not a valid JSON Schema.
     #[error("specs/schemas/{file} is not a valid JSON Schema: {message}")]
     BadSchema {
-        /// The file.
         file: &'static str,
         /// What the compiler said.
         message: String,

@@ -71,16 +71,10 @@ impl Default for StoreLimits {
 pub enum StoreError {
     /// Creating one more session would pass `max_sessions`.
     #[error("the mock already holds its limit of {limit} live sessions")]
-    TooManySessions {
-        /// The configured limit.
-        limit: usize,
-    },
+    TooManySessions { limit: usize },
     /// Creating one more object would pass `max_objects_per_session`.
     #[error("this session already holds its limit of {limit} objects")]
-    TooManyObjects {
-        /// The configured limit.
-        limit: usize,
-    },
+    TooManyObjects { limit: usize },
 }
 
 /// What a builder closure returns: the new object's JSON (which must carry
