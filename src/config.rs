@@ -35,6 +35,36 @@ pub struct ServeConfig {
     /// Choices the docs allow to take instead of the mock's (`--freedom`),
     /// to prove the suite raises no false alarm.
     pub freedoms: Vec<String>,
+    /// What one connection may take, and how long shutdown waits.
+    pub connections: ConnectionLimits,
+}
+
+/// Limits on connections, so that slow or hostile clients cannot hold the
+/// mock, and the bound on draining at shutdown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// A request's head must arrive within this, and an idle keep-alive
+    /// connection is closed after it (`--header-timeout`).
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this once its head has
+    /// (`--body-timeout`); later, the answer is 408.
+    pub body_timeout: Duration,
+    /// Connections served at once; more wait to be accepted
+    /// (`--max-connections`).
+    pub max_connections: usize,
+    /// How long shutdown lets open requests finish (`--shutdown-timeout`).
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Default for ServeConfig {
@@ -47,6 +77,7 @@ impl Default for ServeConfig {
             limits: StoreLimits::default(),
             deviations: Vec::new(),
             freedoms: Vec::new(),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -70,7 +101,7 @@ pub enum ConfigError {
     #[error("--session-ttl must be longer than zero, e.g. 30m or 10s")]
     ZeroTtl,
     /// A zero limit would refuse every request.
-    #[error("{0} must be at least 1")]
+    #[error("{0} must be more than zero")]
     ZeroLimit(&'static str),
     /// A rule the mock cannot switch off.
     #[error("--deviate {0}")]
@@ -119,6 +150,18 @@ impl ServeConfig {
         }
         if self.limits.max_objects_per_session == 0 {
             return Err(ConfigError::ZeroLimit("--max-objects-per-session"));
+        }
+        let connections = &self.connections;
+        if connections.max_connections == 0 {
+            return Err(ConfigError::ZeroLimit("--max-connections"));
+        }
+        for (value, name) in [
+            (connections.header_timeout, "--header-timeout"),
+            (connections.body_timeout, "--body-timeout"),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::ZeroLimit(name));
+            }
         }
         crate::switches::Deviations::parse(&self.deviations)
             .map_err(ConfigError::UnknownDeviation)?;

@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 /// request that first touches a huge page waits while 2 MiB are zeroed.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use pizzastack::config::{ServeConfig, DEFAULT_API_KEY};
+use pizzastack::config::{ConnectionLimits, ServeConfig, DEFAULT_API_KEY};
 use pizzastack::server::Switch as _;
 use pizzastack::store::StoreLimits;
 
@@ -144,6 +144,25 @@ struct ServeArgs {
     #[arg(long, default_value_t = StoreLimits::default().max_objects_per_session, value_name = "N")]
     max_objects_per_session: usize,
 
+    /// A request's head must arrive within this; an idle keep-alive
+    /// connection is closed after it.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    header_timeout: Duration,
+
+    /// A request's body must arrive within this once its head has; later,
+    /// the answer is 408.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    body_timeout: Duration,
+
+    /// Connections served at once; further ones wait to be accepted.
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections, value_name = "N")]
+    max_connections: usize,
+
+    /// On SIGTERM or Ctrl-C, how long open requests may finish before the
+    /// mock stops anyway; a second signal stops it at once.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    shutdown_timeout: Duration,
+
     /// Switch a documented rule off on purpose (repeatable), to prove a
     /// conformance suite notices; GET /__admin/deviations lists them.
     #[arg(long = "deviate", value_name = "RULE-ID")]
@@ -231,6 +250,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         deviations: args.deviations,
         freedoms: args.freedoms,
+        connections: ConnectionLimits {
+            header_timeout: args.header_timeout,
+            body_timeout: args.body_timeout,
+            max_connections: args.max_connections,
+            shutdown_timeout: args.shutdown_timeout,
+        },
     };
     if config.api_keys.is_empty() {
         tracing::warn!(

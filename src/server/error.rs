@@ -52,6 +52,12 @@ pub enum ApiError {
     /// The request body could not be read.
     #[error("Request body could not be read: {0}")]
     UnreadableBody(String),
+    /// The body did not arrive in time (`--body-timeout`).
+    #[error("Request body did not arrive within {}; send it whole, at once", humantime::format_duration(*.0))]
+    BodyTimeout(std::time::Duration),
+    /// More than one `X-API-Key` header.
+    #[error("X-API-Key header must be given once")]
+    DuplicateApiKey,
     /// Mock limits.
     #[error("{0}")]
     Limit(#[from] StoreError),
@@ -70,6 +76,7 @@ impl ApiError {
             | ApiError::AdminDisabled(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Limit(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MissingSessionId
             | ApiError::InvalidSessionId
@@ -77,7 +84,8 @@ impl ApiError {
             | ApiError::MalformedJson(_)
             | ApiError::InvalidBody(_)
             | ApiError::Kitchen(_)
-            | ApiError::UnreadableBody(_) => StatusCode::BAD_REQUEST,
+            | ApiError::UnreadableBody(_)
+            | ApiError::DuplicateApiKey => StatusCode::BAD_REQUEST,
         }
     }
 

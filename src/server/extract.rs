@@ -35,8 +35,13 @@ impl FromRequestParts<AppState> for ApiKey {
 fn api_key(headers: &HeaderMap, state: &AppState) -> Result<ApiKey, ApiError> {
     // Accepted keys are visible ASCII (the configuration checks), so any
     // other value simply finds no key.
-    let key = headers
-        .get(&API_KEY_HEADER)
+    let mut values = headers.get_all(&API_KEY_HEADER).iter();
+    let first = values.next();
+    // Two keys would leave which one counts to whichever proxy reads them.
+    if values.next().is_some() {
+        return Err(ApiError::DuplicateApiKey);
+    }
+    let key = first
         .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
         .and_then(|key| state.api_key_index(key));
     match key {
@@ -104,10 +109,24 @@ impl<T: RequestBody> FromRequest<AppState> for ValidJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         check_content_type(req.headers())?;
+        // A declared length over the limit is refused before a byte of the
+        // body is read, so a client that sent `Expect: 100-continue` gets
+        // its 413 at once instead of `100 Continue`.
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Err(ApiError::PayloadTooLarge);
+        }
         // The limit is enforced here, where the body is read, rather than
         // by a layer that would add a request extension to every request.
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+        let timeout = state.connection_limits().body_timeout;
+        let read = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES);
+        let bytes = tokio::time::timeout(timeout, read)
             .await
+            .map_err(|_| ApiError::BodyTimeout(timeout))?
             .map_err(|error| {
                 let too_large = std::error::Error::source(&error)
                     .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());

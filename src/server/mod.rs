@@ -7,6 +7,7 @@ mod deviate;
 mod error;
 mod extract;
 mod freedom;
+mod listen;
 mod response;
 mod routes;
 mod state;
@@ -99,7 +100,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the mock on `listener` until `shutdown` completes, with the
-/// expiry sweeper running alongside.
+/// expiry sweeper running alongside; then drains open requests for at
+/// most the configured shutdown deadline.
 ///
 /// # Errors
 /// Only I/O errors of the listener.
@@ -109,9 +111,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let sweeper = tokio::spawn(state.store().clone().run_sweeper());
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = state.connection_limits();
+    let result = listen::serve_connections(listener, router(state), limits, shutdown).await;
     sweeper.abort();
     result
 }
@@ -145,36 +146,66 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     for freedom in &config.freedoms {
         tracing::info!(%freedom, "taking the freedom {freedom}: another choice the docs allow");
     }
-    run(listener, state, shutdown).await?;
+    // The first signal starts the drain; a second one ends it at once.
+    let (first, mut second) = shutdown;
+    tokio::select! {
+        result = run(listener, state, first) => result?,
+        () = &mut second => {
+            tracing::warn!("a second signal: stopping without waiting for open requests");
+        }
+    }
     tracing::info!("PizzaStack mock stopped");
     Ok(())
 }
 
-/// A future that completes on Ctrl-C or, on Unix, SIGTERM. The handlers
-/// are installed here, before the future is first polled, so that a signal
-/// arriving right after start-up is still a graceful stop.
+/// Two futures: the first completes on the first Ctrl-C or SIGTERM, the
+/// second on the next one. The handlers are installed here, before either
+/// is first polled, so that a signal arriving right after start-up is
+/// still a graceful stop.
 ///
 /// # Errors
 /// When the signal handlers cannot be installed.
-pub fn shutdown_signal() -> io::Result<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> {
+pub fn shutdown_signal() -> io::Result<(ShutdownFuture, ShutdownFuture)> {
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+    let (second_tx, second_rx) = tokio::sync::oneshot::channel::<()>();
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         let mut terminate = signal(SignalKind::terminate())?;
         let mut interrupt = signal(SignalKind::interrupt())?;
-        Ok(Box::pin(async move {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = interrupt.recv() => {}
+        tokio::spawn(async move {
+            for (count, tx) in [(1, first_tx), (2, second_tx)] {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+                if count == 1 {
+                    tracing::info!("shutting down gracefully (a second signal stops at once)");
+                }
+                let _ = tx.send(());
             }
-            tracing::info!("shutting down gracefully");
-        }))
+        });
     }
     #[cfg(not(unix))]
     {
-        Ok(Box::pin(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down gracefully");
-        }))
+        tokio::spawn(async move {
+            for (count, tx) in [(1, first_tx), (2, second_tx)] {
+                let _ = tokio::signal::ctrl_c().await;
+                if count == 1 {
+                    tracing::info!("shutting down gracefully (a second signal stops at once)");
+                }
+                let _ = tx.send(());
+            }
+        });
     }
+    let wait = |rx: tokio::sync::oneshot::Receiver<()>| -> ShutdownFuture {
+        Box::pin(async move {
+            // A dropped sender (the runtime is going away) also stops.
+            let _ = rx.await;
+        })
+    };
+    Ok((wait(first_rx), wait(second_rx)))
 }
+
+/// A signal to wait for, as [`shutdown_signal`] gives them.
+pub type ShutdownFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;

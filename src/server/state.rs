@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::ServeError;
 use crate::clock::Clock;
-use crate::config::{ConfigError, ServeConfig};
+use crate::config::{ConfigError, ConnectionLimits, ServeConfig};
 use crate::spec::Spec;
 use crate::store::SessionStore;
 
@@ -28,6 +28,7 @@ struct Inner {
     admin: bool,
     /// The TTL configured, which the SESS-006 deviation lifts while on.
     session_ttl: Duration,
+    connections: ConnectionLimits,
     /// Rules switched off on purpose.
     deviations: Deviations,
     /// Choices the docs allow, taken instead of the mock's own.
@@ -55,6 +56,7 @@ impl AppState {
             spec,
             admin: config.admin,
             session_ttl: config.session_ttl,
+            connections: config.connections,
             deviations: Deviations::default(),
             freedoms: Freedoms::default(),
         }));
@@ -81,6 +83,11 @@ impl AppState {
     /// The compiled specification.
     pub fn spec(&self) -> &'static Spec {
         self.0.spec
+    }
+
+    /// What one connection may take.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        self.0.connections
     }
 
     /// Whether the admin endpoints are on.

@@ -12,6 +12,7 @@ mod endpoints;
 mod errors;
 mod freedoms;
 mod fuzz;
+mod hardening;
 mod ids;
 mod limits;
 mod log;

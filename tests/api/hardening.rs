@@ -1,0 +1,271 @@
+//! Hostile and careless clients, on loopback, each bounded in time: a
+//! half-sent request, a trickling client, more connections than allowed, a
+//! body that never comes, an oversized body announced with `Expect:
+//! 100-continue`, two API keys; and shutdown with requests still open.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pizzastack::config::{ConnectionLimits, ServeConfig};
+
+use crate::helpers::*;
+
+async fn app_with_limits(limits: ConnectionLimits) -> TestApp {
+    spawn_app_with(ServeConfig {
+        api_keys: vec![KEY.into()],
+        connections: limits,
+        ..ServeConfig::default()
+    })
+    .await
+}
+
+/// Sends `bytes` on a fresh connection and reads until the server closes
+/// it or `wait` passes; returns what was read and whether it closed.
+fn exchange_raw(addr: SocketAddr, bytes: &[u8], wait: Duration) -> (String, bool) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(bytes).unwrap();
+    read_until_closed(&mut stream, wait)
+}
+
+fn read_until_closed(stream: &mut TcpStream, wait: Duration) -> (String, bool) {
+    let deadline = Instant::now() + wait;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return (String::from_utf8_lossy(&received).into_owned(), false);
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buffer) {
+            Ok(0) => return (String::from_utf8_lossy(&received).into_owned(), true),
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (String::from_utf8_lossy(&received).into_owned(), true)
+            }
+            Err(_) => return (String::from_utf8_lossy(&received).into_owned(), false),
+        }
+    }
+}
+
+fn limits(header: u64, body: u64, connections: usize) -> ConnectionLimits {
+    ConnectionLimits {
+        header_timeout: Duration::from_millis(header),
+        body_timeout: Duration::from_millis(body),
+        max_connections: connections,
+        shutdown_timeout: Duration::from_secs(1),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let app = app_with_limits(limits(500, 10_000, 16)).await;
+    let addr = app.addr;
+    let started = Instant::now();
+    let (_, closed) = tokio::task::spawn_blocking(move || {
+        exchange_raw(
+            addr,
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+            Duration::from_secs(5),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(closed, "the half-sent request kept its connection");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trickling_client_is_disconnected_at_the_header_timeout() {
+    let app = app_with_limits(limits(800, 10_000, 16)).await;
+    let addr = app.addr;
+    let (closed, elapsed) = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        let started = Instant::now();
+        // One byte every 200 ms: each arrives well within any read timeout,
+        // but the head as a whole never does.
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: somewhere.example\r\n".iter() {
+            if stream.write_all(&[*byte]).is_err() {
+                return (true, started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            if started.elapsed() > Duration::from_secs(4) {
+                break;
+            }
+        }
+        let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(1));
+        (closed, started.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(closed, "the trickling client kept its connection");
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_past_the_cap_wait_until_one_ends() {
+    let app = app_with_limits(limits(5_000, 5_000, 2)).await;
+    let addr = app.addr;
+    tokio::task::spawn_blocking(move || {
+        let first = TcpStream::connect(addr).unwrap();
+        let _second = TcpStream::connect(addr).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        let mut third = TcpStream::connect(addr).unwrap();
+        third.write_all(request).unwrap();
+        let (answer, _) = read_until_closed(&mut third, Duration::from_millis(700));
+        assert!(answer.is_empty(), "answered past the cap: {answer}");
+        drop(first);
+        let (answer, _) = read_until_closed(&mut third, Duration::from_secs(3));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_that_never_comes_gets_408_in_the_error_shape() {
+    let app = app_with_limits(limits(5_000, 500, 16)).await;
+    let addr = app.addr;
+    let (answer, _) = tokio::task::spawn_blocking(move || {
+        let request = format!(
+            "POST /v1/tomato/acquire HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-Session-ID: s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"variety\""
+        );
+        exchange_raw(addr, request.as_bytes(), Duration::from_secs(4))
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(
+        answer.contains("application/json")
+            && answer.contains("{\"error\":\"Request body did not arrive within 500ms"),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_body_announced_with_expect_continue_gets_413_at_once() {
+    let app = app_with_limits(ConnectionLimits::default()).await;
+    let addr = app.addr;
+    let (answer, _) = tokio::task::spawn_blocking(move || {
+        let request = format!(
+            "POST /v1/tomato/acquire HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-Session-ID: s\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n"
+        );
+        exchange_raw(addr, request.as_bytes(), Duration::from_secs(2))
+    })
+    .await
+    .unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "no 100 Continue first: {answer:?}"
+    );
+    assert!(
+        answer.contains("{\"error\":\"Request body is larger"),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_api_keys_are_refused_like_two_session_ids() {
+    let app = app_with_limits(ConnectionLimits::default()).await;
+    let addr = app.addr;
+    let (answer, _) = tokio::task::spawn_blocking(move || {
+        let request = format!(
+            "GET /v1/session/s/log HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-API-Key: someone-else\r\nConnection: close\r\n\r\n"
+        );
+        exchange_raw(addr, request.as_bytes(), Duration::from_secs(2))
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    assert!(
+        answer.contains("X-API-Key header must be given once"),
+        "{answer:?}"
+    );
+}
+
+/// Starts the binary with `args`; returns it and the address it serves.
+fn start_binary(args: &[&str]) -> (std::process::Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pizzastack"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("PIZZASTACK_API_KEYS")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let listening = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("listening on"))
+        .expect("the server says where it listens");
+    let addr = listening
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .expect("an address");
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+    (child, addr)
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits at most `limit` for the child to exit; how long it took.
+fn exit_within(child: &mut std::process::Child, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert_eq!(status.code(), Some(0), "{status:?}");
+            return started.elapsed();
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running {limit:?} after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_half_sent_request_never_holds_shutdown_past_its_deadline() {
+    let (mut child, addr) = start_binary(&["--header-timeout", "60s", "--shutdown-timeout", "1s"]);
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&child, "TERM");
+    let took = exit_within(&mut child, Duration::from_secs(5));
+    assert!(took < Duration::from_secs(3), "{took:?}");
+}
+
+#[test]
+fn a_second_signal_stops_at_once() {
+    let (mut child, addr) = start_binary(&["--header-timeout", "60s", "--shutdown-timeout", "60s"]);
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    signal(&child, "TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, "INT");
+    let took = exit_within(&mut child, Duration::from_secs(5));
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}
