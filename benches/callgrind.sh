@@ -42,4 +42,4 @@ profile() {
     }'
 }
 profile floor target/release/examples/floor
-profile mock target/release/pizzastack serve --max-sessions 1000000 --max-objects-per-session 1000000 --listen
+profile mock target/release/pizzastack serve --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB --listen

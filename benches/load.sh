@@ -26,7 +26,7 @@ cargo build --release --quiet --bin pizzastack --example floor
 mock_port=$(pick_port)
 floor_port=$(pick_port)
 start_server target/release/pizzastack serve --listen "127.0.0.1:$mock_port" \
-  --max-sessions 1000000 --max-objects-per-session 1000000
+  --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB
 mock=$SERVER_PID
 start_server target/release/examples/floor "127.0.0.1:$floor_port"
 floor=$SERVER_PID

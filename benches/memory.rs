@@ -60,6 +60,8 @@ fn main() {
     let limits = StoreLimits {
         max_sessions: 2 * objects + 10,
         max_objects_per_session: objects,
+        max_session_bytes: usize::MAX,
+        max_store_bytes: usize::MAX,
     };
     let request: AcquireRequest =
         serde_json::from_str(r#"{"variety": "San Marzano", "ripeness": 0.8, "weight": 150}"#)

@@ -151,6 +151,12 @@ impl ServeConfig {
         if self.limits.max_objects_per_session == 0 {
             return Err(ConfigError::ZeroLimit("--max-objects-per-session"));
         }
+        if self.limits.max_session_bytes == 0 {
+            return Err(ConfigError::ZeroLimit("--max-session-bytes"));
+        }
+        if self.limits.max_store_bytes == 0 {
+            return Err(ConfigError::ZeroLimit("--max-store-bytes"));
+        }
         let connections = &self.connections;
         if connections.max_connections == 0 {
             return Err(ConfigError::ZeroLimit("--max-connections"));

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use bytesize::ByteSize;
 use clap::{Args, Parser, Subcommand};
 
 /// mimalloc: the mock allocates a few small objects per request, and
@@ -31,7 +32,7 @@ enum Command {
     /// Run the mock server: the whole PizzaStack v1 API, stateful, in memory.
     ///
     /// Log level comes from RUST_LOG (e.g. RUST_LOG=debug); default info.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the conformance suite against any PizzaStack implementation.
     ///
     /// Exit codes: 0 every MUST rule held; 1 some case failed; 2 the run
@@ -144,6 +145,16 @@ struct ServeArgs {
     #[arg(long, default_value_t = StoreLimits::default().max_objects_per_session, value_name = "N")]
     max_objects_per_session: usize,
 
+    /// Most bytes of objects in one session (e.g. 8MiB); further creations
+    /// get 429. Also bounds the size of a session's log.
+    #[arg(long, default_value_t = ByteSize::b(StoreLimits::default().max_session_bytes as u64), value_name = "SIZE")]
+    max_session_bytes: ByteSize,
+
+    /// Most bytes of objects in all sessions together (e.g. 1GiB); further
+    /// creations get 429.
+    #[arg(long, default_value_t = ByteSize::b(StoreLimits::default().max_store_bytes as u64), value_name = "SIZE")]
+    max_store_bytes: ByteSize,
+
     /// A request's head must arrive within this; an idle keep-alive
     /// connection is closed after it.
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
@@ -183,6 +194,11 @@ fn freedom_names() -> clap::builder::PossibleValuesParser {
             .iter()
             .map(|f| clap::builder::PossibleValue::new(f.name()).help(f.effect())),
     )
+}
+
+/// A size from the command line in bytes (saturating on 32-bit targets).
+fn bytes(size: ByteSize) -> usize {
+    usize::try_from(size.as_u64()).unwrap_or(usize::MAX)
 }
 
 /// A duration option that humantime cannot read.
@@ -229,7 +245,7 @@ fn main() -> ExitCode {
 /// Runs one command: its exit code, or why it could not run (exit 2).
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(*args).map(|()| ExitCode::SUCCESS),
         Command::Check(args) => check(*args).map(|exit| ExitCode::from(exit.code())),
         Command::CaseSchema => {
             print!("{}", pizzastack::case::format::case_schema_text());
@@ -247,6 +263,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         limits: StoreLimits {
             max_sessions: args.max_sessions,
             max_objects_per_session: args.max_objects_per_session,
+            max_session_bytes: bytes(args.max_session_bytes),
+            max_store_bytes: bytes(args.max_store_bytes),
         },
         deviations: args.deviations,
         freedoms: args.freedoms,

@@ -98,6 +98,10 @@ impl ApiError {
                         "wait for idle sessions to expire, or restart the mock with a higher --max-sessions",
                     StoreError::TooManyObjects { .. } =>
                         "start a new session, or restart the mock with a higher --max-objects-per-session",
+                    StoreError::SessionFull { .. } =>
+                        "start a new session, or restart the mock with a higher --max-session-bytes",
+                    StoreError::StoreFull { .. } =>
+                        "wait for idle sessions to expire, or restart the mock with a higher --max-store-bytes",
                 }
             ),
             other => other.to_string(),

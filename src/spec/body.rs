@@ -46,6 +46,7 @@ impl<'a> Body<'a> {
     /// # Errors
     /// `serde_json`'s message when the text is not one JSON value.
     pub fn parse(text: &'a [u8]) -> Result<Body<'a>, serde_json::Error> {
+        VALUES_LEFT.set(MAX_VALUES);
         serde_json::from_slice(text)
     }
 
@@ -95,6 +96,32 @@ impl<'de> Deserialize<'de> for Body<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(BodyVisitor)
     }
+}
+
+/// The most array items and object members one body may hold, so that an
+/// invalid body costs little: a megabyte of `[0,0,...]` would otherwise be
+/// half a million values, each validated and each with its own error.
+pub const MAX_VALUES: usize = 10_000;
+
+/// The words of the error a body over [`MAX_VALUES`] gets.
+pub const TOO_MANY_VALUES: &str = "holds more than 10000 array items and object members";
+
+const _: () = assert!(MAX_VALUES == 10_000, "TOO_MANY_VALUES names the number");
+
+thread_local! {
+    /// What is left of [`MAX_VALUES`] in the body this thread is parsing.
+    static VALUES_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(MAX_VALUES) };
+}
+
+/// Counts one more array item or object member against the budget.
+fn take_value<E: de::Error>() -> Result<(), E> {
+    VALUES_LEFT.with(|left| match left.get().checked_sub(1) {
+        Some(rest) => {
+            left.set(rest);
+            Ok(())
+        }
+        None => Err(E::custom(TOO_MANY_VALUES)),
+    })
 }
 
 struct BodyVisitor;
@@ -148,6 +175,7 @@ impl<'de> Visitor<'de> for BodyVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body<'de>, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element()? {
+            take_value()?;
             items.push(item);
         }
         Ok(Body::Array(items))
@@ -156,6 +184,7 @@ impl<'de> Visitor<'de> for BodyVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body<'de>, A::Error> {
         let mut members: Vec<(Cow<'de, str>, Body<'de>)> = Vec::new();
         while let Some((Name(name), value)) = map.next_entry()? {
+            take_value()?;
             members.push((name, value));
         }
         // A stable sort keeps repeated names in the order written, so the

@@ -231,7 +231,17 @@ impl Spec {
         schema_file: &str,
         text: &[u8],
     ) -> Result<T, BodyError> {
-        let body = Body::parse(text).map_err(|e| BodyError::Malformed(e.to_string()))?;
+        let body = Body::parse(text).map_err(|e| {
+            let message = e.to_string();
+            if message.starts_with(body::TOO_MANY_VALUES) {
+                BodyError::Invalid(format!(
+                    "body: {} (a limit of this mock)",
+                    body::TOO_MANY_VALUES
+                ))
+            } else {
+                BodyError::Malformed(message)
+            }
+        })?;
         let Some((schema, body_validator)) = self
             .schemas
             .get(schema_file)
@@ -246,8 +256,18 @@ impl Spec {
         }
         // Most bodies are valid: answer them without collecting errors.
         if !body_validator.is_valid(&body) {
-            let errors = body_validator.iter_errors(&body);
-            if let Some(message) = describe_problems(&schema.source, errors) {
+            // jsonschema collects every error before handing out the first,
+            // so a large body names only its first problem: one error, not
+            // thousands, whatever the body holds.
+            let message = if text.len() <= ALL_PROBLEMS_UP_TO_BYTES {
+                describe_problems(&schema.source, body_validator.iter_errors(&body))
+            } else {
+                body_validator
+                    .validate(&body)
+                    .err()
+                    .and_then(|first| describe_problems(&schema.source, std::iter::once(first)))
+            };
+            if let Some(message) = message {
                 return Err(BodyError::Invalid(message));
             }
         }
@@ -374,6 +394,10 @@ fn pointer_or_root(pointer: &str) -> &str {
 
 /// A schema's violations in one line: the first few in words, then how
 /// many more there were; `None` if there were none.
+/// Bodies up to this size have every problem counted and the first few
+/// named; larger ones have their first problem named.
+const ALL_PROBLEMS_UP_TO_BYTES: usize = 16 * 1024;
+
 fn describe_problems<'e>(
     schema: &Value,
     errors: impl Iterator<Item = ValidationError<'e>>,

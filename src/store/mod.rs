@@ -48,13 +48,18 @@ pub struct SessionKey {
     pub session_id: Box<str>,
 }
 
-/// Limits that keep the mock alive under abuse.
+/// Limits that keep the mock alive under abuse, in objects and in bytes:
+/// a count alone lets large objects take any amount of memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoreLimits {
     /// Live sessions across all keys.
     pub max_sessions: usize,
     /// Objects in one session.
     pub max_objects_per_session: usize,
+    /// Bytes of object JSON in one session; also bounds its log's size.
+    pub max_session_bytes: usize,
+    /// Bytes of object JSON in the whole store.
+    pub max_store_bytes: usize,
 }
 
 impl Default for StoreLimits {
@@ -62,6 +67,10 @@ impl Default for StoreLimits {
         Self {
             max_sessions: 100_000,
             max_objects_per_session: 10_000,
+            // Ten thousand objects of the largest size normal requests make
+            // fit; a log is then at most ~10 MB.
+            max_session_bytes: 8 * 1024 * 1024,
+            max_store_bytes: 1024 * 1024 * 1024,
         }
     }
 }
@@ -75,6 +84,12 @@ pub enum StoreError {
     /// Creating one more object would pass `max_objects_per_session`.
     #[error("this session already holds its limit of {limit} objects")]
     TooManyObjects { limit: usize },
+    /// The new object would pass `max_session_bytes`.
+    #[error("this session would pass its limit of {limit} bytes of objects")]
+    SessionFull { limit: usize },
+    /// The new object would pass `max_store_bytes`.
+    #[error("the mock would pass its limit of {limit} bytes of objects in all sessions")]
+    StoreFull { limit: usize },
 }
 
 /// What a builder closure returns: the new object's JSON (which must carry
@@ -144,6 +159,8 @@ pub struct SessionStore {
     limits: StoreLimits,
     /// Number of sessions held, for `max_sessions`.
     live_sessions: AtomicUsize,
+    /// Bytes of object JSON held, for `max_store_bytes`.
+    live_bytes: AtomicUsize,
     /// Source of session serial numbers, which order equal deadlines.
     next_serial: AtomicU64,
     /// Wakes the sweeper early, after the clock jumps.
@@ -175,6 +192,8 @@ struct Session {
     /// Objects in creation order. Every successful operation creates
     /// exactly one object, so this is the operation log as well.
     objects: Vec<StoredObject>,
+    /// Bytes of the objects' JSON, for `max_session_bytes`.
+    bytes: usize,
 }
 
 /// One object and the operation that created it, in 40 bytes plus its
@@ -214,6 +233,7 @@ impl SessionStore {
             ttl_nanos: AtomicU64::new(nanos(ttl)),
             limits,
             live_sessions: AtomicUsize::new(0),
+            live_bytes: AtomicUsize::new(0),
             next_serial: AtomicU64::new(0),
             sweeper_wakeup: tokio::sync::Notify::new(),
             shared_id_tweak: AtomicBool::new(false),
@@ -301,6 +321,27 @@ impl SessionStore {
         let id = ObjectId::from_parts(kind, self.ids.number(session.id_tweak, position));
         let ids = &self.ids;
         let built = build(&SessionObjects { session, ids }, &id.text())?;
+        let size = built.json.len();
+        if session.bytes + size > self.limits.max_session_bytes {
+            return Err(StoreError::SessionFull {
+                limit: self.limits.max_session_bytes,
+            }
+            .into());
+        }
+        // Reserved before it is stored, so that racing creations on other
+        // shards cannot pass the limit together.
+        let reserved = self
+            .live_bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |live| {
+                (live + size <= self.limits.max_store_bytes).then_some(live + size)
+            });
+        if reserved.is_err() {
+            return Err(StoreError::StoreFull {
+                limit: self.limits.max_store_bytes,
+            }
+            .into());
+        }
+        session.bytes += size;
         let created_ms = self
             .clock
             .wall_now()
@@ -338,6 +379,8 @@ impl SessionStore {
             let mut shard = shard.lock();
             self.live_sessions
                 .fetch_sub(shard.sessions.len(), Ordering::Relaxed);
+            let bytes: usize = shard.sessions.values().map(|s| s.bytes).sum();
+            self.live_bytes.fetch_sub(bytes, Ordering::Relaxed);
             *shard = Shard::default();
         }
     }
@@ -438,6 +481,7 @@ impl SessionStore {
                     // live count stays). Its deadline entry takes the key.
                     let filed_key = deadlines.remove(&(session.indexed_deadline, session.serial));
                     *objects -= session.objects.len();
+                    self.live_bytes.fetch_sub(session.bytes, Ordering::Relaxed);
                     *session = self.new_session(now);
                     if let Some(filed_key) = filed_key {
                         deadlines.insert((session.indexed_deadline, session.serial), filed_key);
@@ -475,6 +519,7 @@ impl SessionStore {
             last_seen: now,
             indexed_deadline: deadline(now, self.ttl()),
             objects: Vec::new(),
+            bytes: 0,
         }
     }
 
@@ -527,6 +572,7 @@ impl SessionStore {
         if let Some(session) = shard.sessions.remove(key) {
             self.live_sessions.fetch_sub(1, Ordering::Relaxed);
             shard.objects -= session.objects.len();
+            self.live_bytes.fetch_sub(session.bytes, Ordering::Relaxed);
         }
     }
 

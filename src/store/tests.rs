@@ -122,6 +122,7 @@ fn limits_refuse_new_sessions_and_objects() {
         StoreLimits {
             max_sessions: 1,
             max_objects_per_session: 2,
+            ..StoreLimits::default()
         },
     );
     add(&store, &key("a")).unwrap();
@@ -273,4 +274,46 @@ fn the_log_lists_each_object_with_its_operation() {
         assert!(op["timestamp"].as_str().unwrap().ends_with('Z'));
     }
     assert_eq!(log["operations"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn byte_budgets_refuse_what_would_pass_them_and_free_with_the_session() {
+    let size = add(&store(60, StoreLimits::default()), &key("probe"))
+        .unwrap()
+        .len();
+    let store = store(
+        60,
+        StoreLimits {
+            max_session_bytes: 2 * size,
+            max_store_bytes: 3 * size,
+            ..StoreLimits::default()
+        },
+    );
+    add(&store, &key("a")).unwrap();
+    add(&store, &key("a")).unwrap();
+    assert_eq!(
+        add(&store, &key("a")),
+        Err(StoreError::SessionFull { limit: 2 * size })
+    );
+    add(&store, &key("b")).unwrap();
+    assert_eq!(
+        add(&store, &key("c")),
+        Err(StoreError::StoreFull { limit: 3 * size })
+    );
+    // A refused object was never stored: the log holds what was accepted.
+    let log: serde_json::Value =
+        serde_json::from_slice(&store.log_json(&key("a")).unwrap()).unwrap();
+    assert_eq!(log["objects"].as_array().map(Vec::len), Some(2));
+    // Expired sessions give their bytes back (c began, empty, before its
+    // object was refused).
+    store.clock().advance(Duration::from_secs(61));
+    assert_eq!(store.sweep_expired(), 3);
+    add(&store, &key("c")).unwrap();
+    add(&store, &key("c")).unwrap();
+    add(&store, &key("d")).unwrap();
+    // And so does a reset.
+    store.reset();
+    for session in ["e", "e", "f"] {
+        add(&store, &key(session)).unwrap();
+    }
 }

@@ -95,7 +95,7 @@ async fn field_errors_name_the_field_and_what_was_expected() {
         (
             "/v1/tomato/acquire",
             json!({"ripeness": 0.5, "weight": 1}),
-            "variety: is required and must be a non-empty string",
+            "variety: is required and must be a non-empty string of at most 200 characters",
         ),
         (
             "/v1/tomato/acquire",
@@ -135,7 +135,7 @@ async fn field_errors_name_the_field_and_what_was_expected() {
         (
             "/v1/cook/simmer",
             json!({"ingredients": [{"id": "generic", "name": "g", "amount": 1}], "temperature": 100, "duration": "30m"}),
-            "ingredients[0].unit: is required and must be a non-empty string such as \"g\"",
+            "ingredients[0].unit: is required and must be a non-empty string such as \"g\" of at most 200 characters",
         ),
         (
             "/v1/tomato/slice",
@@ -171,6 +171,11 @@ async fn field_errors_name_the_field_and_what_was_expected() {
             "/v1/tomato/squeeze",
             json!({"tomato_ids": ["tom_x"], "strain": 1}),
             "strain: must be a boolean",
+        ),
+        (
+            "/v1/tomato/acquire",
+            json!({"variety": "x".repeat(201), "ripeness": 0.5, "weight": 1}),
+            "variety: must be a non-empty string of at most 200 characters",
         ),
     ];
     for (path, body, expected) in cases {

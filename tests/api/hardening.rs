@@ -269,3 +269,52 @@ fn a_second_signal_stops_at_once() {
     let took = exit_within(&mut child, Duration::from_secs(5));
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_megabyte_of_invalid_items_is_refused_in_one_line() {
+    let app = app_with_limits(ConnectionLimits::default()).await;
+    let zeros = vec!["0"; 500_000].join(",");
+    let body = format!(
+        "{{\"tomato_ids\":[{zeros}],\"method\":\"dice\",\"size\":\"medium\",\"consistency\":\"uniform\"}}"
+    );
+    assert!(body.len() < 1024 * 1024);
+    let response = app
+        .client
+        .post(format!("http://{}/v1/tomato/slice", app.addr))
+        .header("X-API-Key", KEY)
+        .header("X-Session-ID", "hostile")
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let answer: serde_json::Value =
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        answer["error"],
+        "body: holds more than 10000 array items and object members (a limit of this mock)"
+    );
+    // Just under the limit, the items are judged, and a large body names
+    // only its first problem.
+    let zeros = vec!["0"; 9_990].join(",");
+    let body = format!(
+        "{{\"tomato_ids\":[{zeros}],\"method\":\"dice\",\"size\":\"medium\",\"consistency\":\"uniform\"}}"
+    );
+    let response = app
+        .client
+        .post(format!("http://{}/v1/tomato/slice", app.addr))
+        .header("X-API-Key", KEY)
+        .header("X-Session-ID", "hostile")
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let answer: serde_json::Value =
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    let message = answer["error"].as_str().unwrap();
+    assert!(message.starts_with("tomato_ids"), "{message}");
+    assert!(!message.contains(';'), "one problem named: {message}");
+}

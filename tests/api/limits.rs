@@ -12,6 +12,7 @@ async fn too_many_sessions_get_a_429_that_says_what_to_do() {
         limits: StoreLimits {
             max_sessions: 2,
             max_objects_per_session: 100,
+            ..StoreLimits::default()
         },
         ..ServeConfig::default()
     })
@@ -46,6 +47,7 @@ async fn too_many_objects_in_a_session_get_a_429() {
         limits: StoreLimits {
             max_sessions: 10,
             max_objects_per_session: 3,
+            ..StoreLimits::default()
         },
         ..ServeConfig::default()
     })
@@ -137,4 +139,40 @@ async fn admin_switches_a_rule_off_and_back_on_at_run_time() {
         "{}",
         refused.error()
     );
+}
+
+#[tokio::test]
+async fn a_session_full_of_bytes_gets_a_429_and_others_go_on() {
+    let app = spawn_app_with(ServeConfig {
+        limits: StoreLimits {
+            max_session_bytes: 2_000,
+            ..StoreLimits::default()
+        },
+        ..ServeConfig::default()
+    })
+    .await;
+    let big = json!({"variety": "x".repeat(200), "ripeness": 0.5, "weight": 100});
+    let mut refused = None;
+    for _ in 0..20 {
+        let reply = app.post("/v1/tomato/acquire", "heavy", big.clone()).await;
+        if reply.status != 200 {
+            refused = Some(reply);
+            break;
+        }
+    }
+    let reply = refused.expect("the byte budget refused a creation");
+    assert_eq!(reply.status, 429);
+    assert!(
+        reply.error().contains("limit of 2000 bytes")
+            && reply.error().contains("--max-session-bytes"),
+        "{}",
+        reply.error()
+    );
+    let log = app.log("heavy").await;
+    assert!(
+        log.text.len() < 4_000,
+        "the log stays bounded: {}",
+        log.text.len()
+    );
+    app.acquire("light").await; // other sessions are unaffected
 }
