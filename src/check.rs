@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::case::{load_dir, load_embedded, RuleCatalogue};
 use crate::report;
-use crate::runner::{http_client_trusting, root_cause, ClientError, Expiry, Target};
+use crate::runner::{http_client_trusting, root_cause, tls_problem, ClientError, Expiry, Target};
 use crate::snapshot::SnapshotConfig;
 use crate::spec::{Spec, SpecError};
 use crate::suite::{run_suite, SuiteOptions};
@@ -27,6 +27,8 @@ pub struct CheckOptions {
     pub other_api_key: Option<String>,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The most bytes of one response body read (`--max-body`).
+    pub max_body: usize,
     /// The target's session TTL, for expiry cases when it has no admin clock.
     pub session_ttl: Option<Duration>,
     /// Case files to run instead of the embedded suite.
@@ -202,6 +204,7 @@ pub fn run_check(
         other_api_key: options.other_api_key.clone(),
         timeout: options.timeout,
         expiry,
+        max_body: options.max_body,
     };
     let suite = SuiteOptions {
         strict: options.strict,
@@ -284,6 +287,8 @@ async fn probe(
         .map_err(|e| {
             let why = if e.is_timeout() {
                 format!("no answer within {}", humantime::format_duration(timeout))
+            } else if let Some(tls) = tls_problem(&e) {
+                format!("TLS failed: {tls}")
             } else if e.is_connect() {
                 let cause = root_cause(&e);
                 if cause.contains("refused") || cause.contains("unreachable") {

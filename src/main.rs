@@ -68,9 +68,14 @@ struct CheckArgs {
     #[arg(long, value_name = "KEY")]
     other_api_key: Option<String>,
 
-    /// Per-request timeout.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    /// Per-request timeout (more than zero).
+    #[arg(long, default_value = "10s", value_parser = parse_positive_duration, value_name = "DURATION")]
     timeout: Duration,
+
+    /// The most of one response body read (e.g. 10MiB); a larger answer is
+    /// reported as such and not read further.
+    #[arg(long, default_value = "10MiB", value_name = "SIZE")]
+    max_body: ByteSize,
 
     /// The target's session TTL, so expiry cases can wait it out. Not needed
     /// against the mock with --admin; without either, expiry cases are skipped.
@@ -203,11 +208,25 @@ fn bytes(size: ByteSize) -> usize {
 
 /// A duration option that humantime cannot read.
 #[derive(Debug, thiserror::Error)]
-#[error("{0} (expected e.g. 30m, 10s, 1h30m)")]
-struct BadDuration(humantime::DurationError);
+enum BadDuration {
+    #[error("{0} (expected e.g. 30m, 10s, 1h30m)")]
+    Unreadable(humantime::DurationError),
+    #[error("it must be more than zero")]
+    Zero,
+}
 
 fn parse_duration(text: &str) -> Result<Duration, BadDuration> {
-    humantime::parse_duration(text).map_err(BadDuration)
+    humantime::parse_duration(text).map_err(BadDuration::Unreadable)
+}
+
+fn parse_positive_duration(text: &str) -> Result<Duration, BadDuration> {
+    parse_duration(text).and_then(|d| {
+        if d.is_zero() {
+            Err(BadDuration::Zero)
+        } else {
+            Ok(d)
+        }
+    })
 }
 
 fn main() -> ExitCode {
@@ -223,10 +242,17 @@ fn main() -> ExitCode {
             };
         }
     };
+    // The mock logs what it does; `check` reports through its own output,
+    // so the HTTP and TLS libraries' log lines would only repeat its
+    // errors in other words.
+    let default_filter = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn,hyper=off,hyper_util=off,reqwest=off,rustls=off",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         // Colours only for a reader: never escape codes in a log file.
@@ -295,6 +321,7 @@ fn check(args: CheckArgs) -> anyhow::Result<pizzastack::check::CheckExit> {
         api_key: args.api_key,
         other_api_key: args.other_api_key,
         timeout: args.timeout,
+        max_body: bytes(args.max_body),
         session_ttl: args.session_ttl,
         cases_dir: args.cases,
         strict: args.strict,

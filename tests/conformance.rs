@@ -63,6 +63,7 @@ fn main() -> ExitCode {
         api_key,
         other_api_key,
         timeout: Duration::from_secs(10),
+        max_body: pizzastack::runner::DEFAULT_MAX_BODY,
         session_ttl: env("PIZZASTACK_SESSION_TTL").and_then(|t| humantime::parse_duration(&t).ok()),
         cases_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/cases").into()),
         strict: env("PIZZASTACK_STRICT").is_some_and(|v| v != "0"),

@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::{rule_results, totals, RuleVerdict};
 use crate::case::{Level, RuleCatalogue};
-use crate::runner::assert::excerpt;
+use crate::runner::assert::{excerpt, printable};
 use crate::runner::{CaseOutcome, CaseStatus, Verdict};
 
 /// One failed (or stopped) case in full: each step with a failure, its
@@ -57,8 +57,12 @@ fn render_case(outcome: &CaseOutcome, exchanges: bool) -> String {
         }
         if let (true, Some(response)) = (exchanges, &step.response) {
             let _ = writeln!(out, "    < {}", response.status);
-            if let Some((_, ct)) = response.headers.iter().find(|(n, _)| n == "content-type") {
-                let _ = writeln!(out, "    < content-type: {ct}");
+            // The headers that explain an answer: what it is, where it
+            // points (a redirect), how long to wait.
+            for name in ["content-type", "location", "retry-after"] {
+                if let Some((_, value)) = response.headers.iter().find(|(n, _)| n == name) {
+                    let _ = writeln!(out, "    < {name}: {}", printable(value));
+                }
             }
             if !response.body.is_empty() {
                 let _ = writeln!(out, "    < {}", excerpt(&response.body));
@@ -77,7 +81,7 @@ fn render_case(outcome: &CaseOutcome, exchanges: bool) -> String {
                 failure.location.line,
                 failure.location.column,
                 failure.expected,
-                failure.actual
+                printable(&failure.actual)
             );
         }
     }

@@ -269,15 +269,32 @@ fn join_statuses(statuses: &[StatusPattern]) -> String {
         .join(" or ")
 }
 
-/// The first 300 characters of a text, for reports.
+/// The first 300 characters of a text, for reports, made printable.
 pub fn excerpt(text: &str) -> String {
     const MAX: usize = 300;
     if text.chars().count() <= MAX {
-        text.to_owned()
+        printable(text)
     } else {
         let cut: String = text.chars().take(MAX).collect();
-        format!("{cut}… ({} bytes)", text.len())
+        format!("{}… ({} bytes)", printable(&cut), text.len())
     }
+}
+
+/// A target's text as it may reach a terminal or a report: control
+/// characters (an escape sequence could clear a screen or forge a line of
+/// a CI log) written as `\u{1b}`, line breaks as `\n`.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -65,6 +65,48 @@ pub fn http_client() -> Result<reqwest::Client, ClientError> {
     http_client_trusting(None)
 }
 
+/// A TLS failure anywhere in `error`'s chain, in words.
+pub fn tls_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::CertificateError as Cert;
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(match tls {
+                rustls::Error::InvalidCertificate(certificate) => match certificate {
+                    Cert::UnknownIssuer => "its certificate is signed by an authority this runner does not trust (give that CA with --ca-cert)".to_owned(),
+                    Cert::Expired | Cert::ExpiredContext { .. } => "its certificate has expired".to_owned(),
+                    Cert::NotValidYet | Cert::NotValidYetContext { .. } => "its certificate is not valid yet".to_owned(),
+                    Cert::NotValidForName | Cert::NotValidForNameContext { .. } => {
+                        "its certificate is not valid for this host name".to_owned()
+                    }
+                    Cert::Revoked => "its certificate is revoked".to_owned(),
+                    other => format!("its certificate is not accepted ({})", printable_debug(other)),
+                },
+                other => other.to_string(),
+            });
+        }
+        // An io::Error hands out its inner error's source, not the inner
+        // error itself, which is where tokio-rustls keeps the rustls error.
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    None
+}
+
+/// A value's debug form without rustls's nesting, e.g. `CaUsedAsEndEntity`
+/// for `Other(OtherError(CaUsedAsEndEntity))`.
+fn printable_debug(value: &impl std::fmt::Debug) -> String {
+    let text = format!("{value:?}");
+    let inner = text
+        .trim_start_matches("Other(OtherError(")
+        .trim_end_matches("))");
+    inner.to_owned()
+}
+
 /// The innermost cause of an error chain, which is where a TLS or DNS
 /// failure says what went wrong.
 pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
@@ -105,7 +147,14 @@ pub struct Target {
     pub timeout: Duration,
     /// How sessions can be made to expire.
     pub expiry: Expiry,
+    /// The most bytes of one response body the runner reads
+    /// ([`DEFAULT_MAX_BODY`] unless `--max-body` says otherwise).
+    pub max_body: usize,
 }
+
+/// How much of one response body the runner reads by default: far more
+/// than any PizzaStack answer, far less than a runaway target can send.
+pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 
 impl Target {
     /// Why this target cannot run `case`, if it cannot.
@@ -434,7 +483,7 @@ async fn send(
         .await
         .map_err(|e| describe_transport_error(e, target))?;
     let status = response.status().as_u16();
-    let headers = response
+    let headers: Vec<(String, String)> = response
         .headers()
         .iter()
         .map(|(n, v)| {
@@ -444,18 +493,36 @@ async fn send(
             )
         })
         .collect();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| describe_transport_error(e, target))?;
-    let body = String::from_utf8_lossy(&bytes).into_owned();
-    let json = serde_json::from_slice(&bytes).ok();
-    Ok(ReceivedResponse {
-        status,
-        headers,
-        body,
-        json,
-    })
+    // Read in chunks, so that a runaway target costs at most `max_body`.
+    let mut bytes = Vec::new();
+    let mut response = response;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > target.max_body {
+                    return Err(SendError::BodyTooLarge {
+                        status,
+                        limit: target.max_body,
+                    });
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(error) => {
+                return Err(SendError::BodyCut {
+                    status,
+                    headers: headers
+                        .iter()
+                        .map(|(n, v)| format!("{n}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    received: bytes.len(),
+                    cause: root_cause(&error),
+                })
+            }
+        }
+    }
+    Ok(ReceivedResponse::new(status, headers, &bytes))
 }
 
 /// Why a request got no (whole) answer.
@@ -474,14 +541,45 @@ pub enum SendError {
         /// The innermost cause, where TLS and DNS say what went wrong.
         cause: String,
     },
+    /// The answer's body passed `--max-body`; reading stopped there.
+    #[error("HTTP {status} with a body of more than {limit} bytes (--max-body); stopped reading")]
+    BodyTooLarge {
+        /// The status the answer had.
+        status: u16,
+        limit: usize,
+    },
+    /// The connection ended in the middle of the answer's body.
+    #[error("HTTP {status} ({headers}), then the body broke off after {received} bytes: {cause}")]
+    BodyCut {
+        /// The status the answer had.
+        status: u16,
+        /// Its headers, as received.
+        headers: String,
+        /// Body bytes received before the break.
+        received: usize,
+        /// The innermost cause.
+        cause: String,
+    },
+    /// The TLS handshake failed.
+    #[error("TLS with {base_url} failed: {why}")]
+    Tls {
+        base_url: String,
+        /// In words, with what to do where there is something to do.
+        why: String,
+    },
     /// Anything else reqwest reports.
-    #[error(transparent)]
+    #[error("{}", root_cause(.0))]
     Other(reqwest::Error),
 }
 
 fn describe_transport_error(error: reqwest::Error, target: &Target) -> SendError {
     if error.is_timeout() {
         SendError::Timeout(target.timeout)
+    } else if let Some(why) = tls_problem(&error) {
+        SendError::Tls {
+            base_url: target.base_url.clone(),
+            why,
+        }
     } else if error.is_connect() {
         SendError::Connect {
             base_url: target.base_url.clone(),

@@ -7,6 +7,7 @@ pub mod exec;
 pub mod outcome;
 
 pub use exec::{
-    http_client, http_client_trusting, root_cause, run_case, ClientError, Expiry, SendError, Target,
+    http_client, http_client_trusting, root_cause, run_case, tls_problem, ClientError, Expiry,
+    SendError, Target, DEFAULT_MAX_BODY,
 };
 pub use outcome::{CaseOutcome, CaseStatus, Check, Failure, RuleCheck, StepOutcome, Verdict};

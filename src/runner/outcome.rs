@@ -224,11 +224,35 @@ pub struct ReceivedResponse {
     pub status: u16,
     /// Headers, names lower-case.
     pub headers: Vec<(String, String)>,
-    /// Body text.
+    /// Body text, cut to its first [`KEPT_BODY_BYTES`] for reports.
     pub body: String,
+    /// The body's whole size in bytes.
+    pub body_bytes: usize,
     /// The body as JSON, when it parses.
     #[serde(skip)]
     pub json: Option<Value>,
+}
+
+/// How much of a response body reports keep: a target's runaway answer
+/// must not make a runaway report.
+pub const KEPT_BODY_BYTES: usize = 64 * 1024;
+
+impl ReceivedResponse {
+    /// A response as received; the JSON is read from the whole body.
+    pub fn new(status: u16, headers: Vec<(String, String)>, bytes: &[u8]) -> Self {
+        let kept = &bytes[..bytes.len().min(KEPT_BODY_BYTES)];
+        let mut body = String::from_utf8_lossy(kept).into_owned();
+        if kept.len() < bytes.len() {
+            body.push_str(&format!("… ({} bytes in all)", bytes.len()));
+        }
+        Self {
+            status,
+            headers,
+            body,
+            body_bytes: bytes.len(),
+            json: serde_json::from_slice(bytes).ok(),
+        }
+    }
 }
 
 /// One step's result.

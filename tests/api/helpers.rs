@@ -360,6 +360,7 @@ pub async fn suite_target(config: ServeConfig) -> pizzastack::runner::Target {
         expiry: pizzastack::runner::Expiry::AdminClock {
             ttl: pizzastack::config::DEFAULT_SESSION_TTL,
         },
+        max_body: pizzastack::runner::DEFAULT_MAX_BODY,
     }
 }
 

@@ -13,6 +13,7 @@ mod errors;
 mod freedoms;
 mod fuzz;
 mod hardening;
+mod hostile_target;
 mod ids;
 mod limits;
 mod log;

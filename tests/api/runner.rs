@@ -52,6 +52,7 @@ fn target(base_url: String) -> Target {
         other_api_key: None,
         timeout: Duration::from_secs(5),
         expiry: Expiry::Unavailable,
+        max_body: pizzastack::runner::DEFAULT_MAX_BODY,
     }
 }
 

@@ -106,8 +106,11 @@ async fn check_runs_over_https_with_the_ca_given_and_explains_why_not_without() 
     let untrusted = run(false).await.unwrap();
     let stderr = String::from_utf8_lossy(&untrusted.stderr);
     assert_eq!(untrusted.status.code(), Some(2), "{stderr}");
+    // One line, in words, saying what to do; no library's log lines.
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("cannot reach the target") && stderr.to_lowercase().contains("certificate"),
+        stderr.contains("cannot reach the target")
+            && stderr.contains("TLS failed: its certificate is signed by an authority this runner does not trust (give that CA with --ca-cert)"),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).ok();

@@ -158,12 +158,33 @@ pub fn load_dir(dir: &Path, rules: &RuleCatalogue) -> std::io::Result<LoadedCase
     Ok(loaded)
 }
 
+/// Every case file under `dir`, each once: a folder or file reached again
+/// through a link (a loop, or two links to one place) is not read again.
 fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(std::fs::canonicalize(dir)?);
+    collect_files_once(dir, files, &mut seen)
+}
+
+fn collect_files_once(
+    dir: &Path,
+    files: &mut Vec<std::path::PathBuf>,
+    seen: &mut std::collections::HashSet<std::path::PathBuf>,
+) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
+        let is_case = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if !path.is_dir() && !is_case {
+            continue;
+        }
+        // A broken link has no canonical form; reading it reports it.
+        let first_visit = std::fs::canonicalize(&path).map_or(true, |real| seen.insert(real));
+        if !first_visit {
+            continue;
+        }
         if path.is_dir() {
-            collect_files(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            collect_files_once(&path, files, seen)?;
+        } else {
             files.push(path);
         }
     }
