@@ -4,7 +4,7 @@
 #
 #   bash benches/devices.sh                  # every benches/devices/*.patch
 #   bash benches/devices.sh scratch-buffer   # one of them
-#   ROUNDS=8 DURATION=5s MEMORY=1 bash benches/devices.sh
+#   ROUNDS=8 DURATION=5s MEMORY=id-cipher bash benches/devices.sh
 #
 # Each patch in benches/devices/ replaces one device with the simpler code
 # it stands for. For HEAD and for HEAD with each patch applied (in a git
@@ -14,8 +14,8 @@
 #     run: the measure the decision rests on), and
 #   - the median throughput ratio variant/HEAD of ROUNDS alternating wrk
 #     rounds at saturation (ABBA order; noisy on a shared machine), and
-#   - with MEMORY=1, bytes per object from benches/memory.rs (slow: it
-#     builds the bench profile too).
+#   - for the devices named in MEMORY (e.g. MEMORY=id-cipher), bytes per
+#     object from benches/memory.rs (slow: it builds the bench profile too).
 # A device stays where its alternative costs at least ~3% more
 # instructions (or throughput), or more memory per object; benches/README.md
 # records the verdicts. Builds take ~2.5 min each (whole-program
@@ -62,7 +62,7 @@ instructions() {
   local profile="$out/callgrind.$(basename "$1").out"
   rm -f "$profile"*
   start_server valgrind --tool=callgrind --callgrind-out-file="$profile" "$1" serve \
-    --max-sessions 1000000 --max-objects-per-session 1000000 --listen "127.0.0.1:$port"
+    --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB --listen "127.0.0.1:$port"
   local pid=$SERVER_PID
   wait_for "http://127.0.0.1:$port/healthz" 30
   wrk -t1 -c4 -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$port" >/dev/null
@@ -81,9 +81,9 @@ instructions() {
 throughput_ratio() {
   local base_port variant_port base variant
   base_port=$(pick_port); variant_port=$(pick_port)
-  start_server "$out/bin/HEAD" serve --max-sessions 1000000 --max-objects-per-session 1000000 --listen "127.0.0.1:$base_port"
+  start_server "$out/bin/HEAD" serve --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB --listen "127.0.0.1:$base_port"
   base=$SERVER_PID
-  start_server "$1" serve --max-sessions 1000000 --max-objects-per-session 1000000 --listen "127.0.0.1:$variant_port"
+  start_server "$1" serve --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB --listen "127.0.0.1:$variant_port"
   variant=$SERVER_PID
   wait_for "http://127.0.0.1:$base_port/healthz"
   wait_for "http://127.0.0.1:$variant_port/healthz"
@@ -96,7 +96,7 @@ throughput_ratio() {
     ratios+=("$(python3 -c "print(f'{$v / $b:.3f}')")")
   done
   kill "$base" "$variant"; wait "$base" "$variant" 2>/dev/null || true
-  python3 -c 'import statistics, sys; r = sorted(map(float, sys.argv[1:])); print(f"{statistics.median_low(r):.3f} (rounds: {\" \".join(sys.argv[1:])})")' "${ratios[@]}"
+  python3 -c 'import statistics, sys; r = sorted(map(float, sys.argv[1:])); print("%.3f (rounds: %s)" % (statistics.median_low(r), " ".join(sys.argv[1:])))' "${ratios[@]}"
 }
 
 # bytes_per_object: benches/memory.rs's figure for the tree as it is now.
@@ -105,14 +105,18 @@ bytes_per_object() {
     awk '/bytes per object/ {for (i = 1; i <= NF; i++) if ($(i+1) == "bytes") {print $i; exit}}'
 }
 
+wants_memory() { [[ " ${MEMORY:-} " == *" $1 "* ]]; }
+
 build HEAD
 base_instructions=$(instructions "$out/bin/HEAD")
-[ "${MEMORY:-0}" = 1 ] && base_bytes=$(bytes_per_object)
+base_bytes=
+if [ -n "${MEMORY:-}" ]; then base_bytes=$(bytes_per_object); fi
 echo "HEAD $(git rev-parse --short HEAD): $base_instructions instructions per acquire${base_bytes:+, $base_bytes bytes per object}"
 for name in "${names[@]}"; do
   build "$name" "$root/benches/devices/$name.patch"
   variant_instructions=$(instructions "$out/bin/$name")
-  [ "${MEMORY:-0}" = 1 ] && variant_bytes=$(bytes_per_object)
+  variant_bytes=
+  if wants_memory "$name"; then variant_bytes=$(bytes_per_object); fi
   ratio=$(throughput_ratio "$out/bin/$name")
   python3 - "$name" "$base_instructions" "$variant_instructions" "$ratio" "${base_bytes:-}" "${variant_bytes:-}" <<'PY'
 import sys
