@@ -138,7 +138,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         keys = config.effective_api_keys().len(),
         session_ttl = %humantime::format_duration(config.session_ttl),
         admin = config.admin,
-        "PizzaStack mock listening on http://{local}/v1"
+        "PizzaStack mock listening on http://{local}/v1 (state in memory: a restart forgets every session)"
     );
     for rule in &config.deviations {
         tracing::warn!(%rule, "deliberately deviating from {rule}: this mock is not conformant");
