@@ -238,6 +238,11 @@ impl Spec {
                     "body: {} (a limit of this mock)",
                     body::TOO_MANY_VALUES
                 ))
+            } else if message.starts_with("number out of range") {
+                // Valid JSON, but no 64-bit float holds it (e.g. 1e999).
+                BodyError::Invalid(format!(
+                    "body: a number is too large ({message}); numbers must fit a 64-bit float"
+                ))
             } else {
                 BodyError::Malformed(message)
             }

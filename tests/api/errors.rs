@@ -42,6 +42,22 @@ async fn malformed_json_is_a_400_that_says_so() {
 }
 
 #[tokio::test]
+async fn a_number_too_large_for_a_float_is_named_as_such_not_as_malformed() {
+    let app = spawn_app().await;
+    let body = br#"{"variety": "Roma", "ripeness": 1e999, "weight": 1}"#;
+    let reply = post_raw(&app, "/v1/tomato/acquire", "application/json", body).await;
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply
+            .error()
+            .starts_with("body: a number is too large (number out of range at line 1 column")
+            && reply.error().ends_with("numbers must fit a 64-bit float"),
+        "{}",
+        reply.error()
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_content_type_is_a_400_naming_it() {
     let app = spawn_app().await;
     let body = json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}).to_string();
