@@ -13,6 +13,14 @@ use crate::snapshot::SnapshotConfig;
 use crate::spec::{Spec, SpecError};
 use crate::suite::{run_suite, SuiteOptions};
 
+pub use crate::baseline::{Baseline, BaselineError};
+
+/// Where libtest's own lines go when the binary prints its own.
+#[cfg(unix)]
+const NULL_DEVICE: &str = "/dev/null";
+#[cfg(not(unix))]
+const NULL_DEVICE: &str = "NUL";
+
 /// Everything `check` needs.
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -43,8 +51,62 @@ pub struct CheckOptions {
     pub ca_cert: Option<PathBuf>,
     /// Compare each passed case's exchanges with a stored baseline.
     pub snapshots: Option<SnapshotConfig>,
+    /// Which cases run: by case ID or rule ID.
+    pub selection: Selection,
+    /// What goes to stdout.
+    pub format: Format,
+    /// Print a line per case as it ends (the binary), rather than leave the
+    /// progress to libtest (`cargo test`).
+    pub progress: bool,
+    /// Where to write the self-contained HTML report.
+    pub report_html: Option<PathBuf>,
+    /// Known deviations: reported as `known`, never failing the run.
+    pub baseline: Option<PathBuf>,
+    /// Where to record this run's failing rules as a baseline.
+    pub write_baseline: Option<PathBuf>,
     /// libtest's own arguments: filters, `--list`, `--exact`, `--skip`, `--test-threads`.
     pub libtest: libtest_mimic::Arguments,
+}
+
+/// Which cases run. A case is selected by a filter that its ID or one of
+/// its rule IDs contains (with `exact`, equals), and not by a skip.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Cases to run; none means all.
+    pub filters: Vec<String>,
+    /// Filters and skips match whole IDs only.
+    pub exact: bool,
+    /// Cases to leave out.
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    fn matches(&self, pattern: &str, case: &crate::case::Case) -> bool {
+        let hit = |id: &str| {
+            if self.exact {
+                id == pattern
+            } else {
+                id.contains(pattern)
+            }
+        };
+        hit(case.id()) || case.rules.iter().any(|rule| hit(rule))
+    }
+
+    /// Whether `case` runs.
+    pub fn selects(&self, case: &crate::case::Case) -> bool {
+        (self.filters.is_empty() || self.filters.iter().any(|f| self.matches(f, case)))
+            && !self.skip.iter().any(|s| self.matches(s, case))
+    }
+}
+
+/// What `check` writes to stdout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// A line per case, then the failures and the rule table.
+    #[default]
+    Human,
+    /// The JSON report, and nothing else.
+    Json,
 }
 
 /// How a check ended.
@@ -87,6 +149,22 @@ pub enum CheckError {
     /// No case to run.
     #[error("no case files found")]
     NoCases,
+    /// Filters that select no case.
+    #[error("no case matches {filters}{exact}; `pizzastack check --list` lists the cases with their rule IDs")]
+    NoMatch {
+        /// The filters, as given.
+        filters: String,
+        /// " exactly" with `--exact`.
+        exact: &'static str,
+    },
+    /// The target refuses the API key: every case would fail alike.
+    #[error("the target {base_url} refuses the API key (HTTP {status}): give the key it accepts with --api-key (or PIZZASTACK_API_KEY)")]
+    KeyRefused {
+        /// The target.
+        base_url: String,
+        /// Its answer's status.
+        status: u16,
+    },
     /// `--target` is needed and missing.
     #[error("--target URL is required (e.g. --target http://127.0.0.1:8080)")]
     NoTarget,
@@ -114,6 +192,9 @@ pub enum CheckError {
         /// Why, in words.
         why: String,
     },
+    /// The `--baseline` file cannot be used.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
     /// A report file cannot be written.
     #[error("cannot write the {what} report to {}: {source}", path.display())]
     Report {
@@ -168,9 +249,26 @@ pub fn run_check(
         report::coverage::print(&coverage);
         return Ok(CheckExit::Conformant);
     }
+    let selection = &options.selection;
+    let cases: Vec<_> = loaded
+        .cases
+        .into_iter()
+        .filter(|case| selection.selects(case))
+        .collect();
+    if cases.is_empty() {
+        return Err(CheckError::NoMatch {
+            filters: selection.filters.join(", "),
+            exact: if selection.exact { " exactly" } else { "" },
+        });
+    }
+    let list = options.libtest.list;
+    if list && options.progress {
+        report::terminal::print_list(&cases);
+        return Ok(CheckExit::Conformant);
+    }
     let base_url = match &options.target {
         Some(target) => normalize_target(target)?,
-        None if options.libtest.list => String::new(),
+        None if list => String::new(),
         None => return Err(CheckError::NoTarget),
     };
     let client = match &options.ca_cert {
@@ -187,7 +285,7 @@ pub fn run_check(
         None => http_client_trusting(None)
             .map_err(|source| CheckError::Client { path: None, source })?,
     };
-    let expiry = if options.libtest.list {
+    let expiry = if list {
         Expiry::Unavailable
     } else {
         runtime.block_on(probe(&client, &base_url, &options.api_key, options.timeout))?;
@@ -206,44 +304,99 @@ pub fn run_check(
         expiry,
         max_body: options.max_body,
     };
+    let baseline = match &options.baseline {
+        Some(path) => Some(Baseline::read(path)?),
+        None => None,
+    };
     let suite = SuiteOptions {
         strict: options.strict,
         catalogue: std::sync::Arc::new(catalogue.clone()),
         snapshots: options.snapshots.clone(),
+        progress: options.progress && options.format == Format::Human,
+        baseline: baseline.clone().map(std::sync::Arc::new),
     };
+    let mut libtest = options.libtest.clone();
+    if options.progress {
+        // The binary prints its own line per case; libtest's lines would
+        // say `ok` of a case that only warned, and repeat every failure.
+        libtest.logfile = Some(NULL_DEVICE.to_owned());
+    }
     let run = run_suite(
-        &options.libtest,
-        loaded.cases,
+        &libtest,
+        cases,
         &client,
         target,
         spec,
         runtime.handle(),
         &suite,
     );
-    if options.libtest.list {
+    if list {
         return Ok(CheckExit::Conformant);
     }
-    report::terminal::print_summary(&run.outcomes, &catalogue, options.strict, &base_url);
-    if let Some(path) = &options.report_junit {
-        report::junit::write(path, &run.outcomes, &catalogue, options.strict, &base_url).map_err(
-            |source| CheckError::Report {
-                what: "JUnit",
+    let mut outcomes = run.outcomes;
+    let fixed = match &baseline {
+        Some(baseline) => {
+            // Marked in each trial already; again here for libtest's path.
+            outcomes.iter_mut().for_each(|o| baseline.mark_known(o));
+            baseline.fixed(&outcomes)
+        }
+        None => Vec::new(),
+    };
+    match options.format {
+        Format::Human => {
+            report::terminal::print_summary(&outcomes, &catalogue, options.strict, &base_url);
+            if let Some(baseline) = &baseline {
+                report::terminal::print_baseline(baseline, &fixed, options.strict);
+            }
+        }
+        Format::Json => {
+            println!(
+                "{}",
+                report::json::render(&outcomes, &catalogue, options.strict, &base_url)
+            );
+        }
+    }
+    let write = |what: &'static str, path: &PathBuf, text: String| {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| CheckError::Report {
+                what,
                 path: path.clone(),
                 source,
-            },
+            })?;
+        }
+        std::fs::write(path, text).map_err(|source| CheckError::Report {
+            what,
+            path: path.clone(),
+            source,
+        })
+    };
+    if let Some(path) = &options.report_junit {
+        write(
+            "JUnit",
+            path,
+            report::junit::render(&outcomes, &catalogue, options.strict, &base_url),
         )?;
     }
     if let Some(path) = &options.report_json {
-        report::json::write(path, &run.outcomes, &catalogue, options.strict, &base_url).map_err(
-            |source| CheckError::Report {
-                what: "JSON",
-                path: path.clone(),
-                source,
-            },
+        write(
+            "JSON",
+            path,
+            report::json::render(&outcomes, &catalogue, options.strict, &base_url) + "\n",
         )?;
     }
-    let totals = report::totals(&run.outcomes, options.strict);
-    Ok(if totals.failed > 0 {
+    if let Some(path) = &options.report_html {
+        write(
+            "HTML",
+            path,
+            report::html::render(&outcomes, &catalogue, options.strict, &base_url),
+        )?;
+    }
+    if let Some(path) = &options.write_baseline {
+        write("baseline", path, Baseline::record(&outcomes, &base_url))?;
+    }
+    let failed_fixed = options.strict && !fixed.is_empty();
+    let totals = report::totals(&outcomes, options.strict);
+    Ok(if totals.failed > 0 || failed_fixed {
         CheckExit::Deviations
     } else {
         CheckExit::Conformant
@@ -277,13 +430,12 @@ async fn probe(
     timeout: Duration,
 ) -> Result<(), CheckError> {
     let url = format!("{base_url}/v1/session/{}/log", uuid::Uuid::new_v4());
-    client
+    let answer = client
         .get(&url)
         .header("X-API-Key", api_key)
         .timeout(timeout)
         .send()
         .await
-        .map(|_| ())
         .map_err(|e| {
             let why = if e.is_timeout() {
                 format!("no answer within {}", humantime::format_duration(timeout))
@@ -303,7 +455,18 @@ async fn probe(
                 base_url: base_url.to_owned(),
                 why,
             }
-        })
+        })?;
+    // A session unknown to a key the target accepts is a 404 (LOG-002);
+    // 401 or 403 means the key itself is refused, and every case would
+    // fail alike.
+    let status = answer.status().as_u16();
+    if matches!(status, 401 | 403) {
+        return Err(CheckError::KeyRefused {
+            base_url: base_url.to_owned(),
+            status,
+        });
+    }
+    Ok(())
 }
 
 /// The mock's admin clock if the target has one, else the TTL the user gave.

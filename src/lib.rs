@@ -6,6 +6,7 @@
 //! ID (e.g. `SESS-005`) where they are enforced.
 //!
 //! Modules, and what each owns:
+//! - [`baseline`]: known deviations a team accepts for now, with reasons.
 //! - [`check`]: `pizzastack check`: load cases, reach the target, run, report, exit code.
 //! - [`case`]: case files: the model (plain data, no IO), the rule catalogue, the loader.
 //! - [`runner`]: runs one case against any base URL over HTTP; results as data.
@@ -26,6 +27,7 @@
 //! - [`switches`]: the tables of deviations and freedoms the mock can take,
 //!   and the run-time switchboard of those switched on; plain data.
 
+pub mod baseline;
 pub mod case;
 pub mod check;
 pub mod clock;

@@ -113,8 +113,67 @@ struct CheckArgs {
     #[arg(long, value_name = "NAME", requires = "snapshots")]
     snapshot_name: Option<String>,
 
-    #[command(flatten)]
-    libtest: libtest_mimic::Arguments,
+    /// Write a self-contained HTML report (rules, failures with their
+    /// exchanges, filterable by verdict) to PATH.
+    #[arg(long, value_name = "PATH")]
+    report_html: Option<std::path::PathBuf>,
+
+    /// Known deviations (a file --write-baseline wrote, with a reason per
+    /// entry): reported as `known`, never failing the run; a new deviation
+    /// still fails, and a known one that now holds is reported as fixed
+    /// (failing the run with --strict).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<std::path::PathBuf>,
+
+    /// Record this run's failing rules and their cases in FILE, as a
+    /// baseline to edit (give each entry its reason) and pass to --baseline.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<std::path::PathBuf>,
+
+    /// What goes to stdout: `human` (a line per case, then failures and the
+    /// rule table) or `json` (the JSON report only).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+
+    /// Colours: `auto` (on a terminal, unless NO_COLOR is set), `always`
+    /// or `never`.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+
+    /// Run only the cases whose ID or one of whose rule IDs contains FILTER
+    /// (e.g. `sessions/` or `SESS-005`); a filter that selects nothing is
+    /// an error.
+    #[arg(value_name = "FILTER")]
+    filters: Vec<String>,
+
+    /// Filters and --skip match whole case IDs or rule IDs only.
+    #[arg(long)]
+    exact: bool,
+
+    /// Leave out the cases this selects (like FILTER); repeatable.
+    #[arg(long, value_name = "FILTER")]
+    skip: Vec<String>,
+
+    /// List the selected cases with their rules, then stop.
+    #[arg(long)]
+    list: bool,
+
+    /// Cases run at once (default: one per CPU).
+    #[arg(long, value_name = "N")]
+    test_threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Args)]
@@ -334,8 +393,30 @@ fn check(args: CheckArgs) -> anyhow::Result<pizzastack::check::CheckExit> {
                 name,
             }
         }),
-        libtest: args.libtest,
+        libtest: libtest_mimic::Arguments {
+            list: args.list,
+            test_threads: args.test_threads,
+            ..libtest_mimic::Arguments::default()
+        },
+        selection: pizzastack::check::Selection {
+            filters: args.filters,
+            exact: args.exact,
+            skip: args.skip,
+        },
+        format: match args.format {
+            OutputFormat::Human => pizzastack::check::Format::Human,
+            OutputFormat::Json => pizzastack::check::Format::Json,
+        },
+        progress: true,
+        report_html: args.report_html,
+        baseline: args.baseline,
+        write_baseline: args.write_baseline,
     };
+    match args.color {
+        ColorWhen::Auto => {}
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+    }
     let runtime = runtime()?;
     Ok(pizzastack::check::run_check(&options, &runtime)?)
 }

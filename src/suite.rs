@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 
+use crate::baseline::Baseline;
 use crate::case::{Capability, Case, Level, RuleCatalogue};
-use crate::report::terminal::render_case_failure;
+use crate::report::terminal::{print_progress, render_case_failure};
 use crate::runner::{
     run_case, CaseOutcome, CaseStatus, Check, Expiry, Failure, RuleCheck, Target, Verdict,
 };
@@ -44,6 +45,11 @@ pub struct SuiteOptions {
     pub catalogue: Arc<RuleCatalogue>,
     /// Where to compare snapshots, if at all.
     pub snapshots: Option<SnapshotConfig>,
+    /// Print a line per case as it ends (`pizzastack check`), rather than
+    /// leave the progress to libtest (`cargo test`).
+    pub progress: bool,
+    /// Known deviations, reported as such and never failing the run.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 /// Runs `cases` against `target` under libtest's arguments.
@@ -71,6 +77,7 @@ pub fn run_suite(
                 options.clone(),
             );
             Trial::ignorable_test(name, move || {
+                let started = std::time::Instant::now();
                 let exclusive = matches!(target.expiry, Expiry::AdminClock { .. })
                     && case.requires.contains(&Capability::SessionExpiry);
                 let mut outcome = {
@@ -87,6 +94,12 @@ pub fn run_suite(
                     if let Err(mismatch) = snapshot::check(config, &outcome) {
                         record_snapshot_mismatch(&mut outcome, &config.name, mismatch.to_string());
                     }
+                }
+                if let Some(baseline) = &options.baseline {
+                    baseline.mark_known(&mut outcome);
+                }
+                if options.progress {
+                    print_progress(&outcome, options.strict, started.elapsed());
                 }
                 let verdict = match &outcome.status {
                     _ if outcome.fails_run(options.strict) => {

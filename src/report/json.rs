@@ -1,7 +1,5 @@
 //! `--report-json PATH`: every case's outcome and every rule's verdict.
 
-use std::path::Path;
-
 use serde::Serialize;
 
 use super::{rule_results, totals, RuleResult, Totals};
@@ -39,18 +37,4 @@ pub fn render(
         cases: outcomes,
     };
     serde_json::to_string_pretty(&report).unwrap_or_default()
-}
-
-/// Writes the JSON report.
-///
-/// # Errors
-/// When the file cannot be written.
-pub fn write(
-    path: &Path,
-    outcomes: &[CaseOutcome],
-    catalogue: &RuleCatalogue,
-    strict: bool,
-    target: &str,
-) -> std::io::Result<()> {
-    std::fs::write(path, render(outcomes, catalogue, strict, target) + "\n")
 }

@@ -1,8 +1,6 @@
 //! `--report-junit PATH`: one testcase per case, the rule IDs in its name
 //! and properties.
 
-use std::path::Path;
-
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::terminal::render_case_failure;
@@ -92,7 +90,7 @@ pub fn render(
                 status.set_type("not evaluated");
                 status
             }
-            RuleVerdict::Skipped => TestCaseStatus::skipped(),
+            RuleVerdict::Skipped | RuleVerdict::Known => TestCaseStatus::skipped(),
         };
         let mut case = TestCase::new(rule.id.clone(), status);
         case.set_classname(rule.parent.clone().unwrap_or_else(|| "rules".to_owned()));
@@ -111,18 +109,4 @@ pub fn render(
     report.add_test_suite(suite);
     report.add_test_suite(rules_suite);
     report.to_string().unwrap_or_default()
-}
-
-/// Writes the JUnit report.
-///
-/// # Errors
-/// When the file cannot be written.
-pub fn write(
-    path: &Path,
-    outcomes: &[CaseOutcome],
-    catalogue: &RuleCatalogue,
-    strict: bool,
-    target: &str,
-) -> std::io::Result<()> {
-    std::fs::write(path, render(outcomes, catalogue, strict, target))
 }

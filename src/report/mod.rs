@@ -3,6 +3,7 @@
 //! results to stdout or to report files.
 
 pub mod coverage;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod terminal;
@@ -28,6 +29,8 @@ pub enum RuleVerdict {
     /// Nothing attributed to it failed, but a case stopped (a setup step
     /// failed) before its expectations could be evaluated: not verified.
     Error,
+    /// Its failures are all listed in the baseline as known.
+    Known,
     /// Every case checking it was skipped.
     Skipped,
     /// No case that ran checks it.
@@ -43,6 +46,7 @@ impl RuleVerdict {
             RuleVerdict::Warn => "WARN",
             RuleVerdict::Info => "info",
             RuleVerdict::Error => "error",
+            RuleVerdict::Known => "known",
             RuleVerdict::Skipped => "skipped",
             RuleVerdict::NotCovered => "not covered",
         }
@@ -136,6 +140,8 @@ pub fn rule_results(
                 }
             } else if !errors.is_empty() {
                 RuleVerdict::Error
+            } else if checks.iter().any(|(_, v)| *v == Verdict::Known) {
+                RuleVerdict::Known
             } else if checks.iter().any(|(_, v)| *v == Verdict::Pass) {
                 RuleVerdict::Pass
             } else if checks.is_empty() {

@@ -161,6 +161,7 @@ impl Paint {
             RuleVerdict::Warn => AnsiColor::Yellow,
             RuleVerdict::Error => AnsiColor::Magenta,
             RuleVerdict::Info => AnsiColor::Cyan,
+            RuleVerdict::Known => AnsiColor::Blue,
             RuleVerdict::Skipped | RuleVerdict::NotCovered => return padded.to_owned(),
         };
         let style = Style::new().fg_color(Some(color.into()));
@@ -351,4 +352,98 @@ pub fn print_summary(
         "{}",
         render_painted(outcomes, catalogue, strict, target, Paint(true))
     );
+}
+
+/// The word a case's progress line starts with: what it means for the run.
+fn case_word(outcome: &CaseOutcome, strict: bool) -> &'static str {
+    if outcome.fails_run(strict) {
+        return "FAIL";
+    }
+    match &outcome.status {
+        CaseStatus::Skipped { .. } => "skip",
+        _ if outcome.has_unevaluated_rules() => "error",
+        CaseStatus::Error { .. } => "error",
+        CaseStatus::Failed => match case_label(outcome, strict) {
+            "WARN" => "warn",
+            _ => "info",
+        },
+        CaseStatus::Passed
+            if outcome
+                .rule_checks
+                .iter()
+                .any(|c| c.verdict == Verdict::Known) =>
+        {
+            "known"
+        }
+        CaseStatus::Passed => "pass",
+    }
+}
+
+/// One line for a case that has just ended, printed as it ends: its
+/// verdict for the run, its ID and rules, and how long it took (why, for a
+/// skipped case). The failures follow in the summary, once.
+pub fn print_progress(outcome: &CaseOutcome, strict: bool, took: std::time::Duration) {
+    let word = case_word(outcome, strict);
+    let color = match word {
+        "FAIL" => AnsiColor::Red,
+        "warn" => AnsiColor::Yellow,
+        "error" => AnsiColor::Magenta,
+        "info" => AnsiColor::Cyan,
+        "known" => AnsiColor::Blue,
+        "pass" => AnsiColor::Green,
+        _ => AnsiColor::White,
+    };
+    let style = Style::new().fg_color(Some(color.into()));
+    let style = if word == "FAIL" { style.bold() } else { style };
+    let tail = match &outcome.status {
+        CaseStatus::Skipped { reason } => format!(": {reason}"),
+        _ => format!(" ({} ms)", took.as_millis()),
+    };
+    anstream::println!(
+        "{style}{word:<5}{style:#} {} [{}]{tail}",
+        outcome.id,
+        outcome.rules.join(", ")
+    );
+}
+
+/// The cases, one per line, with their rules and levels.
+pub fn print_list(cases: &[crate::case::Case]) {
+    for case in cases {
+        println!(
+            "{} [{}] ({}): {}",
+            case.id(),
+            case.rules.join(", "),
+            case.level.as_str(),
+            case.name
+        );
+    }
+}
+
+/// What the baseline changed: the known deviations seen, and the ones that
+/// now hold (fixed: take them out of the file).
+pub fn print_baseline(
+    baseline: &crate::baseline::Baseline,
+    fixed: &[crate::baseline::Fixed],
+    strict: bool,
+) {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nBaseline: {} known deviation(s) listed; they never fail the run.",
+        baseline.known.len()
+    );
+    for entry in fixed {
+        let _ = writeln!(
+            out,
+            "  fixed {}: now holds in {}; take it out of the baseline{}",
+            entry.rule,
+            entry.cases.join(", "),
+            if strict {
+                " (fails the run with --strict)"
+            } else {
+                ""
+            }
+        );
+    }
+    anstream::print!("{out}");
 }

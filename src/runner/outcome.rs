@@ -38,6 +38,9 @@ pub enum Verdict {
     Fail,
     /// The case stopped before its expectations could be evaluated.
     Error,
+    /// An expectation failed, and a baseline (`--baseline`) lists the
+    /// deviation as known: reported, never failing the run.
+    Known,
     /// The case did not run.
     Skipped,
 }
@@ -308,7 +311,7 @@ impl CaseOutcome {
         self.rule_checks.iter().any(|check| match check.verdict {
             Verdict::Fail => check.level.fails_run(strict),
             Verdict::Error => strict && check.level == Level::Must,
-            Verdict::Pass | Verdict::Skipped => false,
+            Verdict::Pass | Verdict::Skipped | Verdict::Known => false,
         })
     }
 

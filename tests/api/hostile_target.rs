@@ -173,7 +173,7 @@ fn a_case_folder_linking_into_itself_is_read_once() {
     ]);
     assert!(started.elapsed() < Duration::from_secs(10));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let listed = stdout.lines().filter(|l| l.contains(": test")).count();
+    let listed = stdout.lines().filter(|l| !l.trim().is_empty()).count();
     assert_eq!(listed, 1, "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -17,6 +17,7 @@ mod hostile_target;
 mod ids;
 mod limits;
 mod log;
+mod outside_user;
 mod quality;
 mod runner;
 mod sessions;

@@ -572,7 +572,7 @@ fn list_names_every_case_with_its_rules_without_a_target_running() {
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("sessions/cross-session-slice [SESS-005]: test"),
+        stdout.contains("sessions/cross-session-slice [SESS-005] (MUST): "),
         "{stdout}"
     );
 }
