@@ -58,21 +58,8 @@ build() {
 
 # instructions BINARY: instructions per acquire under callgrind.
 instructions() {
-  local port; port=$(pick_port)
-  local profile="$out/callgrind.$(basename "$1").out"
-  rm -f "$profile"*
-  start_server valgrind --tool=callgrind --callgrind-out-file="$profile" "$1" serve \
-    --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB --listen "127.0.0.1:$port"
-  local pid=$SERVER_PID
-  wait_for "http://127.0.0.1:$port/healthz" 30
-  wrk -t1 -c4 -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$port" >/dev/null
-  callgrind_control --zero "$pid" >/dev/null 2>&1
-  local requests
-  requests=$(wrk -t1 -c4 -d8s -s benches/wrk/acquire.lua "http://127.0.0.1:$port" | awk '/requests in/ {print $1}')
-  callgrind_control --dump "$pid" >/dev/null 2>&1
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  local dump; dump=$(ls -S "$profile"* | head -1)
-  callgrind_annotate "$dump" 2>/dev/null | awk -v n="$requests" '
+  callgrind_profile "$out/callgrind.$(basename "$1").out" "$1" "${BENCH_SERVE[@]}"
+  callgrind_annotate "$CALLGRIND_DUMP" 2>/dev/null | awk -v n="$CALLGRIND_REQUESTS" '
     /PROGRAM TOTALS/ { gsub(",", "", $1); printf "%d\n", $1 / n }'
 }
 
@@ -81,9 +68,9 @@ instructions() {
 throughput_ratio() {
   local base_port variant_port base variant
   base_port=$(pick_port); variant_port=$(pick_port)
-  start_server "$out/bin/HEAD" serve --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB --listen "127.0.0.1:$base_port"
+  start_server "$out/bin/HEAD" "${BENCH_SERVE[@]}" "127.0.0.1:$base_port"
   base=$SERVER_PID
-  start_server "$1" serve --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB --listen "127.0.0.1:$variant_port"
+  start_server "$1" "${BENCH_SERVE[@]}" "127.0.0.1:$variant_port"
   variant=$SERVER_PID
   wait_for "http://127.0.0.1:$base_port/healthz"
   wait_for "http://127.0.0.1:$variant_port/healthz"

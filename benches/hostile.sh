@@ -17,8 +17,7 @@ hostile=${HOSTILE:-8}
 ensure_wrk
 cargo build --release --quiet --bin pizzastack
 port=$(pick_port)
-start_server target/release/pizzastack serve --listen "127.0.0.1:$port" \
-  --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB
+start_server target/release/pizzastack "${BENCH_SERVE[@]}" "127.0.0.1:$port"
 mock=$SERVER_PID
 trap 'kill $mock $hostile_pid 2>/dev/null || true' EXIT
 wait_for "http://127.0.0.1:$port/healthz"

@@ -34,5 +34,5 @@ print(f'$name: {cpu_us / $requests:.2f} µs of server CPU per request ({$request
 }
 for _ in $(seq 1 "${RUNS:-1}"); do
   measure floor target/release/examples/floor
-  measure mock target/release/pizzastack serve --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB --listen
+  measure mock target/release/pizzastack "${BENCH_SERVE[@]}"
 done

@@ -38,3 +38,32 @@ start_server() {
 
 # Runs a client command, on core 1 with PIN=1.
 client() { if [ "${PIN:-0}" = 1 ]; then taskset -c 1 "$@"; else "$@"; fi; }
+
+# `serve` with limits no benchmark reaches: the benchmarks measure the
+# mock's work, not its refusals. Append the listen address.
+BENCH_SERVE=(serve --max-sessions 1000000 --max-objects-per-session 1000000
+  --max-session-bytes 1GiB --max-store-bytes 64GiB --listen)
+
+# callgrind_profile PROFILE COMMAND...: runs COMMAND (given a free loopback
+# address as its last argument) under callgrind with cache simulation,
+# warms it up with acquires, then counts only SECONDS (default 8) of them.
+# Sets CALLGRIND_DUMP (the profile written) and CALLGRIND_REQUESTS.
+callgrind_profile() {
+  local profile=$1; shift
+  local port; port=$(pick_port)
+  rm -f "$profile"*
+  start_server valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file="$profile" "$@" "127.0.0.1:$port"
+  local pid=$SERVER_PID
+  # Under valgrind the mock takes several seconds to compile its schemas.
+  wait_for "http://127.0.0.1:$port/" 30
+  # Warm up, then count only the measured run: start-up (compiling the
+  # schemas) would otherwise be spread over however many requests ran.
+  wrk -t1 -c4 -d2s -s benches/wrk/acquire.lua "http://127.0.0.1:$port" >/dev/null
+  callgrind_control --zero "$pid" >/dev/null 2>&1
+  CALLGRIND_REQUESTS=$(wrk -t1 -c4 -d"${SECONDS_MEASURED:-8}s" -s benches/wrk/acquire.lua "http://127.0.0.1:$port" | awk '/requests in/ {print $1}')
+  # Dump the counts while the server runs: the floor has no signal handler
+  # and would die without writing them.
+  callgrind_control --dump "$pid" >/dev/null 2>&1
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  CALLGRIND_DUMP=$(ls -S "$profile"* | head -1)
+}

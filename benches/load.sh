@@ -25,8 +25,7 @@ ensure_wrk
 cargo build --release --quiet --bin pizzastack --example floor
 mock_port=$(pick_port)
 floor_port=$(pick_port)
-start_server target/release/pizzastack serve --listen "127.0.0.1:$mock_port" \
-  --max-sessions 1000000 --max-objects-per-session 1000000 --max-session-bytes 1GiB --max-store-bytes 64GiB
+start_server target/release/pizzastack "${BENCH_SERVE[@]}" "127.0.0.1:$mock_port"
 mock=$SERVER_PID
 start_server target/release/examples/floor "127.0.0.1:$floor_port"
 floor=$SERVER_PID
