@@ -11,12 +11,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use super::head_deadline;
 use crate::config::ConnectionLimits;
 
 /// Serves `app` on `listener` until `shutdown` completes; then stops
@@ -30,10 +31,8 @@ pub(super) async fn serve_connections(
 ) -> io::Result<()> {
     let mut builder = http1::Builder::new();
     builder
-        .timer(TokioTimer::new())
-        // Also the idle keep-alive timeout: hyper starts it whenever it
-        // waits for a request's first byte.
-        .header_read_timeout(limits.header_timeout)
+        // The header timeout is kept by `head_deadline`, at a lower cost.
+        .header_read_timeout(None)
         .max_buf_size(MAX_HEADER_BYTES);
     let graceful = GracefulShutdown::new();
     let mut connections = tokio::task::JoinSet::new();
@@ -60,8 +59,12 @@ pub(super) async fn serve_connections(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let connection =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let (stream, service) = head_deadline::guard(
+            stream,
+            TowerToHyperService::new(app.clone()),
+            limits.header_timeout,
+        );
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         connections.spawn(async move {
             let _ = connection.await;

@@ -7,6 +7,7 @@ mod deviate;
 mod error;
 mod extract;
 mod freedom;
+mod head_deadline;
 mod listen;
 mod response;
 mod routes;

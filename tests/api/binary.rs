@@ -1,27 +1,19 @@
 //! The `pizzastack` binary as a user runs it: it serves, and SIGTERM stops
 //! it gracefully with exit code 0.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use crate::helpers::*;
 
 #[test]
 fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pizzastack"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env_remove("PIZZASTACK_API_KEYS")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the binary");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let listening = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|line| line.contains("listening on"))
-        .expect("the server says where it listens");
-    assert!(listening.contains("http://127.0.0.1:"), "{listening}");
+    let ServedBinary {
+        mut child,
+        addr,
+        stderr,
+    } = start_binary(&[]);
+    assert!(addr.ip().is_loopback(), "{addr}");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -39,7 +31,7 @@ fn sigterm_stops_the_server_gracefully_with_exit_code_0() {
         std::thread::yield_now();
     };
     assert_eq!(exit.code(), Some(0));
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let rest: Vec<String> = stderr.iter().collect();
     assert!(
         rest.iter().any(|l| l.contains("shutting down gracefully")),
         "{rest:?}"

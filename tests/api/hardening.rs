@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pizzastack::config::{ConnectionLimits, ServeConfig};
@@ -108,6 +108,73 @@ async fn a_trickling_client_is_disconnected_at_the_header_timeout() {
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
 }
 
+const HEALTH: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+/// Reads one answer to `GET /healthz` (its head ends its body's length).
+fn read_health_answer(stream: &mut TcpStream) -> String {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap();
+        }
+        head.push_str(&line);
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    head
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_answer_restarts_the_wait_for_the_next_head() {
+    let app = app_with_limits(limits(600, 10_000, 16)).await;
+    let addr = app.addr;
+    tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        // Four requests 400 ms apart: 1.6 s on one connection, far past the
+        // 600 ms timeout, but each head comes within 600 ms of an answer.
+        for _ in 0..4 {
+            std::thread::sleep(Duration::from_millis(400));
+            stream.write_all(HEALTH).unwrap();
+            let head = read_health_answer(&mut stream);
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_keep_alive_connection_is_closed_at_the_header_timeout() {
+    let app = app_with_limits(limits(500, 10_000, 16)).await;
+    let addr = app.addr;
+    let (closed, elapsed) = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.write_all(HEALTH).unwrap();
+        read_health_answer(&mut stream);
+        let answered = Instant::now();
+        let (rest, closed) = read_until_closed(&mut stream, Duration::from_secs(5));
+        assert!(rest.is_empty(), "{rest}");
+        (closed, answered.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(closed, "the idle connection stayed open");
+    assert!(
+        elapsed >= Duration::from_millis(400) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn connections_past_the_cap_wait_until_one_ends() {
     let app = app_with_limits(limits(5_000, 5_000, 2)).await;
@@ -191,33 +258,6 @@ async fn two_api_keys_are_refused_like_two_session_ids() {
 }
 
 /// Starts the binary with `args`; returns it and the address it serves.
-fn start_binary(args: &[&str]) -> (std::process::Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pizzastack"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env_remove("PIZZASTACK_API_KEYS")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the binary");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let listening = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|line| line.contains("listening on"))
-        .expect("the server says where it listens");
-    let addr = listening
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|a| a.parse().ok())
-        .expect("an address");
-    // Keep draining stderr so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-    (child, addr)
-}
-
 fn signal(child: &std::process::Child, name: &str) {
     let status = Command::new("kill")
         .args([&format!("-{name}"), &child.id().to_string()])
@@ -244,7 +284,9 @@ fn exit_within(child: &mut std::process::Child, limit: Duration) -> Duration {
 
 #[test]
 fn a_half_sent_request_never_holds_shutdown_past_its_deadline() {
-    let (mut child, addr) = start_binary(&["--header-timeout", "60s", "--shutdown-timeout", "1s"]);
+    let ServedBinary {
+        mut child, addr, ..
+    } = start_binary(&["--header-timeout", "60s", "--shutdown-timeout", "1s"]);
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
@@ -257,7 +299,9 @@ fn a_half_sent_request_never_holds_shutdown_past_its_deadline() {
 
 #[test]
 fn a_second_signal_stops_at_once() {
-    let (mut child, addr) = start_binary(&["--header-timeout", "60s", "--shutdown-timeout", "60s"]);
+    let ServedBinary {
+        mut child, addr, ..
+    } = start_binary(&["--header-timeout", "60s", "--shutdown-timeout", "60s"]);
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")

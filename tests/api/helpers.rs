@@ -396,3 +396,49 @@ pub async fn every_object_endpoint_answers(
         assert_eq!(reply.body, body, "{rule} {path}");
     }
 }
+
+/// The `pizzastack` binary serving on a free loopback port.
+pub struct ServedBinary {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    /// Its stderr lines after the one that says where it listens; drained
+    /// by a thread, so the child never blocks on a full pipe.
+    pub stderr: std::sync::mpsc::Receiver<String>,
+}
+
+/// Starts `pizzastack serve` with `args` and waits until it listens.
+pub fn start_binary(args: &[&str]) -> ServedBinary {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pizzastack"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("PIZZASTACK_API_KEYS")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let listening = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("listening on"))
+        .expect("the server says where it listens");
+    let addr = listening
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("an address in {listening:?}"));
+    let (sender, stderr) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    ServedBinary {
+        child,
+        addr,
+        stderr,
+    }
+}
