@@ -394,6 +394,13 @@ pub fn run_check(
     if let Some(path) = &options.write_baseline {
         write("baseline", path, Baseline::record(&outcomes, &base_url))?;
     }
+    if let Some(line) = options
+        .snapshots
+        .as_ref()
+        .and_then(|config| config.tally.summary(config))
+    {
+        eprintln!("{line}");
+    }
     let failed_fixed = options.strict && !fixed.is_empty();
     let totals = report::totals(&outcomes, options.strict);
     Ok(if totals.failed > 0 || failed_fixed {

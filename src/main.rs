@@ -47,6 +47,24 @@ enum Command {
     /// Print the JSON Schema of case files (specs/case.schema.json), for
     /// editors and for checking your own cases.
     CaseSchema,
+    /// Review the snapshots a `check --snapshots DIR` run wrote as
+    /// .snap.new because the exchanges changed.
+    #[command(subcommand)]
+    Snapshots(SnapshotsCommand),
+}
+
+#[derive(Subcommand)]
+enum SnapshotsCommand {
+    /// Show each changed snapshot's diff and ask whether to accept it (it
+    /// becomes the baseline), reject it (it is deleted) or skip it.
+    Review {
+        /// The folder given to `check --snapshots`.
+        dir: std::path::PathBuf,
+    },
+    /// Make every changed snapshot of DIR the baseline.
+    Accept { dir: std::path::PathBuf },
+    /// Delete every changed snapshot of DIR; the baselines stay.
+    Reject { dir: std::path::PathBuf },
 }
 
 #[derive(Args)]
@@ -104,14 +122,23 @@ struct CheckArgs {
     ca_cert: Option<std::path::PathBuf>,
 
     /// Compare each passed case's exchanges (redacted) with a baseline in
-    /// DIR, named by --snapshot-name; new or changed ones fail, and outside
-    /// CI are written as .snap.new for `cargo insta review`.
+    /// DIR (any folder), named by --snapshot-name. The first run records
+    /// the baseline; later a changed exchange fails with its diff and is
+    /// written beside the baseline as .snap.new, for `pizzastack snapshots
+    /// review DIR`. In CI (CI set) nothing is written: a missing snapshot
+    /// fails too.
     #[arg(long, value_name = "DIR", requires = "snapshot_name")]
     snapshots: Option<std::path::PathBuf>,
 
     /// The baseline's name (snapshot suffix), e.g. the implementation's name.
     #[arg(long, value_name = "NAME", requires = "snapshots")]
     snapshot_name: Option<String>,
+
+    /// When snapshot files are written: `auto` (as --snapshots says),
+    /// `always` (record and overwrite; nothing fails for a snapshot) or
+    /// `no` (never; missing ones fail).
+    #[arg(long, value_enum, default_value_t = SnapshotUpdate::Auto, requires = "snapshots")]
+    snapshot_update: SnapshotUpdate,
 
     /// Write a self-contained HTML report (rules, failures with their
     /// exchanges, filterable by verdict) to PATH.
@@ -161,6 +188,23 @@ struct CheckArgs {
     /// Cases run at once (default: one per CPU).
     #[arg(long, value_name = "N")]
     test_threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SnapshotUpdate {
+    Auto,
+    Always,
+    No,
+}
+
+impl From<SnapshotUpdate> for pizzastack::snapshot::Update {
+    fn from(update: SnapshotUpdate) -> Self {
+        match update {
+            SnapshotUpdate::Auto => Self::Auto,
+            SnapshotUpdate::Always => Self::Always,
+            SnapshotUpdate::No => Self::No,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -336,7 +380,43 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             print!("{}", pizzastack::case::format::case_schema_text());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Snapshots(command) => snapshots(command).map(|()| ExitCode::SUCCESS),
     }
+}
+
+fn snapshots(command: SnapshotsCommand) -> anyhow::Result<()> {
+    use pizzastack::snapshot::pending;
+    let (SnapshotsCommand::Review { dir }
+    | SnapshotsCommand::Accept { dir }
+    | SnapshotsCommand::Reject { dir }) = &command;
+    let found = pending::find(dir)?;
+    if found.is_empty() {
+        println!("no changed snapshots in {}", dir.display());
+        return Ok(());
+    }
+    let (accepted, rejected) = match command {
+        SnapshotsCommand::Review { .. } => {
+            let reviewed = pending::review(
+                &found,
+                &mut std::io::stdin().lock(),
+                &mut anstream::stdout().lock(),
+            )?;
+            if reviewed.skipped > 0 {
+                println!("{} skipped, still waiting for review", reviewed.skipped);
+            }
+            (reviewed.accepted, reviewed.rejected)
+        }
+        SnapshotsCommand::Accept { .. } => {
+            found.iter().try_for_each(pending::Pending::accept)?;
+            (found.len(), 0)
+        }
+        SnapshotsCommand::Reject { .. } => {
+            found.iter().try_for_each(pending::Pending::reject)?;
+            (0, found.len())
+        }
+    };
+    println!("{accepted} accepted, {rejected} rejected");
+    Ok(())
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -388,9 +468,10 @@ fn check(args: CheckArgs) -> anyhow::Result<pizzastack::check::CheckExit> {
         report_json: args.report_json,
         ca_cert: args.ca_cert,
         snapshots: args.snapshots.zip(args.snapshot_name).map(|(dir, name)| {
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
             pizzastack::snapshot::SnapshotConfig {
-                dir: std::path::absolute(&dir).unwrap_or(dir),
-                name,
+                update: args.snapshot_update.into(),
+                ..pizzastack::snapshot::SnapshotConfig::new(dir, name)
             }
         }),
         libtest: libtest_mimic::Arguments {

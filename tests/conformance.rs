@@ -53,9 +53,11 @@ fn main() -> ExitCode {
         None if env("PIZZASTACK_TARGET").is_none() => Some("mock".to_owned()),
         None => None,
     };
-    let snapshots = snapshot_name.map(|name| SnapshotConfig {
-        dir: concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots").into(),
-        name,
+    let snapshots = snapshot_name.map(|name| {
+        SnapshotConfig::new(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots").into(),
+            name,
+        )
     });
     let options = CheckOptions {
         target: Some(target),

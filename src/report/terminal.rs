@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 use super::{rule_results, totals, RuleVerdict};
 use crate::case::{Level, RuleCatalogue};
 use crate::runner::assert::{excerpt, printable};
-use crate::runner::{CaseOutcome, CaseStatus, Verdict};
+use crate::runner::{CaseOutcome, CaseStatus, Check, Verdict};
 
 /// One failed (or stopped) case in full: each step with a failure, its
 /// request and response, and every unmet expectation with the rules it
@@ -73,15 +73,25 @@ fn render_case(outcome: &CaseOutcome, exchanges: bool) -> String {
                 Some(level) => format!("{} {}", failure.rules.join(", "), level.as_str()),
                 None => "setup: the rules after it could not be evaluated".to_owned(),
             };
+            // A snapshot's diff is shown whole, a line at a time; any other
+            // text from the target on one line, escaped.
+            let actual = match failure.check {
+                Check::Snapshot { .. } => failure
+                    .actual
+                    .lines()
+                    .map(printable)
+                    .collect::<Vec<_>>()
+                    .join("\n          "),
+                _ => printable(&failure.actual),
+            };
             let _ = writeln!(
                 out,
-                "    ✗ {} [{against}] ({}:{}:{})\n        expected: {}\n        actual:   {}",
+                "    ✗ {} [{against}] ({}:{}:{})\n        expected: {}\n        actual:   {actual}",
                 failure.check,
                 outcome.file,
                 failure.location.line,
                 failure.location.column,
                 failure.expected,
-                printable(&failure.actual)
             );
         }
     }

@@ -28,16 +28,30 @@ impl Drop for Folder {
 }
 
 async fn check_in(dir: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    pizzastack_in(dir, &all, &[]).await
+}
+
+/// Runs the binary in `dir` as a user's shell would, outside CI unless
+/// `env` sets `CI`.
+async fn pizzastack_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = dir.to_owned();
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_pizzastack"))
-            .arg("check")
             .args(&args)
             .current_dir(&dir)
             .env_remove("PIZZASTACK_TARGET")
             .env_remove("PIZZASTACK_API_KEY")
+            .env_remove("CI")
+            .env_remove("TF_BUILD")
             .env("NO_COLOR", "1")
+            .envs(env)
             .output()
             .unwrap()
     })
@@ -46,10 +60,15 @@ async fn check_in(dir: &Path, args: &[&str]) -> Output {
 }
 
 async fn mock(deviations: &[&str]) -> String {
+    mock_with(deviations, &[]).await
+}
+
+async fn mock_with(deviations: &[&str], freedoms: &[&str]) -> String {
     let app = spawn_app_with(ServeConfig {
         api_keys: vec![KEY.into(), OTHER_KEY.into()],
         admin: true,
         deviations: deviations.iter().map(|d| (*d).to_owned()).collect(),
+        freedoms: freedoms.iter().map(|f| (*f).to_owned()).collect(),
         ..ServeConfig::default()
     })
     .await;
@@ -286,4 +305,141 @@ async fn the_baseline_cycle_records_accepts_and_reports_fixed() {
     )
     .await;
     assert_eq!(output.status.code(), Some(1));
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn files_ending(dir: &Path, suffix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(suffix))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_snapshot_cycle_records_compares_and_reviews_in_a_plain_folder() {
+    let folder = Folder::new();
+    let snaps = folder.0.join("snaps");
+    let plain = mock(&[]).await;
+    // Extra fields leave every case passing but change the exchanges.
+    let changed = mock_with(&[], &["extra-fields"]).await;
+    let run = |target: String| {
+        let dir = folder.0.clone();
+        async move {
+            check_in(
+                &dir,
+                &[
+                    "--target",
+                    &target,
+                    "--snapshots",
+                    "snaps",
+                    "--snapshot-name",
+                    "mine",
+                    "tomato/",
+                ],
+            )
+            .await
+        }
+    };
+
+    let first = run(plain.clone()).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let recorded = files_ending(&snaps, ".snap");
+    assert!(!recorded.is_empty(), "{}", text(&first));
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        stderr.contains(&format!("{} recorded", recorded.len())),
+        "{stderr}"
+    );
+    let stored = std::fs::read_to_string(snaps.join(&recorded[0])).unwrap();
+    assert!(
+        stored.contains("\"target\":\"mine\"") && !stored.contains("src/"),
+        "{stored}"
+    );
+
+    let again = run(plain.clone()).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains(&format!("{} matched", recorded.len())),
+        "{}",
+        text(&again)
+    );
+
+    let differ = run(changed.clone()).await;
+    let shown = text(&differ);
+    assert_eq!(differ.status.code(), Some(1), "{shown}");
+    assert!(
+        !shown.contains("panicked") && !shown.contains("cargo insta"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("+++ this run") && shown.contains("snapshots review"),
+        "{shown}"
+    );
+    assert_eq!(
+        files_ending(&snaps, ".snap.new").len(),
+        recorded.len(),
+        "{shown}"
+    );
+
+    let reject = pizzastack_in(&folder.0, &["snapshots", "reject", "snaps"], &[]).await;
+    assert_eq!(reject.status.code(), Some(0), "{}", text(&reject));
+    assert!(files_ending(&snaps, ".snap.new").is_empty());
+    assert_eq!(
+        std::fs::read_to_string(snaps.join(&recorded[0])).unwrap(),
+        stored
+    );
+
+    let differ = run(changed.clone()).await;
+    assert_eq!(differ.status.code(), Some(1), "{}", text(&differ));
+    let accept = pizzastack_in(&folder.0, &["snapshots", "accept", "snaps"], &[]).await;
+    assert!(
+        String::from_utf8_lossy(&accept.stdout).contains(&format!("{} accepted", recorded.len())),
+        "{}",
+        text(&accept)
+    );
+    let now = run(changed).await;
+    assert_eq!(now.status.code(), Some(0), "{}", text(&now));
+    // The old server now deviates from the accepted baseline.
+    let back = run(plain).await;
+    assert_eq!(back.status.code(), Some(1), "{}", text(&back));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_ci_a_missing_snapshot_fails_and_nothing_is_written() {
+    let folder = Folder::new();
+    let target = mock(&[]).await;
+    let output = pizzastack_in(
+        &folder.0,
+        &[
+            "check",
+            "--target",
+            &target,
+            "--snapshots",
+            "snaps",
+            "--snapshot-name",
+            "mine",
+            "--exact",
+            "tomato/acquire",
+        ],
+        &[("CI", "true")],
+    )
+    .await;
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("in CI nothing is written"), "{shown}");
+    assert!(!folder.0.join("snaps").exists(), "{shown}");
 }
