@@ -189,11 +189,29 @@ fieldset label { margin-right: 1rem; }
 "#;
 
 const SCRIPT: &str = r#"
-document.querySelectorAll('#filter input').forEach(function (box) {
-  box.addEventListener('change', function () {
+// The verdicts hidden are kept in the address (#hide=pass,known), so a
+// filtered view can be shared as a link and survives a reload.
+var boxes = document.querySelectorAll('#filter input');
+function apply() {
+  var hidden = [];
+  boxes.forEach(function (box) {
+    if (!box.checked) hidden.push(box.dataset.verdict);
     document.querySelectorAll('tr.rule[data-verdict="' + box.dataset.verdict + '"]').forEach(function (row) {
       row.hidden = !box.checked;
     });
+  });
+  return hidden;
+}
+var asked = /^#hide=(.*)$/.exec(location.hash);
+if (asked) {
+  var hide = decodeURIComponent(asked[1]).split(',');
+  boxes.forEach(function (box) { box.checked = hide.indexOf(box.dataset.verdict) < 0; });
+  apply();
+}
+boxes.forEach(function (box) {
+  box.addEventListener('change', function () {
+    var hidden = apply();
+    history.replaceState(null, '', hidden.length ? '#hide=' + hidden.join(',') : location.pathname);
   });
 });
 "#;

@@ -1,0 +1,243 @@
+//! The HTML report in a real browser: headless Chromium (Debian's
+//! `chromium`) loads the file `check --report-html` wrote and runs its
+//! script. Chromium is found on PATH or installed from Debian's packages;
+//! only where neither is possible does a test say it skipped, and why. In
+//! CI (`.ci/run` installs it) a missing browser fails instead.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use pizzastack::config::ServeConfig;
+
+use crate::helpers::*;
+
+/// The browser, or why there is none (found once per test run).
+fn chromium() -> Result<&'static Path, &'static str> {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    FOUND
+        .get_or_init(find_or_install)
+        .as_deref()
+        .map_err(String::as_str)
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    })
+}
+
+fn find_or_install() -> Result<PathBuf, String> {
+    let find = || {
+        ["chromium", "chromium-browser"]
+            .into_iter()
+            .find_map(on_path)
+    };
+    if let Some(found) = find() {
+        return Ok(found);
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let sudo = !root
+        && Command::new("sudo")
+            .args(["-n", "true"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if !root && !sudo {
+        return Err("chromium is not installed, and installing it needs root or sudo".to_owned());
+    }
+    eprintln!("installing chromium from Debian's packages");
+    let apt = |args: &[&str]| {
+        let mut command = if sudo {
+            let mut c = Command::new("sudo");
+            c.arg("-n").arg("apt-get");
+            c
+        } else {
+            Command::new("apt-get")
+        };
+        command
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let install = ["install", "-y", "-qq", "chromium"];
+    let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
+    if !installed {
+        return Err("apt-get could not install chromium".to_owned());
+    }
+    find().ok_or_else(|| "chromium was installed but is not on PATH".to_owned())
+}
+
+/// The browser, or `None` after saying why the test skips (never in CI).
+fn browser_or_skip(test: &str) -> Option<&'static Path> {
+    match chromium() {
+        Ok(path) => Some(path),
+        Err(reason) if std::env::var_os("CI").is_some() => {
+            panic!("{test}: no browser in CI: {reason}")
+        }
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: {reason}");
+            None
+        }
+    }
+}
+
+/// The DOM after the page's scripts ran.
+fn dump_dom(browser: &Path, url: &str) -> String {
+    let profile = std::env::temp_dir().join(format!("chromium-{}", uuid::Uuid::new_v4()));
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            // Only the file itself: any request elsewhere would fail.
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--dump-dom", url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromium");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut dom = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut dom).unwrap();
+        dom
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("chromium did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::remove_dir_all(profile).ok();
+    reader.join().unwrap()
+}
+
+/// A report of the quality cases against a mock that breaks QLT-002.
+async fn failing_report(dir: &Path) -> PathBuf {
+    let app = spawn_app_with(ServeConfig {
+        api_keys: vec![KEY.into(), OTHER_KEY.into()],
+        admin: true,
+        deviations: vec!["QLT-002".into()],
+        ..ServeConfig::default()
+    })
+    .await;
+    let target = app.url("");
+    let report = dir.join("report.html");
+    let path = report.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_pizzastack"))
+            .args(["check", "--target", &target, "--report-html"])
+            .arg(&path)
+            .arg("quality/")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    report
+}
+
+/// The `<tr class="rule…">` openings of the DOM, with their verdicts.
+fn rule_rows(dom: &str) -> Vec<&str> {
+    dom.match_indices("<tr class=\"rule")
+        .map(|(at, _)| &dom[at..at + dom[at..].find('>').unwrap()])
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_html_report_renders_rules_and_failures_in_chromium() {
+    let Some(browser) = browser_or_skip("the_html_report_renders_rules_and_failures_in_chromium")
+    else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("report-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = failing_report(&dir).await;
+    let html = std::fs::read_to_string(&report).unwrap();
+    // Self-contained: nothing the page would fetch.
+    for attribute in ["src=", "href=", "@import", "url("] {
+        assert!(!html.contains(attribute), "the report loads {attribute}…");
+    }
+    let url = format!("file://{}", report.display());
+    let dom = tokio::task::spawn_blocking(move || dump_dom(browser, &url))
+        .await
+        .unwrap();
+    let rows = rule_rows(&dom);
+    assert!(rows.len() >= 3, "{dom}");
+    assert!(
+        rows.iter().all(|row| !row.contains("hidden")),
+        "all verdicts shown at first: {rows:?}"
+    );
+    assert!(
+        rows.iter().any(|row| row.contains("data-verdict=\"FAIL\"")),
+        "{rows:?}"
+    );
+    let qlt = dom.find("<code>QLT-002</code>").expect("the QLT-002 row");
+    assert!(
+        dom[qlt..].starts_with(
+            "<code>QLT-002</code></td><td class=\"verdict\"><span class=\"v-FAIL\">FAIL"
+        ),
+        "{}",
+        &dom[qlt..qlt + 200]
+    );
+    // The failure, with its exchange and where in the case file it is.
+    let cases = &dom[dom.find("id=\"cases\"").expect("the cases section")..];
+    assert!(
+        cases.contains("POST /v1/pizza/bake") || cases.contains("/v1/pizza/bake"),
+        "{cases}"
+    );
+    assert!(
+        cases.contains("quality/") && cases.contains(".yaml:"),
+        "{cases}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_verdict_filter_hides_rows_in_chromium() {
+    let Some(browser) = browser_or_skip("the_verdict_filter_hides_rows_in_chromium") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("report-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = failing_report(&dir).await;
+    let url = format!("file://{}#hide=pass,not%20covered", report.display());
+    let dom = tokio::task::spawn_blocking(move || dump_dom(browser, &url))
+        .await
+        .unwrap();
+    let rows = rule_rows(&dom);
+    let (hidden, shown): (Vec<&str>, Vec<&str>) =
+        rows.iter().partition(|row| row.contains("hidden"));
+    assert!(!hidden.is_empty() && !shown.is_empty(), "{rows:?}");
+    assert!(
+        hidden
+            .iter()
+            .all(|row| row.contains("data-verdict=\"pass\"")
+                || row.contains("data-verdict=\"not covered\"")),
+        "{hidden:?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|row| row.contains("data-verdict=\"FAIL\"")),
+        "{shown:?}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
