@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::case::{load_dir, load_embedded, RuleCatalogue};
+use crate::case::sources::SourceError;
+use crate::case::{CaseSources, RuleCatalogue};
 use crate::report;
 use crate::runner::{http_client_trusting, root_cause, tls_problem, ClientError, Expiry, Target};
 use crate::snapshot::SnapshotConfig;
@@ -39,8 +40,11 @@ pub struct CheckOptions {
     pub max_body: usize,
     /// The target's session TTL, for expiry cases when it has no admin clock.
     pub session_ttl: Option<Duration>,
-    /// Case files to run instead of the embedded suite.
-    pub cases_dir: Option<PathBuf>,
+    /// The case files to run (the built-in suite by default), and the
+    /// variables their templates may use.
+    pub cases: CaseSources,
+    /// Files of a team's own rules, added to the catalogue (`--rules`).
+    pub rules_files: Vec<PathBuf>,
     /// Whether SHOULD failures fail the run.
     pub strict: bool,
     /// Where to write JUnit XML.
@@ -137,12 +141,12 @@ pub enum CheckError {
     /// The embedded specification is broken (ruled out by the tests).
     #[error(transparent)]
     Spec(&'static SpecError),
-    /// `--cases` cannot be read.
-    #[error("cannot read case directory {}: {source}", dir.display())]
-    CaseDir {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
+    /// A `--rules` file that cannot be read or breaks the format.
+    #[error("--rules {}: {message}", path.display())]
+    Rules { path: PathBuf, message: String },
+    /// `--cases` names nothing, or cannot be read.
+    #[error(transparent)]
+    Cases(#[from] SourceError),
     /// Case files with problems, each printed before this.
     #[error("{0} problem(s) in the case files; nothing was run")]
     CaseFiles(usize),
@@ -225,15 +229,12 @@ pub fn run_check(
     options: &CheckOptions,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<CheckExit, CheckError> {
-    let catalogue = RuleCatalogue::embedded();
+    let mut catalogue = RuleCatalogue::embedded();
+    for path in &options.rules_files {
+        extend_catalogue(&mut catalogue, path)?;
+    }
     let spec = Spec::embedded().map_err(CheckError::Spec)?;
-    let loaded = match &options.cases_dir {
-        Some(dir) => load_dir(dir, &catalogue).map_err(|source| CheckError::CaseDir {
-            dir: dir.clone(),
-            source,
-        })?,
-        None => load_embedded(&catalogue),
-    };
+    let loaded = options.cases.load(&catalogue)?;
     if !loaded.diagnostics.is_empty() {
         // anstream drops the colours where stderr is not a terminal.
         for diagnostic in &loaded.diagnostics {
@@ -303,6 +304,7 @@ pub fn run_check(
         timeout: options.timeout,
         expiry,
         max_body: options.max_body,
+        variables: options.cases.variables.clone(),
     };
     let baseline = match &options.baseline {
         Some(path) => Some(Baseline::read(path)?),
@@ -408,6 +410,33 @@ pub fn run_check(
     } else {
         CheckExit::Conformant
     })
+}
+
+/// Adds the rules of a `--rules` file, JSON as `specs/rules.json` or the
+/// same in YAML.
+fn extend_catalogue(catalogue: &mut RuleCatalogue, path: &PathBuf) -> Result<(), CheckError> {
+    let failed = |message: String| CheckError::Rules {
+        path: path.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+    let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    let json = if yaml {
+        let shown = path.display().to_string();
+        let value = crate::case::yaml_to_json(&shown, &text).map_err(|diagnostics| {
+            failed(
+                diagnostics
+                    .iter()
+                    .map(|d| d.render(false))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
+        value.to_string()
+    } else {
+        text
+    };
+    catalogue.extend(&json).map_err(|e| failed(e.to_string()))
 }
 
 /// `http://host:port`, without a trailing `/` or `/v1`.

@@ -100,9 +100,31 @@ struct CheckArgs {
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     session_ttl: Option<Duration>,
 
-    /// Run the case files of this directory instead of the built-in suite.
-    #[arg(long, value_name = "DIR")]
-    cases: Option<std::path::PathBuf>,
+    /// Run these case files instead of the built-in suite: a file, a
+    /// folder (every *.yaml and *.yml under it) or a quoted glob such as
+    /// 'cases/**/*.yaml'; repeatable.
+    #[arg(long, value_name = "PATH")]
+    cases: Vec<String>,
+
+    /// Add a team's own rules (IDs, levels, summaries, sources) to the
+    /// catalogue, for its own cases to cite: JSON in the format of
+    /// specs/rules.json, or the same in YAML; repeatable.
+    #[arg(long = "rules", value_name = "FILE")]
+    rules_files: Vec<std::path::PathBuf>,
+
+    /// Run the built-in suite too, besides --cases.
+    #[arg(long, requires = "cases")]
+    builtin: bool,
+
+    /// Define a variable for the cases' {{templates}} (Hurl's spelling):
+    /// numbers, true, false and null are typed, anything else a string;
+    /// repeatable. Overrides --variables-file.
+    #[arg(long = "variable", value_name = "NAME=VALUE", value_parser = parse_variable)]
+    variables: Vec<(String, serde_json::Value)>,
+
+    /// Read variables from FILE: a NAME=VALUE per line, # comments.
+    #[arg(long, value_name = "FILE")]
+    variables_file: Option<std::path::PathBuf>,
 
     /// Treat SHOULD failures as failures (they are warnings otherwise).
     #[arg(long)]
@@ -318,6 +340,12 @@ enum BadDuration {
     Zero,
 }
 
+fn parse_variable(
+    text: &str,
+) -> Result<(String, serde_json::Value), pizzastack::case::sources::VariableError> {
+    pizzastack::case::sources::parse_variable(text)
+}
+
 fn parse_duration(text: &str) -> Result<Duration, BadDuration> {
     humantime::parse_duration(text).map_err(BadDuration::Unreadable)
 }
@@ -462,7 +490,19 @@ fn check(args: CheckArgs) -> anyhow::Result<pizzastack::check::CheckExit> {
         timeout: args.timeout,
         max_body: bytes(args.max_body),
         session_ttl: args.session_ttl,
-        cases_dir: args.cases,
+        rules_files: args.rules_files,
+        cases: pizzastack::case::CaseSources {
+            paths: args.cases,
+            builtin: args.builtin,
+            variables: {
+                let mut variables = std::collections::BTreeMap::new();
+                if let Some(file) = &args.variables_file {
+                    variables.extend(pizzastack::case::sources::read_variables_file(file)?);
+                }
+                variables.extend(args.variables);
+                variables
+            },
+        },
         strict: args.strict,
         report_junit: args.report_junit,
         report_json: args.report_json,

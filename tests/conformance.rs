@@ -73,7 +73,9 @@ fn main() -> ExitCode {
         baseline: None,
         write_baseline: None,
         session_ttl: env("PIZZASTACK_SESSION_TTL").and_then(|t| humantime::parse_duration(&t).ok()),
-        cases_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/cases").into()),
+        // The built-in suite: specs/cases/, embedded when this was built.
+        cases: Default::default(),
+        rules_files: Vec::new(),
         strict: env("PIZZASTACK_STRICT").is_some_and(|v| v != "0"),
         report_junit: None,
         report_json: None,

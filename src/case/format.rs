@@ -223,7 +223,7 @@ pub fn case_schema() -> Value {
         "$defs": {
             "template": {
                 "type": "string",
-                "description": "Text with {{variables}}: session, other_session, api_key, other_api_key, uuid, and captures of earlier steps."
+                "description": "Text with {{variables}}: session, other_session, api_key, other_api_key, uuid, the run's --variable ones, and captures of earlier steps."
             },
             "rule_id": {
                 "type": "string",

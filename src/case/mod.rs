@@ -9,13 +9,17 @@ pub mod format;
 pub mod load;
 pub mod model;
 pub mod rules;
+pub mod sources;
 pub mod template;
 
 pub use assertion::{JsonType, ValueCheck};
 pub use examples::{Example, ExampleCatalogue};
-pub use load::{load_dir, load_embedded, parse_case, yaml_to_json, Diagnostic, LoadedCases};
+pub use load::{
+    load_dir, load_embedded, parse_case, parse_case_with, yaml_to_json, Diagnostic, LoadedCases,
+};
 pub use model::*;
 pub use rules::{Page, Rule, RuleCatalogue, Source};
+pub use sources::CaseSources;
 
 /// What is wrong with a regular expression, on one line: the regex crate's
 /// own message repeats the pattern with a caret over several lines.

@@ -74,8 +74,12 @@ impl Capability {
 /// One case file.
 #[derive(Debug, Clone)]
 pub struct Case {
-    /// Path relative to the cases directory, e.g. `sessions/missing-header.yaml`.
+    /// Path relative to the folder it was found in, e.g.
+    /// `sessions/missing-header.yaml`: the case's ID comes from it.
     pub file: String,
+    /// The file as the user named it (`mycases/x.yaml`), for reports and
+    /// diagnostics; `file` for the built-in suite.
+    pub path: String,
     /// Human title.
     pub name: String,
     /// Rule IDs this case checks (rules or details of rules).

@@ -149,23 +149,39 @@ impl RuleCatalogue {
     /// # Errors
     /// The first problem found.
     pub fn parse(text: &str) -> Result<Self, CatalogueError> {
-        let file: RulesFile =
-            serde_json::from_str(text).map_err(|e| CatalogueError::Format(e.to_string()))?;
         let mut catalogue = Self {
             rules: BTreeMap::new(),
-            pages: file.pages,
+            pages: Vec::new(),
         };
+        catalogue.extend(text)?;
+        Ok(catalogue)
+    }
+
+    /// Adds a team's own rules (and the pages they cite) in the format of
+    /// `specs/rules.json`, checked by the same rules as ours.
+    ///
+    /// # Errors
+    /// The first problem found, e.g. an ID the catalogue already has.
+    pub fn extend(&mut self, text: &str) -> Result<(), CatalogueError> {
+        let file: RulesFile =
+            serde_json::from_str(text).map_err(|e| CatalogueError::Format(e.to_string()))?;
+        for page in file.pages {
+            if self.page(&page.id).is_some() {
+                return Err(CatalogueError::Duplicate(format!("page {}", page.id)));
+            }
+            self.pages.push(page);
+        }
         for mut raw in file.rules {
             let details = std::mem::take(&mut raw.details);
-            let rule = catalogue.add(raw, None)?;
+            let rule = self.add(raw, None)?;
             for detail in details {
                 if !detail.details.is_empty() {
                     return Err(CatalogueError::BadDetail(detail.id));
                 }
-                catalogue.add(detail, Some(&rule))?;
+                self.add(detail, Some(&rule))?;
             }
         }
-        Ok(catalogue)
+        Ok(())
     }
 
     fn add(&mut self, raw: RawRule, parent: Option<&Rule>) -> Result<Rule, CatalogueError> {

@@ -278,9 +278,18 @@ fn render_painted(
     }
     let rules = rule_results(outcomes, catalogue, strict);
     let _ = writeln!(out, "\nRules against {target}:");
+    // Rules no case of this run covers (a filter, or a team's own cases)
+    // are named together at the end rather than a row each.
+    let mut uncovered = Vec::new();
     for rule in &rules {
+        if rule.verdict == RuleVerdict::NotCovered {
+            if rule.parent.is_none() && rule.level != Level::Mock {
+                uncovered.push(rule.id.as_str());
+            }
+            continue;
+        }
         let shown = match &rule.parent {
-            None => rule.verdict != RuleVerdict::NotCovered || rule.level != Level::Mock,
+            None => true,
             // Details are shown where they tell something: not met, or not evaluated.
             Some(_) => matches!(
                 rule.verdict,
@@ -314,6 +323,14 @@ fn render_painted(
                 }
             }
         }
+    }
+    if !uncovered.is_empty() {
+        let _ = writeln!(
+            out,
+            "  not covered by the cases run ({}): {}",
+            uncovered.len(),
+            uncovered.join(", ")
+        );
     }
     let t = totals(outcomes, strict);
     let must_rules = rules

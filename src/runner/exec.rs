@@ -150,6 +150,8 @@ pub struct Target {
     /// The most bytes of one response body the runner reads
     /// ([`DEFAULT_MAX_BODY`] unless `--max-body` says otherwise).
     pub max_body: usize,
+    /// Variables the run defines for every case (`--variable`).
+    pub variables: std::collections::BTreeMap<String, Value>,
 }
 
 /// How much of one response body the runner reads by default: far more
@@ -189,7 +191,7 @@ pub async fn run_case(
     let mut outcome = CaseOutcome {
         id: case.id().to_owned(),
         name: case.name.clone(),
-        file: case.file.clone(),
+        file: case.path.clone(),
         rules: case.rules.clone(),
         level: case.level,
         status: CaseStatus::Passed,
@@ -211,6 +213,9 @@ pub async fn run_case(
         return outcome;
     }
     let mut vars = Vars::default();
+    for (name, value) in &target.variables {
+        vars.set(name, value.clone());
+    }
     vars.set("session", json!(uuid::Uuid::new_v4().to_string()));
     vars.set("other_session", json!(uuid::Uuid::new_v4().to_string()));
     vars.set("uuid", json!(uuid::Uuid::new_v4().to_string()));

@@ -361,6 +361,7 @@ pub async fn suite_target(config: ServeConfig) -> pizzastack::runner::Target {
             ttl: pizzastack::config::DEFAULT_SESSION_TTL,
         },
         max_body: pizzastack::runner::DEFAULT_MAX_BODY,
+        variables: Default::default(),
     }
 }
 

@@ -443,3 +443,157 @@ async fn in_ci_a_missing_snapshot_fails_and_nothing_is_written() {
     assert!(shown.contains("in CI nothing is written"), "{shown}");
     assert!(!folder.0.join("snaps").exists(), "{shown}");
 }
+
+const VARIETY_CASE: &str = r#"name: Acquire echoes the team's variety
+rules: [ACME-001]
+steps:
+  - rules: [ACME-001]
+    request:
+      method: POST
+      path: /v1/tomato/acquire
+      json: {variety: "{{variety}}", ripeness: "{{ripeness}}", weight: 100}
+    expect:
+      status: 2xx
+      body:
+        - {pointer: /variety, equals: "{{expected}}"}
+        - {pointer: /ripeness, equals: "{{ripeness}}"}
+"#;
+
+const TEAM_RULES: &str = "pages:
+  - {id: handbook, title: Our handbook, address: 'https://example.test/handbook', sections: [Tomatoes]}
+rules:
+  - {id: ACME-001, level: MUST, summary: A tomato keeps its variety, sources: [{page: handbook, section: Tomatoes}]}
+";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_teams_own_cases_rules_and_variables_run_from_files_folders_and_globs() {
+    let folder = Folder::new();
+    let target = mock(&[]).await;
+    let write = |name: &str, text: &str| {
+        let path = folder.0.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("team/variety.yaml", VARIETY_CASE);
+    write("more/deep/variety-too.yaml", VARIETY_CASE);
+    write("rules.yaml", TEAM_RULES);
+    write(
+        "vars.env",
+        "# the team's values\nvariety=Roma\nexpected=Roma\nripeness=0.7\n",
+    );
+    let base = [
+        "--target",
+        &target,
+        "--rules",
+        "rules.yaml",
+        "--variables-file",
+        "vars.env",
+        "--format",
+        "json",
+    ];
+    let run = |extra: Vec<&'static str>| {
+        let mut args: Vec<String> = base.iter().map(|a| (*a).to_owned()).collect();
+        args.extend(extra.into_iter().map(str::to_owned));
+        let dir = folder.0.clone();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            check_in(&dir, &args).await
+        }
+    };
+    let report = |output: &Output| -> serde_json::Value {
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(output)))
+    };
+    let case_files = |report: &serde_json::Value| -> Vec<String> {
+        let mut files: Vec<String> = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["file"].as_str().unwrap().to_owned())
+            .collect();
+        files.sort();
+        files
+    };
+
+    // A file, a glob reaching the same file again, and a folder: each file
+    // runs once, shown as the user spelt it.
+    let output = run(vec![
+        "--cases",
+        "team/variety.yaml",
+        "--cases",
+        "team/*.yaml",
+        "--cases",
+        "more",
+    ])
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let json = report(&output);
+    assert_eq!(
+        case_files(&json),
+        ["more/deep/variety-too.yaml", "team/variety.yaml"],
+        "{json}"
+    );
+    assert!(json.to_string().contains("ACME-001"), "{json}");
+
+    // A value from the command line overrides the file's: now the
+    // expectation cannot hold, and the team's MUST rule fails the run.
+    let output = run(vec!["--cases", "team", "--variable", "expected=Plum"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Plum"),
+        "{}",
+        text(&output)
+    );
+
+    // --builtin adds the built-in suite.
+    let output = run(vec!["--cases", "team", "--builtin", "--list"]).await;
+    let listed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        listed.contains("variety") && listed.contains("tomato/acquire"),
+        "{}",
+        text(&output)
+    );
+
+    // Without the variable, the diagnostic shows the path as given, the
+    // line and a caret.
+    let output = check_in(
+        &folder.0,
+        &[
+            "--target",
+            &target,
+            "--rules",
+            "rules.yaml",
+            "--cases",
+            "./team/",
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--> ./team/variety.yaml:8:"), "{stderr}");
+    assert!(
+        stderr.contains("^^^") && stderr.contains("--variable NAME=VALUE"),
+        "{stderr}"
+    );
+
+    // Without the rules file, the team's rule is unknown.
+    let output = check_in(&folder.0, &["--target", &target, "--cases", "team"]).await;
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("unknown rule `ACME-001`"),
+        "{}",
+        text(&output)
+    );
+    for (args, says) in [
+        (vec!["--cases", "nowhere"], "no such file or folder"),
+        (vec!["--cases", "team/*.yml"], "matches no case file"),
+    ] {
+        let mut all = vec!["--target", target.as_str()];
+        all.extend(args);
+        let output = check_in(&folder.0, &all).await;
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(says),
+            "{}",
+            text(&output)
+        );
+    }
+}

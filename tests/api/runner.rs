@@ -53,6 +53,7 @@ fn target(base_url: String) -> Target {
         timeout: Duration::from_secs(5),
         expiry: Expiry::Unavailable,
         max_body: pizzastack::runner::DEFAULT_MAX_BODY,
+        variables: Default::default(),
     }
 }
 
@@ -536,7 +537,8 @@ fn check_exits_2_listing_every_problem_of_broken_case_files() {
         ("`steps` is empty", "a.yaml:3:8", "3 | steps: []", "^^"),
         ("the case has no `rules`", "b.yaml:1:1", "1 | name: b", "^"),
     ] {
-        let shown = format!("error: {message}\n --> {place}");
+        // The path as it was given: here the whole folder's.
+        let shown = format!("error: {message}\n --> {}/{place}", dir.display());
         assert!(stderr.contains(&shown), "{shown:?} in {stderr}");
         assert!(stderr.contains(line) && stderr.contains(mark), "{stderr}");
     }

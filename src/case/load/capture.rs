@@ -5,7 +5,7 @@ use saphyr::MarkedYaml;
 
 use super::*;
 
-impl Ctx {
+impl Ctx<'_> {
     pub(super) fn captures(&mut self, node: &MarkedYaml<'_>) -> Vec<Capture> {
         let mut captures = Vec::new();
         for (name, source, key_location) in

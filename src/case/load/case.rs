@@ -7,7 +7,7 @@ use saphyr::{MarkedYaml, Scalar, YamlData};
 
 use super::*;
 
-impl Ctx {
+impl Ctx<'_> {
     pub(super) fn case(
         &mut self,
         root: &MarkedYaml<'_>,
@@ -96,8 +96,11 @@ impl Ctx {
                 }
                 "steps" => {
                     steps_seen = true;
-                    let mut defined: BTreeSet<String> =
-                        BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()).collect();
+                    let mut defined: BTreeSet<String> = BUILTIN_VARIABLES
+                        .iter()
+                        .map(|v| (*v).to_owned())
+                        .chain(self.variables.iter().cloned())
+                        .collect();
                     let items = self.list(value, "`steps`").unwrap_or_default();
                     if items.is_empty() && matches!(value.data, YamlData::Sequence(_)) {
                         self.error(
@@ -169,6 +172,7 @@ impl Ctx {
         }
         Some(Case {
             file: self.file.clone(),
+            path: self.file.clone(),
             name: name?,
             level: level?,
             rules,
@@ -186,9 +190,11 @@ impl Ctx {
     ) -> Option<String> {
         let id = self.string(node, "a rule ID")?;
         if catalogue.get(&id).is_none() {
-            let hint = catalogue
-                .closest(&id)
-                .map(|near| format!("did you mean `{near}`? rule IDs come from specs/rules.json"));
+            let hint = catalogue.closest(&id).map(|near| {
+                format!(
+                    "did you mean `{near}`? rule IDs come from specs/rules.json and --rules files"
+                )
+            });
             self.error(node, format!("unknown rule `{id}`"), hint.as_deref());
             return None;
         }

@@ -8,7 +8,7 @@ use saphyr::{MarkedYaml, Scalar, YamlData};
 use super::*;
 use crate::case::assertion::{self, ValueCheck};
 
-impl Ctx {
+impl Ctx<'_> {
     pub(super) fn expect(
         &mut self,
         node: &MarkedYaml<'_>,

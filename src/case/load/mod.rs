@@ -44,7 +44,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A problem at one point of a file.
-    fn at(file: &str, location: Location, message: impl Into<String>, hint: Option<&str>) -> Self {
+    pub(crate) fn at(
+        file: &str,
+        location: Location,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) -> Self {
         Self {
             file: file.to_owned(),
             location,
@@ -160,7 +165,10 @@ pub fn load_dir(dir: &Path, rules: &RuleCatalogue) -> std::io::Result<LoadedCase
 
 /// Every case file under `dir`, each once: a folder or file reached again
 /// through a link (a loop, or two links to one place) is not read again.
-fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+pub(crate) fn collect_files(
+    dir: &Path,
+    files: &mut Vec<std::path::PathBuf>,
+) -> std::io::Result<()> {
     let mut seen = std::collections::HashSet::new();
     seen.insert(std::fs::canonicalize(dir)?);
     collect_files_once(dir, files, &mut seen)
@@ -205,9 +213,23 @@ impl LoadedCases {
 /// # Errors
 /// Every problem found, in file order.
 pub fn parse_case(file: &str, text: &str, rules: &RuleCatalogue) -> Result<Case, Vec<Diagnostic>> {
+    parse_case_with(file, text, rules, &[])
+}
+
+/// Parses one case file whose templates may also use `variables`.
+///
+/// # Errors
+/// Every problem found, each with its location.
+pub fn parse_case_with(
+    file: &str,
+    text: &str,
+    rules: &RuleCatalogue,
+    variables: &[String],
+) -> Result<Case, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         file: file.to_owned(),
         diagnostics: Vec::new(),
+        variables,
     };
     let documents = match MarkedYaml::load_from_str(text) {
         Ok(documents) => documents,
@@ -281,6 +303,7 @@ pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         file: file.to_owned(),
         diagnostics: Vec::new(),
+        variables: &[],
     };
     let documents = MarkedYaml::load_from_str(text).map_err(|e| {
         vec![Diagnostic::at(
@@ -307,9 +330,11 @@ pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
 const CASE_HINT: &str = "a case has `name`, `rules` and `steps`; see specs/README.md";
 type Entry<'a, 'i> = (&'a str, &'a MarkedYaml<'i>, Location);
 
-struct Ctx {
+struct Ctx<'v> {
     file: String,
     diagnostics: Vec<Diagnostic>,
+    /// Variables the run defines (`check --variable`), usable in every step.
+    variables: &'v [String],
 }
 
 fn location(node: &MarkedYaml<'_>) -> Location {
@@ -340,7 +365,7 @@ fn describe(node: &MarkedYaml<'_>) -> &'static str {
     }
 }
 
-impl Ctx {
+impl Ctx<'_> {
     fn error_at(&mut self, location: Location, message: impl Into<String>, hint: Option<&str>) {
         self.diagnostics
             .push(Diagnostic::at(&self.file, location, message, hint));
@@ -502,7 +527,7 @@ impl Ctx {
                 for name in names {
                     if !defined.contains(name) {
                         let hint = format!(
-                            "capture it in an earlier step, or use a built-in: {}",
+                            "capture it in an earlier step, define it with --variable NAME=VALUE, or use a built-in: {}",
                             BUILTIN_VARIABLES.join(", ")
                         );
                         self.error(
