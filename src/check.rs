@@ -305,6 +305,7 @@ pub fn run_check(
         expiry,
         max_body: options.max_body,
         variables: options.cases.variables.clone(),
+        waits: Default::default(),
     };
     let baseline = match &options.baseline {
         Some(path) => Some(Baseline::read(path)?),

@@ -63,6 +63,7 @@ pub fn run_suite(
     options: &SuiteOptions,
 ) -> SuiteRun {
     let collector: Arc<Mutex<Vec<CaseOutcome>>> = Arc::default();
+    let waits = target.waits.clone();
     let target = Arc::new(target);
     let trials = cases
         .into_iter()
@@ -122,7 +123,9 @@ pub fn run_suite(
             .with_kind(level.as_str())
         })
         .collect();
+    let ticker = options.progress.then(|| WaitTicker::start(waits));
     let conclusion = libtest_mimic::run(args, trials);
+    drop(ticker);
     let mut outcomes =
         std::mem::take(&mut *collector.lock().unwrap_or_else(PoisonError::into_inner));
     outcomes.sort_by(|a, b| a.id.cmp(&b.id));
@@ -154,4 +157,54 @@ fn record_snapshot_mismatch(outcome: &mut CaseOutcome, baseline: &str, message: 
         level: Level::Must,
         verdict: Verdict::Fail,
     });
+}
+
+/// Says what the run waits for while cases wait out a target's TTL: every
+/// second on a terminal (a status line), every ten seconds otherwise.
+struct WaitTicker {
+    stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl WaitTicker {
+    fn start(waits: Arc<crate::runner::Waits>) -> Self {
+        let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let every = std::time::Duration::from_secs(if terminal { 1 } else { 10 });
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let (lock, wake) = &*stopped;
+            let mut done = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                done = wake
+                    .wait_timeout(done, every)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+                if *done {
+                    crate::report::terminal::print_waits(&[], terminal);
+                    return;
+                }
+                let active = waits.active();
+                // Short waits (an idle step of a fast TTL) need no word.
+                if active.iter().any(|w| w.length >= every) || terminal {
+                    crate::report::terminal::print_waits(&active, terminal);
+                }
+            }
+        });
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for WaitTicker {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! first step that fails. Running never panics; every problem becomes a
 //! [`Failure`] in the outcome.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -152,6 +153,73 @@ pub struct Target {
     pub max_body: usize,
     /// Variables the run defines for every case (`--variable`).
     pub variables: std::collections::BTreeMap<String, Value>,
+    /// The waits under way, for whoever shows progress.
+    pub waits: Arc<Waits>,
+}
+
+/// The real waits for a target's TTL under way (an admin clock's are
+/// instant), so that a long run can say what it waits for.
+#[derive(Debug, Default)]
+pub struct Waits {
+    active: Mutex<Vec<Wait>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+/// A case waiting for time to pass.
+#[derive(Debug, Clone)]
+pub struct Wait {
+    key: u64,
+    /// The case's ID.
+    pub case: String,
+    /// The step that waits, which says what for.
+    pub step: String,
+    pub started: Instant,
+    pub length: Duration,
+}
+
+/// Ends its wait when dropped.
+pub struct WaitGuard<'a> {
+    waits: &'a Waits,
+    key: u64,
+}
+
+impl Drop for WaitGuard<'_> {
+    fn drop(&mut self) {
+        let mut active = self
+            .waits
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        active.retain(|w| w.key != self.key);
+    }
+}
+
+impl Waits {
+    fn begin(&self, case: &str, step: &str, length: Duration) -> WaitGuard<'_> {
+        let key = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Wait {
+                key,
+                case: case.to_owned(),
+                step: step.to_owned(),
+                started: Instant::now(),
+                length,
+            });
+        WaitGuard { waits: self, key }
+    }
+
+    /// The waits under way, longest remaining first.
+    pub fn active(&self) -> Vec<Wait> {
+        let mut active = self
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        active.sort_by_key(|w| std::cmp::Reverse(w.started + w.length));
+        active
+    }
 }
 
 /// How much of one response body the runner reads by default: far more
@@ -159,6 +227,20 @@ pub struct Target {
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 
 impl Target {
+    /// How long letting time pass takes with this target: `fraction` of
+    /// the TTL, or with `None` the whole TTL and a margin; nothing with an
+    /// admin clock.
+    fn wait_for(&self, fraction: Option<f64>) -> Duration {
+        match self.expiry {
+            Expiry::Wait { ttl } => match fraction {
+                Some(fraction) => ttl.mul_f64(fraction),
+                // A margin for clock granularity and the target's sweeping.
+                None => ttl + (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1)),
+            },
+            Expiry::AdminClock { .. } | Expiry::Unavailable => Duration::ZERO,
+        }
+    }
+
     /// Why this target cannot run `case`, if it cannot.
     pub fn unmet_requirement(&self, case: &Case) -> Option<String> {
         case.requires.iter().find_map(|capability| match capability {
@@ -226,7 +308,7 @@ pub async fn run_case(
     );
     let mut unevaluated: BTreeSet<&str> = BTreeSet::new();
     for (index, step) in case.steps.iter().enumerate() {
-        let result = run_step(client, target, step, &mut vars, spec, catalogue).await;
+        let result = run_step(client, target, case, step, &mut vars, spec, catalogue).await;
         let blocked = result.blocked;
         if blocked {
             let failed: BTreeSet<&String> = result
@@ -308,6 +390,7 @@ fn case_status(outcome: &CaseOutcome) -> CaseStatus {
 async fn run_step(
     client: &reqwest::Client,
     target: &Target,
+    case: &Case,
     step: &Step,
     vars: &mut Vars,
     spec: &Spec,
@@ -328,7 +411,15 @@ async fn run_step(
                 Action::Idle(fraction) => Some(fraction),
                 _ => None,
             };
-            if let Err(failure) = let_time_pass(client, target, fraction, step.location).await {
+            let passing = let_time_pass(client, target, fraction, step.location);
+            let waiting = matches!(target.expiry, Expiry::Wait { .. }).then(|| {
+                target
+                    .waits
+                    .begin(case.id(), &step.name, target.wait_for(fraction))
+            });
+            let passed = passing.await;
+            drop(waiting);
+            if let Err(failure) = passed {
                 outcome.failures.push(failure);
                 outcome.blocked = true;
             }
@@ -643,13 +734,8 @@ async fn let_time_pass(
                 )),
             }
         }
-        Expiry::Wait { ttl } => {
-            let wait = match fraction {
-                Some(fraction) => ttl.mul_f64(fraction),
-                // A margin for clock granularity and the target's sweeping.
-                None => ttl + (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1)),
-            };
-            tokio::time::sleep(wait).await;
+        Expiry::Wait { .. } => {
+            tokio::time::sleep(target.wait_for(fraction)).await;
             Ok(())
         }
         Expiry::Unavailable => Err(Failure::setup(

@@ -8,6 +8,6 @@ pub mod outcome;
 
 pub use exec::{
     http_client, http_client_trusting, root_cause, run_case, tls_problem, ClientError, Expiry,
-    SendError, Target, DEFAULT_MAX_BODY,
+    SendError, Target, Wait, Waits, DEFAULT_MAX_BODY,
 };
 pub use outcome::{CaseOutcome, CaseStatus, Check, Failure, RuleCheck, StepOutcome, Verdict};

@@ -362,6 +362,7 @@ pub async fn suite_target(config: ServeConfig) -> pizzastack::runner::Target {
         },
         max_body: pizzastack::runner::DEFAULT_MAX_BODY,
         variables: Default::default(),
+        waits: Default::default(),
     }
 }
 

@@ -597,3 +597,36 @@ async fn a_teams_own_cases_rules_and_variables_run_from_files_folders_and_globs(
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wait_for_the_targets_ttl_says_what_it_waits_for() {
+    let folder = Folder::new();
+    // No admin clock: the expiry case really waits out the 11 s TTL.
+    let app = spawn_app_with(ServeConfig {
+        api_keys: vec![KEY.into()],
+        session_ttl: std::time::Duration::from_secs(11),
+        ..ServeConfig::default()
+    })
+    .await;
+    let target = app.url("");
+    let output = check_in(
+        &folder.0,
+        &[
+            "--target",
+            &target,
+            "--session-ttl",
+            "11s",
+            "--exact",
+            "sessions/expiry",
+        ],
+    )
+    .await;
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("waiting for the target's TTL: sessions/expiry"))
+        .unwrap_or_else(|| panic!("no wait line in {shown}"));
+    assert!(line.contains(" left"), "{line}");
+}

@@ -54,6 +54,7 @@ fn target(base_url: String) -> Target {
         expiry: Expiry::Unavailable,
         max_body: pizzastack::runner::DEFAULT_MAX_BODY,
         variables: Default::default(),
+        waits: Default::default(),
     }
 }
 

@@ -240,6 +240,7 @@ async fn a_refused_guessed_body_leaves_its_rule_unevaluated_and_says_so() {
         expiry: pizzastack::runner::Expiry::Unavailable,
         max_body: pizzastack::runner::DEFAULT_MAX_BODY,
         variables: Default::default(),
+        waits: Default::default(),
     };
     let client = pizzastack::runner::http_client().unwrap();
     let outcome = run_case(
