@@ -140,11 +140,10 @@ async fn failing_report(dir: &Path) -> PathBuf {
     let report = dir.join("report.html");
     let path = report.clone();
     let output = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_pizzastack"))
+        pizzastack_command()
             .args(["check", "--target", &target, "--report-html"])
             .arg(&path)
             .arg("quality/")
-            .env("NO_COLOR", "1")
             .output()
             .unwrap()
     })

@@ -444,3 +444,36 @@ pub fn start_binary(args: &[&str]) -> ServedBinary {
         stderr,
     }
 }
+
+/// The binary as a user's shell runs it: no `PIZZASTACK_*` or CI setting
+/// leaks in from the test's own environment, and no colour.
+pub fn pizzastack_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pizzastack"));
+    command
+        .env_remove("PIZZASTACK_TARGET")
+        .env_remove("PIZZASTACK_API_KEY")
+        .env_remove("CI")
+        .env_remove("TF_BUILD")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Runs the binary with `args` in `dir` (off the async runtime's threads),
+/// with `env` set on top of [`pizzastack_command`]'s.
+pub async fn run_pizzastack(
+    dir: Option<&std::path::Path>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let mut command = pizzastack_command();
+    command.args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    tokio::task::spawn_blocking(move || command.output().expect("run pizzastack"))
+        .await
+        .unwrap()
+}

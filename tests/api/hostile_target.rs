@@ -2,10 +2,12 @@
 //! end, bytes that would drive a terminal, an answer cut short, a redirect;
 //! and case folders that link back into themselves.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::*;
 
 /// A target that answers every request with `answer`, as raw bytes, then
 /// closes the connection (or, with `endless`, streams zeros after it).
@@ -37,23 +39,17 @@ async fn raw_target(answer: &'static [u8], endless: bool) -> String {
 }
 
 fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pizzastack"))
+    pizzastack_command()
         .arg("check")
         .args(args)
-        .env_remove("PIZZASTACK_TARGET")
-        .env_remove("PIZZASTACK_API_KEY")
-        .env("NO_COLOR", "1")
         .output()
         .unwrap()
 }
 
 async fn check_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        check(&args)
-    })
-    .await
-    .unwrap()
+    let mut all = vec!["check"];
+    all.extend(args.iter().map(String::as_str));
+    run_pizzastack(None, &all, &[]).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

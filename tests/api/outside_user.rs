@@ -5,7 +5,7 @@
 //! baseline cycle.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use pizzastack::config::ServeConfig;
 
@@ -36,27 +36,7 @@ async fn check_in(dir: &Path, args: &[&str]) -> Output {
 /// Runs the binary in `dir` as a user's shell would, outside CI unless
 /// `env` sets `CI`.
 async fn pizzastack_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let dir = dir.to_owned();
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_pizzastack"))
-            .args(&args)
-            .current_dir(&dir)
-            .env_remove("PIZZASTACK_TARGET")
-            .env_remove("PIZZASTACK_API_KEY")
-            .env_remove("CI")
-            .env_remove("TF_BUILD")
-            .env("NO_COLOR", "1")
-            .envs(env)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    run_pizzastack(Some(dir), args, env).await
 }
 
 async fn mock(deviations: &[&str]) -> String {
@@ -193,7 +173,7 @@ async fn progress_lines_say_warn_for_a_should_failure_and_each_failure_is_printe
 
 #[test]
 fn help_lists_no_libtest_option_that_does_nothing() {
-    let output = Command::new(env!("CARGO_BIN_EXE_pizzastack"))
+    let output = pizzastack_command()
         .args(["check", "--help"])
         .output()
         .unwrap();

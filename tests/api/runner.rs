@@ -374,11 +374,7 @@ async fn cases_needing_what_the_target_lacks_are_skipped_with_the_reason() {
 }
 
 fn pizzastack() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pizzastack"));
-    command
-        .env_remove("PIZZASTACK_TARGET")
-        .env_remove("PIZZASTACK_API_KEY");
-    command
+    pizzastack_command()
 }
 
 #[tokio::test(flavor = "multi_thread")]
