@@ -44,6 +44,7 @@ pub(super) fn guard<T, S>(
         answers: 0,
         answers_at_last_tick: 0,
         quiet_ticks: 0,
+        timer_holds_waker: false,
     };
     (io, MarkRequests { service, handling })
 }
@@ -62,6 +63,9 @@ pub(super) struct DeadlineIo<T> {
     answers_at_last_tick: u64,
     /// Ticks in a row that found the connection waiting for a head.
     quiet_ticks: u32,
+    /// Whether the timer was polled (so holds the task's waker) since it
+    /// was last reset.
+    timer_holds_waker: bool,
 }
 
 impl<T> DeadlineIo<T> {
@@ -69,6 +73,13 @@ impl<T> DeadlineIo<T> {
     /// otherwise the timer holds the task's waker, so a read that waits is
     /// woken at the next tick.
     fn check_deadline(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        // The timer holds this connection task's waker from its last poll,
+        // and the task's waker never changes: until it fires there is
+        // nothing to do, and a read that waits costs one load.
+        if self.timer_holds_waker && !self.timer.is_elapsed() {
+            return Ok(());
+        }
+        self.timer_holds_waker = true;
         while self.timer.as_mut().poll(cx).is_ready() {
             let waiting =
                 !self.handling.load(Ordering::Relaxed) && self.answers == self.answers_at_last_tick;
