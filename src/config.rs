@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::injection::{FaultRule, LatencyRule};
 use crate::store::StoreLimits;
 
 /// The key the documentation's examples use; accepted when no key is given.
@@ -37,6 +38,42 @@ pub struct ServeConfig {
     pub freedoms: Vec<String>,
     /// What one connection may take, and how long shutdown waits.
     pub connections: ConnectionLimits,
+    /// Latency, faults, the request journal and CORS, for client developers.
+    pub client: ClientOptions,
+}
+
+/// What a client developer asks of a local mock beyond exactness.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientOptions {
+    /// `--latency`: added before answering.
+    pub latency: Vec<LatencyRule>,
+    /// `--fault`: answered instead of the API's answer.
+    pub faults: Vec<FaultRule>,
+    /// `--seed`: makes the faults and latencies chosen repeat.
+    pub seed: Option<u64>,
+    /// `--hang-for`: how long a `hang` fault holds a request.
+    pub hang_for: Duration,
+    /// `--journal-size`: requests kept for `/__admin/requests` (with
+    /// `--admin`).
+    pub journal_size: usize,
+    /// `--log-requests`: one log line per request.
+    pub log_requests: bool,
+    /// `--cors`: origins a browser client may call from (`*` for any).
+    pub cors: Vec<String>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            latency: Vec::new(),
+            faults: Vec::new(),
+            seed: None,
+            hang_for: Duration::from_secs(30),
+            journal_size: 1000,
+            log_requests: false,
+            cors: Vec::new(),
+        }
+    }
 }
 
 /// Limits on connections, so that slow or hostile clients cannot hold the
@@ -78,6 +115,7 @@ impl Default for ServeConfig {
             deviations: Vec::new(),
             freedoms: Vec::new(),
             connections: ConnectionLimits::default(),
+            client: ClientOptions::default(),
         }
     }
 }
@@ -109,6 +147,9 @@ pub enum ConfigError {
     /// A freedom the mock cannot take.
     #[error("--freedom {0}")]
     UnknownFreedom(#[source] crate::switches::UnknownSwitch),
+    /// A `--cors` origin that is not `*` or `scheme://host[:port]`.
+    #[error("--cors {0}: an origin is * or scheme://host[:port], e.g. http://localhost:3000")]
+    BadOrigin(String),
 }
 
 impl ServeConfig {
@@ -168,6 +209,14 @@ impl ServeConfig {
             if value.is_zero() {
                 return Err(ConfigError::ZeroLimit(name));
             }
+        }
+        if let Some(bad) = self.client.cors.iter().find(|origin| {
+            *origin != "*"
+                && !(origin.contains("://")
+                    && !origin.ends_with('/')
+                    && axum::http::HeaderValue::from_str(origin).is_ok())
+        }) {
+            return Err(ConfigError::BadOrigin(bad.clone()));
         }
         crate::switches::Deviations::parse(&self.deviations)
             .map_err(ConfigError::UnknownDeviation)?;

@@ -34,6 +34,7 @@ pub mod clock;
 pub mod config;
 pub mod embedded;
 pub mod ids;
+pub mod injection;
 pub mod kitchen;
 pub mod report;
 pub mod runner;

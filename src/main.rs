@@ -314,6 +314,68 @@ struct ServeArgs {
     /// conformance suite raises no false alarm; GET /__admin/freedoms lists them.
     #[arg(long = "freedom", value_name = "NAME", value_parser = freedom_names())]
     freedoms: Vec<String>,
+
+    /// The port to listen on, on --listen's address (e.g. --port 9000).
+    #[arg(long, value_name = "N")]
+    port: Option<u16>,
+
+    /// Wait before answering (repeatable): 50ms, a uniform range
+    /// 20ms..80ms, optionally for one path or a prefix ending in *
+    /// (300ms:/v1/pizza/bake). A path's rule wins over one for all paths.
+    /// Changeable with PUT /__admin/latency.
+    #[arg(long = "latency", value_name = "DURATION[..DURATION][:PATH]", value_parser = parse_latency, help_heading = "Latency and faults (for client developers)")]
+    latency: Vec<pizzastack::injection::LatencyRule>,
+
+    /// Answer a share of requests with a fault instead (repeatable): KIND is
+    /// 429, 500, 502, 503, 504 (in the API's error shape; 429 and 503 with
+    /// Retry-After), reset (the connection is dropped) or hang (no answer
+    /// for --hang-for, then dropped); RATE from 0 to 1. A faulted request
+    /// changes nothing. Changeable with PUT /__admin/faults.
+    #[arg(long = "fault", value_name = "KIND:RATE[:PATH]", value_parser = parse_fault, help_heading = "Latency and faults (for client developers)")]
+    faults: Vec<pizzastack::injection::FaultRule>,
+
+    /// Makes the faults and latencies chosen the same from run to run.
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Latency and faults (for client developers)"
+    )]
+    seed: Option<u64>,
+
+    /// How long a `hang` fault holds its request.
+    #[arg(long, default_value = "30s", value_parser = parse_positive_duration, value_name = "DURATION", help_heading = "Latency and faults (for client developers)")]
+    hang_for: Duration,
+
+    /// Requests kept for GET /__admin/requests (with --admin), oldest
+    /// dropped first.
+    #[arg(
+        long,
+        default_value_t = 1000,
+        value_name = "N",
+        help_heading = "Latency and faults (for client developers)"
+    )]
+    journal_size: usize,
+
+    /// Log one line per request: method, path, status, session, time taken.
+    #[arg(long, help_heading = "Latency and faults (for client developers)")]
+    log_requests: bool,
+
+    /// Let browser pages from ORIGIN call the mock (repeatable; * for any):
+    /// preflights are answered with the API's headers allowed.
+    #[arg(
+        long = "cors",
+        value_name = "ORIGIN",
+        help_heading = "Latency and faults (for client developers)"
+    )]
+    cors: Vec<String>,
+}
+
+fn parse_latency(text: &str) -> Result<pizzastack::injection::LatencyRule, String> {
+    pizzastack::injection::LatencyRule::parse(text)
+}
+
+fn parse_fault(text: &str) -> Result<pizzastack::injection::FaultRule, String> {
+    pizzastack::injection::FaultRule::parse(text)
 }
 
 /// The freedoms, each with what it does, for `--help` and for clap to
@@ -448,8 +510,21 @@ fn snapshots(command: SnapshotsCommand) -> anyhow::Result<()> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut listen = args.listen;
+    if let Some(port) = args.port {
+        listen.set_port(port);
+    }
     let config = ServeConfig {
-        listen: args.listen,
+        listen,
+        client: pizzastack::config::ClientOptions {
+            latency: args.latency,
+            faults: args.faults,
+            seed: args.seed,
+            hang_for: args.hang_for,
+            journal_size: args.journal_size,
+            log_requests: args.log_requests,
+            cors: args.cors,
+        },
         api_keys: args.api_keys,
         session_ttl: args.session_ttl,
         admin: args.admin,

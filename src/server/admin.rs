@@ -12,6 +12,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::response::JsonText;
 use super::state::AppState;
+use crate::injection::{FaultKind, FaultRule, LatencyRule};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,6 +127,95 @@ async fn set_freedoms(State(state): State<AppState>, body: Bytes) -> Result<Json
     Ok(freedoms(State(state)).await)
 }
 
+/// `GET /__admin/latency` and `GET /__admin/faults`: the latency, fault
+/// rules and scripts in force.
+async fn injection(State(state): State<AppState>) -> JsonText {
+    JsonText::from(state.injection().describe().to_string())
+}
+
+/// Rules in `{"<key>": ["…", …]}`, each read by `parse`.
+fn rules_in<T>(
+    body: &[u8],
+    key: &str,
+    example: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, ApiError> {
+    names_in(body, key, example)?
+        .iter()
+        .map(|text| parse(text).map_err(|e| ApiError::InvalidBody(format!("{key}: {e}"))))
+        .collect()
+}
+
+/// `PUT /__admin/latency` with `{"latency": ["50ms", "300ms:/v1/pizza/bake"]}`:
+/// replaces the latency rules (`[]`: none), spelled as `--latency` takes them.
+async fn set_latency(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
+    let rules = rules_in(&body, "latency", "20ms..80ms[:PATH]", LatencyRule::parse)?;
+    state.injection().set_latency(rules);
+    Ok(injection(State(state)).await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultsRequest {
+    faults: Vec<String>,
+    seed: Option<u64>,
+}
+
+/// `PUT /__admin/faults` with `{"faults": ["503:0.1"], "seed": 42}`:
+/// replaces the fault rules (`[]`: none), spelled as `--fault` takes them;
+/// a seed restarts the random choices.
+async fn set_faults(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
+    let request: FaultsRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::InvalidBody(format!(
+            "body: must be {{\"faults\": [\"KIND:RATE[:PATH]\", ...], \"seed\": N}} ({e})"
+        ))
+    })?;
+    let rules = request
+        .faults
+        .iter()
+        .map(|text| {
+            FaultRule::parse(text).map_err(|e| ApiError::InvalidBody(format!("faults: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    state.injection().set_faults(rules, request.seed);
+    Ok(injection(State(state)).await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScriptRequest {
+    session_id: String,
+    count: u32,
+    fault: String,
+}
+
+/// `POST /__admin/faults/script` with `{"session_id": "…", "count": 2,
+/// "fault": "503"}`: the next `count` requests of that session get that
+/// fault, whatever the rates.
+async fn script_fault(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
+    let request: ScriptRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::InvalidBody(format!(
+            "body: must be {{\"session_id\": \"…\", \"count\": N, \"fault\": \"503\"}} ({e})"
+        ))
+    })?;
+    let kind = FaultKind::parse(&request.fault)
+        .map_err(|e| ApiError::InvalidBody(format!("fault: {e}")))?;
+    if request.count == 0 {
+        return Err(ApiError::InvalidBody(
+            "count: must be at least 1".to_owned(),
+        ));
+    }
+    state
+        .injection()
+        .script(request.session_id, request.count, kind);
+    Ok(injection(State(state)).await)
+}
+
+/// `GET /__admin/openapi.json`: the admin API's own OpenAPI document.
+async fn admin_openapi() -> JsonText {
+    JsonText::from(crate::embedded::text("admin-openapi.json").to_owned())
+}
+
 /// Answers every `/__admin` path when the admin endpoints are off.
 pub async fn admin_disabled(uri: Uri) -> ApiError {
     ApiError::AdminDisabled(uri.path().to_owned())
@@ -138,4 +228,13 @@ pub fn admin_routes() -> Router<AppState> {
         .route("/__admin/stats", get(stats))
         .route("/__admin/deviations", get(deviations).put(set_deviations))
         .route("/__admin/freedoms", get(freedoms).put(set_freedoms))
+        .route("/__admin/latency", get(injection).put(set_latency))
+        .route("/__admin/faults", get(injection).put(set_faults))
+        .route("/__admin/faults/script", post(script_fault))
+        .route(
+            "/__admin/requests",
+            get(super::journal::list).delete(super::journal::clear),
+        )
+        .route("/__admin/requests/count", get(super::journal::count))
+        .route("/__admin/openapi.json", get(admin_openapi))
 }

@@ -8,6 +8,8 @@ mod error;
 mod extract;
 mod freedom;
 mod head_deadline;
+mod inject;
+mod journal;
 mod listen;
 mod response;
 mod routes;
@@ -78,6 +80,23 @@ pub fn router(state: AppState) -> Router {
             freedom::present,
         ));
     }
+    // Latency and faults before the API (a faulted request never reaches
+    // a handler), and the journal around them, so it records the faults.
+    if state.injection().any() || state.admin_enabled() {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            inject::inject,
+        ));
+    }
+    if state.journal().keep || state.journal().log {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            journal::record,
+        ));
+    }
+    if let Some(cors) = cors_layer(&state) {
+        router = router.layer(cors);
+    }
     // One stack, applied once: every `Router::layer` call boxes each route
     // again, which costs an allocation per layer on every request.
     // Per-request spans only when someone will see them (RUST_LOG at debug
@@ -98,6 +117,67 @@ pub fn router(state: AppState) -> Router {
         router
     };
     router.with_state(state)
+}
+
+/// A key as the banner shows it: its first and last two characters.
+fn mask_key(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 6 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..2].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// The latency and faults in force, in one line for the start-up banner.
+fn state_banner(client: &crate::config::ClientOptions) -> String {
+    let latency: Vec<String> = client.latency.iter().map(|r| r.spelled()).collect();
+    let faults: Vec<String> = client.faults.iter().map(|r| r.spelled()).collect();
+    format!(
+        "injecting latency [{}] and faults [{}]{}: answers are slowed or fail on purpose",
+        latency.join(", "),
+        faults.join(", "),
+        client
+            .seed
+            .map_or_else(String::new, |seed| format!(" with seed {seed}"))
+    )
+}
+
+/// CORS for browser clients (`--cors`): preflights answered with the
+/// API's methods and headers allowed; none without `--cors`.
+fn cors_layer(state: &AppState) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins = &state.client_options().cors;
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| axum::http::HeaderValue::from_str(o).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::PUT,
+                axum::http::Method::DELETE,
+            ])
+            .allow_headers([
+                axum::http::header::CONTENT_TYPE,
+                API_KEY_HEADER,
+                SESSION_HEADER,
+            ])
+            .expose_headers([axum::http::header::RETRY_AFTER])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 /// Serves the mock on `listener` until `shutdown` completes, with the
@@ -134,13 +214,34 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
             source,
         })?;
     let local = listener.local_addr()?;
+    // Keys masked: the banner ends up in CI logs.
+    let keys: Vec<String> = config
+        .effective_api_keys()
+        .iter()
+        .map(|key| mask_key(key))
+        .collect();
     tracing::info!(
         address = %local,
-        keys = config.effective_api_keys().len(),
+        keys = %keys.join(","),
         session_ttl = %humantime::format_duration(config.session_ttl),
         admin = config.admin,
         "PizzaStack mock listening on http://{local}/v1 (state in memory: a restart forgets every session)"
     );
+    let client = &config.client;
+    if !client.latency.is_empty() || !client.faults.is_empty() {
+        let injection = state_banner(client);
+        tracing::warn!("{injection}");
+    }
+    if !client.cors.is_empty() {
+        tracing::info!(origins = %client.cors.join(","), "CORS on for browser clients");
+    }
+    if config.admin {
+        tracing::info!(
+            journal_size = client.journal_size,
+            "admin endpoints on: /__admin/requests keeps the last {} requests",
+            client.journal_size
+        );
+    }
     for rule in &config.deviations {
         tracing::warn!(%rule, "deliberately deviating from {rule}: this mock is not conformant");
     }

@@ -4,9 +4,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::inject::Injection;
+use super::journal::Journal;
 use super::ServeError;
 use crate::clock::Clock;
-use crate::config::{ConfigError, ConnectionLimits, ServeConfig};
+use crate::config::{ClientOptions, ConfigError, ConnectionLimits, ServeConfig};
 use crate::spec::Spec;
 use crate::store::SessionStore;
 
@@ -33,6 +35,12 @@ struct Inner {
     deviations: Deviations,
     /// Choices the docs allow, taken instead of the mock's own.
     freedoms: Freedoms,
+    /// Latency and faults on purpose.
+    injection: Injection,
+    /// The requests received, for `/__admin/requests`.
+    journal: Journal,
+    /// The client-developer options as configured (CORS is read at start).
+    client: ClientOptions,
 }
 
 impl AppState {
@@ -59,6 +67,18 @@ impl AppState {
             connections: config.connections,
             deviations: Deviations::default(),
             freedoms: Freedoms::default(),
+            injection: Injection::new(
+                config.client.latency.clone(),
+                config.client.faults.clone(),
+                config.client.seed,
+                config.client.hang_for,
+            ),
+            journal: Journal::new(
+                config.client.journal_size,
+                config.admin,
+                config.client.log_requests,
+            ),
+            client: config.client.clone(),
         }));
         state
             .set_deviations(&config.deviations)
@@ -103,6 +123,21 @@ impl AppState {
     /// The freedoms taken.
     pub fn freedoms(&self) -> &Freedoms {
         &self.0.freedoms
+    }
+
+    /// The latency and faults in force.
+    pub fn injection(&self) -> &Injection {
+        &self.0.injection
+    }
+
+    /// The requests received.
+    pub fn journal(&self) -> &Journal {
+        &self.0.journal
+    }
+
+    /// The client-developer options as configured.
+    pub fn client_options(&self) -> &ClientOptions {
+        &self.0.client
     }
 
     /// Makes exactly these rules the switched-off ones, in the request

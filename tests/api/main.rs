@@ -8,6 +8,7 @@ mod auth;
 mod binary;
 mod browser;
 mod case_files;
+mod client_dev;
 mod concurrency;
 mod endpoints;
 mod errors;

@@ -1,0 +1,229 @@
+//! The request journal: every request to the API (refused ones included)
+//! in a bounded ring, for a client's tests to inspect and verify what they
+//! sent (`GET /__admin/requests`, `GET /__admin/requests/count`, `DELETE
+//! /__admin/requests`; WireMock's `verify`). Kept only with `--admin`, the
+//! only way to read it; never the API key. `--log-requests` logs the same
+//! entries, one line each.
+
+use std::collections::VecDeque;
+use std::time::{Instant, SystemTime};
+
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use super::inject::{session_of, Injected};
+use super::response::JsonText;
+use super::state::AppState;
+
+/// One request as the journal keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Position since start-up (or the last clearing), from 1.
+    pub seq: u64,
+    /// When it arrived, RFC 3339 with milliseconds.
+    pub time: String,
+    pub method: String,
+    pub path: String,
+    pub session_id: Option<String>,
+    pub status: u16,
+    /// The `error` of a refused request's answer.
+    pub error: Option<String>,
+    /// An injected fault (`503`, `reset`...).
+    pub fault: Option<String>,
+    /// Injected latency, in milliseconds.
+    pub latency_ms: Option<f64>,
+    /// From arrival to the answer's head, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// The ring.
+#[derive(Debug)]
+pub struct Journal {
+    entries: Mutex<(VecDeque<Entry>, u64)>,
+    capacity: usize,
+    /// Whether requests are kept (`--admin`).
+    pub keep: bool,
+    /// Whether each request is logged (`--log-requests`).
+    pub log: bool,
+}
+
+impl Journal {
+    pub fn new(capacity: usize, keep: bool, log: bool) -> Self {
+        Self {
+            entries: Mutex::new((VecDeque::with_capacity(capacity.min(4096)), 0)),
+            capacity,
+            keep: keep && capacity > 0,
+            log,
+        }
+    }
+
+    fn push(&self, mut entry: Entry) {
+        let mut guard = self.entries.lock();
+        let (entries, seq) = &mut *guard;
+        *seq += 1;
+        entry.seq = *seq;
+        if entries.len() == self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// The entries `filter` selects, newest first.
+    fn select(&self, filter: &Filter) -> Vec<Entry> {
+        let guard = self.entries.lock();
+        guard
+            .0
+            .iter()
+            .rev()
+            .filter(|e| filter.selects(e))
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+
+    fn clear(&self) -> usize {
+        let mut guard = self.entries.lock();
+        let cleared = guard.0.len();
+        guard.0.clear();
+        cleared
+    }
+}
+
+/// The query of the journal endpoints.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    session_id: Option<String>,
+    /// A path, or a prefix ending in `*`.
+    path: Option<String>,
+    /// A status, or a class such as `4xx`.
+    status: Option<String>,
+    method: Option<String>,
+    limit: Option<usize>,
+}
+
+impl Filter {
+    fn selects(&self, entry: &Entry) -> bool {
+        let session = self
+            .session_id
+            .as_ref()
+            .is_none_or(|s| entry.session_id.as_ref() == Some(s));
+        let path = self
+            .path
+            .as_ref()
+            .is_none_or(|p| match p.strip_suffix('*') {
+                Some(prefix) => entry.path.starts_with(prefix),
+                None => entry.path == *p,
+            });
+        let status = self.status.as_ref().is_none_or(|s| {
+            let code = entry.status.to_string();
+            match s.strip_suffix("xx") {
+                Some(class) => code.starts_with(class),
+                None => code == *s,
+            }
+        });
+        let method = self
+            .method
+            .as_ref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(&entry.method));
+        session && path && status && method
+    }
+}
+
+/// The layer: times each request and keeps (or logs) what happened.
+pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let journal = state.journal();
+    if request.uri().path().starts_with("/__admin") || !(journal.keep || journal.log) {
+        return next.run(request).await;
+    }
+    let started = Instant::now();
+    let time = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let session_id = session_of(&request);
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    // Error answers are small: read one to keep its message.
+    let (response, error) = if status >= 400 {
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let error = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned));
+        (Response::from_parts(parts, Body::from(bytes)), error)
+    } else {
+        (response, None)
+    };
+    let injected = response
+        .extensions()
+        .get::<Injected>()
+        .cloned()
+        .unwrap_or_default();
+    let entry = Entry {
+        seq: 0,
+        time,
+        method,
+        path,
+        session_id,
+        status,
+        error,
+        fault: injected.fault.map(|f| f.name()),
+        latency_ms: injected.latency.map(|l| l.as_secs_f64() * 1000.0),
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
+    if journal.log {
+        tracing::info!(
+            method = %entry.method,
+            path = %entry.path,
+            status = entry.status,
+            session_id = entry.session_id.as_deref().unwrap_or("-"),
+            duration_ms = format!("{:.2}", entry.duration_ms),
+            fault = entry.fault.as_deref().unwrap_or("-"),
+            error = entry.error.as_deref().unwrap_or("-"),
+            "request"
+        );
+    }
+    if journal.keep {
+        journal.push(entry);
+    }
+    response
+}
+
+/// `GET /__admin/requests?session_id=…&path=…&status=4xx&method=POST&limit=N`:
+/// the requests kept, newest first.
+pub async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -> JsonText {
+    let journal = state.journal();
+    let requests = journal.select(&filter);
+    JsonText::from(
+        serde_json::json!({
+            "requests": requests,
+            "capacity": journal.capacity,
+        })
+        .to_string(),
+    )
+}
+
+/// `GET /__admin/requests/count?…`: how many kept requests the filter
+/// selects, to verify what a client sent.
+pub async fn count(State(state): State<AppState>, Query(filter): Query<Filter>) -> JsonText {
+    let count = state
+        .journal()
+        .select(&Filter {
+            limit: None,
+            ..filter
+        })
+        .len();
+    JsonText::from(serde_json::json!({ "count": count }).to_string())
+}
+
+/// `DELETE /__admin/requests`: forgets the requests kept.
+pub async fn clear(State(state): State<AppState>) -> JsonText {
+    let cleared = state.journal().clear();
+    JsonText::from(serde_json::json!({ "cleared": cleared }).to_string())
+}
