@@ -237,4 +237,9 @@ pub fn admin_routes() -> Router<AppState> {
         )
         .route("/__admin/requests/count", get(super::journal::count))
         .route("/__admin/openapi.json", get(admin_openapi))
+        .route("/__admin/ui", get(super::inspector::sessions))
+        .route(
+            "/__admin/ui/session/{session_id}",
+            get(super::inspector::session),
+        )
 }

@@ -85,6 +85,19 @@ impl Journal {
             .collect()
     }
 
+    /// The kept requests of `session_id` the mock refused or faulted,
+    /// newest first.
+    pub fn refused_of(&self, session_id: &str) -> Vec<Entry> {
+        let guard = self.entries.lock();
+        guard
+            .0
+            .iter()
+            .rev()
+            .filter(|e| e.status >= 400 && e.session_id.as_deref() == Some(session_id))
+            .cloned()
+            .collect()
+    }
+
     fn clear(&self) -> usize {
         let mut guard = self.entries.lock();
         let cleared = guard.0.len();

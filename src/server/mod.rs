@@ -9,6 +9,7 @@ mod extract;
 mod freedom;
 mod head_deadline;
 mod inject;
+mod inspector;
 mod journal;
 mod listen;
 mod response;

@@ -95,6 +95,15 @@ impl AppState {
         self.0.api_keys.get(key).copied()
     }
 
+    /// The accepted key with this index, for showing it masked.
+    pub fn api_key_text(&self, index: u16) -> Option<&str> {
+        self.0
+            .api_keys
+            .iter()
+            .find(|(_, i)| **i == index)
+            .map(|(key, _)| key.as_str())
+    }
+
     /// The session store.
     pub fn store(&self) -> &Arc<SessionStore> {
         &self.0.store

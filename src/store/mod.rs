@@ -143,6 +143,29 @@ pub struct StoreStats {
     pub live_objects: usize,
 }
 
+/// A live session as the admin inspector lists it.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    pub key: SessionKey,
+    pub objects: usize,
+    /// Since its last request.
+    pub idle: Duration,
+    /// Until it expires, unless used again.
+    pub expires_in: Duration,
+}
+
+/// One object as the admin inspector shows it.
+#[derive(Debug, Clone)]
+pub struct InspectedObject {
+    pub id: String,
+    pub kind: ObjectKind,
+    /// Whether steps that use it inherit degradation.
+    pub degraded: bool,
+    /// Its JSON, as the response that announced it carried it.
+    pub json: serde_json::Value,
+    pub created: SystemTime,
+}
+
 /// All sessions of the mock.
 pub struct SessionStore {
     /// The sessions, split by hash of their key.
@@ -371,6 +394,59 @@ impl SessionStore {
         let mut shard = self.shard(key);
         let session = self.existing_session(&mut shard, key, now)?;
         Some(Bytes::from(render_log(&key.session_id, session)))
+    }
+
+    /// The live sessions, most recently active first (at most `limit`), for
+    /// the admin inspector. Looking does not renew them.
+    pub fn sessions(&self, limit: usize) -> Vec<SessionSummary> {
+        let now = self.clock.now();
+        let ttl = self.ttl();
+        let mut all: Vec<SessionSummary> = self
+            .shards
+            .iter()
+            .flat_map(|shard| {
+                let shard = shard.lock();
+                shard
+                    .sessions
+                    .iter()
+                    .filter(|(_, s)| !self.is_expired(s.last_seen, now))
+                    .map(|(key, s)| SessionSummary {
+                        key: key.clone(),
+                        objects: s.objects.len(),
+                        idle: now.saturating_duration_since(s.last_seen),
+                        expires_in: deadline(s.last_seen, ttl).saturating_duration_since(now),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        all.sort_by_key(|s| s.idle);
+        all.truncate(limit);
+        all
+    }
+
+    /// A live session's objects in creation order, parsed, for the admin
+    /// inspector; `None` if there is no such session. Looking does not
+    /// renew it.
+    pub fn inspect(&self, key: &SessionKey) -> Option<Vec<InspectedObject>> {
+        let now = self.clock.now();
+        let shard = self.shard(key);
+        let session = shard.sessions.get(key)?;
+        if self.is_expired(session.last_seen, now) {
+            return None;
+        }
+        Some(
+            session
+                .objects
+                .iter()
+                .map(|object| InspectedObject {
+                    id: object.id().text().as_str().to_owned(),
+                    kind: object.kind,
+                    degraded: object.degraded,
+                    json: serde_json::from_slice(&object.json).unwrap_or_default(),
+                    created: SystemTime::UNIX_EPOCH + Duration::from_millis(object.created_ms),
+                })
+                .collect(),
+        )
     }
 
     /// Removes every session.

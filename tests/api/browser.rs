@@ -101,7 +101,7 @@ fn dump_dom(browser: &Path, url: &str) -> String {
             "--disable-dev-shm-usage",
             "--no-first-run",
             // Only the file itself: any request elsewhere would fail.
-            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(["--dump-dom", url])
@@ -239,4 +239,79 @@ async fn the_verdict_filter_hides_rows_in_chromium() {
         "{shown:?}"
     );
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// The `<g class="object…" data-id="ID">` opening of an object in the DOM.
+fn object_node<'d>(dom: &'d str, id: &str) -> &'d str {
+    let marker = format!("data-id=\"{id}\"");
+    let at = dom
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{id} is not drawn: {dom}"));
+    let start = dom[..at].rfind('<').unwrap();
+    &dom[start..at + marker.len()]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_inspector_draws_the_pipeline_and_traces_degradation_in_chromium() {
+    let Some(browser) = browser_or_skip(
+        "the_session_inspector_draws_the_pipeline_and_traces_degradation_in_chromium",
+    ) else {
+        return;
+    };
+    let app = spawn_app().await;
+    let session = new_session();
+    // A good pizza (sliced tomato) and a degraded one (a raw tomato
+    // simmered), then a refused request.
+    let good = app.pipeline(&session, true).await.id();
+    let raw = app.acquire(&session).await;
+    let bad_sauce = app.simmer(&session, &raw).await.id();
+    let base = app.base(&session).await;
+    let bad_pizza = app.assemble(&session, &base, &bad_sauce).await.id();
+    let bad = app.bake(&session, &bad_pizza).await.id();
+    let refused = app
+        .post(
+            "/v1/pizza/bake",
+            &session,
+            serde_json::json!({ "pizza_id": base }),
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+
+    let list_url = app.url("/__admin/ui");
+    let list = tokio::task::spawn_blocking(move || dump_dom(browser, &list_url))
+        .await
+        .unwrap();
+    assert!(list.contains(&session), "{list}");
+    assert!(!list.contains(KEY), "the key is masked: {list}");
+
+    let url = app.url(&format!("/__admin/ui/session/{session}"));
+    let dom = tokio::task::spawn_blocking(move || dump_dom(browser, &url))
+        .await
+        .unwrap();
+    assert!(
+        dom.contains("<svg") && dom.contains("id=\"graph\""),
+        "{dom}"
+    );
+    for id in [&bad_sauce, &bad_pizza, &bad] {
+        let node = object_node(&dom, id);
+        assert!(
+            node.contains("degraded"),
+            "{id} is not marked degraded: {node}"
+        );
+    }
+    assert!(
+        object_node(&dom, &raw).contains("cause"),
+        "the raw tomato is the cause"
+    );
+    let good_node = object_node(&dom, &good);
+    assert!(!good_node.contains("degraded"), "{good_node}");
+    let why = &dom[dom.find("id=\"why\"").expect("a why list")..];
+    assert!(why.contains(&bad) && why.contains(&raw), "{why}");
+    let table = &dom[dom.find("id=\"refused\"").expect("the refused requests")..];
+    assert!(
+        table.contains("/v1/pizza/bake") && table.contains("400"),
+        "{table}"
+    );
+    // Looking renewed nothing: the session was not touched by the pages.
+    assert!(!dom.contains(KEY));
 }
