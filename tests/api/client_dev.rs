@@ -42,16 +42,8 @@ async fn admin_json(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut request = app.client.request(method, app.url(path));
-    if let Some(body) = body {
-        request = request
-            .header("Content-Type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    let (status, _, body) = app.exchange(method.as_str(), path, &[], body).await;
+    (status, body)
 }
 
 async fn log_length(app: &TestApp, session: &str) -> usize {

@@ -109,34 +109,7 @@ async fn exchange(
     body: Option<Value>,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
     let app = app_taking(freedom).await;
-    exchange_with(&app, method, path, headers, body).await
-}
-
-async fn exchange_with(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> (u16, reqwest::header::HeaderMap, Value) {
-    let mut request = app
-        .client
-        .request(method.parse().unwrap(), app.url(path))
-        .header("X-API-Key", KEY);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(body) = body {
-        request = request
-            .header("Content-Type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.unwrap_or_default();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, headers, body)
+    app.exchange(method, path, headers, body).await
 }
 
 fn tomato() -> Value {
@@ -156,22 +129,11 @@ async fn each_freedom_changes_what_the_mock_answers() {
         ("extra-fields", "extra"),
     ] {
         let app = app_taking(freedom).await;
-        exchange_with(
-            &app,
-            "POST",
-            "/v1/tomato/acquire",
-            &with_session,
-            Some(tomato()),
-        )
-        .await;
-        let (status, _, log) = exchange_with(
-            &app,
-            "GET",
-            &format!("/v1/session/{session}/log"),
-            &[],
-            None,
-        )
-        .await;
+        app.exchange("POST", "/v1/tomato/acquire", &with_session, Some(tomato()))
+            .await;
+        let (status, _, log) = app
+            .exchange("GET", &format!("/v1/session/{session}/log"), &[], None)
+            .await;
         assert_eq!(status, 200, "{freedom}");
         let operation = &log["operations"][0];
         match check {
@@ -190,14 +152,9 @@ async fn each_freedom_changes_what_the_mock_answers() {
 
     // IDs in another form that still name the same objects.
     let app = app_taking("hex-id-suffix").await;
-    let (_, _, tomato_answer) = exchange_with(
-        &app,
-        "POST",
-        "/v1/tomato/acquire",
-        &with_session,
-        Some(tomato()),
-    )
-    .await;
+    let (_, _, tomato_answer) = app
+        .exchange("POST", "/v1/tomato/acquire", &with_session, Some(tomato()))
+        .await;
     let id = tomato_answer["id"].as_str().unwrap().to_owned();
     assert!(
         regex::Regex::new("^tom_[0-9a-f]{32}$")
@@ -205,7 +162,7 @@ async fn each_freedom_changes_what_the_mock_answers() {
             .is_match(&id),
         "{id}"
     );
-    let (status, _, sliced) = exchange_with(&app, "POST", "/v1/tomato/slice", &with_session, Some(json!({"tomato_ids": [id], "method": "dice", "size": "medium", "consistency": "uniform"}))).await;
+    let (status, _, sliced) = app.exchange("POST", "/v1/tomato/slice", &with_session, Some(json!({"tomato_ids": [id], "method": "dice", "size": "medium", "consistency": "uniform"}))).await;
     assert_eq!(status, 200, "{sliced}");
     assert_eq!(sliced["source_tomato_ids"][0], id.as_str());
 
@@ -256,22 +213,17 @@ async fn each_freedom_changes_what_the_mock_answers() {
 
     // Optional fields written as null.
     let app = app_taking("null-for-absent").await;
-    let (_, _, tomato_answer) = exchange_with(
-        &app,
-        "POST",
-        "/v1/tomato/acquire",
-        &with_session,
-        Some(tomato()),
-    )
-    .await;
-    let (_, _, analysis) = exchange_with(
-        &app,
-        "POST",
-        "/v1/taste/analyze",
-        &with_session,
-        Some(json!({"dish_id": tomato_answer["id"]})),
-    )
-    .await;
+    let (_, _, tomato_answer) = app
+        .exchange("POST", "/v1/tomato/acquire", &with_session, Some(tomato()))
+        .await;
+    let (_, _, analysis) = app
+        .exchange(
+            "POST",
+            "/v1/taste/analyze",
+            &with_session,
+            Some(json!({"dish_id": tomato_answer["id"]})),
+        )
+        .await;
     assert!(
         analysis["aroma"].is_null() && analysis.get("aroma").is_some(),
         "{analysis}"
@@ -316,42 +268,42 @@ async fn each_freedom_changes_what_the_mock_answers() {
 #[tokio::test]
 async fn freedoms_can_be_listed_and_changed_at_run_time() {
     let app = spawn_app().await;
-    let (status, _, listed) = exchange_with(&app, "GET", "/__admin/freedoms", &[], None).await;
+    let (status, _, listed) = app.exchange("GET", "/__admin/freedoms", &[], None).await;
     assert_eq!(status, 200);
     assert_eq!(
         listed["available"].as_array().map(Vec::len),
         Some(Freedom::ALL.len())
     );
-    let (status, _, set) = exchange_with(
-        &app,
-        "PUT",
-        "/__admin/freedoms",
-        &[],
-        Some(json!({"freedoms": ["created-201"]})),
-    )
-    .await;
+    let (status, _, set) = app
+        .exchange(
+            "PUT",
+            "/__admin/freedoms",
+            &[],
+            Some(json!({"freedoms": ["created-201"]})),
+        )
+        .await;
     assert_eq!(
         (status, set["active"].clone()),
         (200, json!(["created-201"]))
     );
     let session = new_session();
-    let (status, _, _) = exchange_with(
-        &app,
-        "POST",
-        "/v1/tomato/acquire",
-        &[("X-Session-ID", session.as_str())],
-        Some(tomato()),
-    )
-    .await;
+    let (status, _, _) = app
+        .exchange(
+            "POST",
+            "/v1/tomato/acquire",
+            &[("X-Session-ID", session.as_str())],
+            Some(tomato()),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (status, _, refused) = exchange_with(
-        &app,
-        "PUT",
-        "/__admin/freedoms",
-        &[],
-        Some(json!({"freedoms": ["nope"]})),
-    )
-    .await;
+    let (status, _, refused) = app
+        .exchange(
+            "PUT",
+            "/__admin/freedoms",
+            &[],
+            Some(json!({"freedoms": ["nope"]})),
+        )
+        .await;
     assert_eq!(status, 400, "{refused}");
     assert!(refused["error"].as_str().unwrap().contains("hex-id-suffix"));
 }

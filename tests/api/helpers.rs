@@ -109,6 +109,36 @@ impl TestApp {
         reply
     }
 
+    /// A request with the docs' key, `headers` and a JSON `body`, NOT held
+    /// to the OpenAPI document: for answers outside it (freedoms, injected
+    /// faults, the admin API). The body is `Null` when it is not JSON.
+    pub async fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut request = self
+            .client
+            .request(method.parse().unwrap(), self.url(path))
+            .header("X-API-Key", KEY);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, headers, body)
+    }
+
     /// POSTs JSON the way the docs' examples do: key, session, content type.
     pub async fn post(&self, path: &str, session: &str, body: Value) -> Reply {
         self.post_as(KEY, path, session, body).await
