@@ -323,7 +323,7 @@ struct ServeArgs {
     /// 20ms..80ms, optionally for one path or a prefix ending in *
     /// (300ms:/v1/pizza/bake). A path's rule wins over one for all paths.
     /// Changeable with PUT /__admin/latency.
-    #[arg(long = "latency", value_name = "DURATION[..DURATION][:PATH]", value_parser = parse_latency, help_heading = "Latency and faults (for client developers)")]
+    #[arg(long = "latency", value_name = "DURATION[..DURATION][:PATH]", value_parser = parse_latency, help_heading = "For client developers: latency, faults, the request journal, CORS")]
     latency: Vec<pizzastack::injection::LatencyRule>,
 
     /// Answer a share of requests with a fault instead (repeatable): KIND is
@@ -331,19 +331,19 @@ struct ServeArgs {
     /// Retry-After), reset (the connection is dropped) or hang (no answer
     /// for --hang-for, then dropped); RATE from 0 to 1. A faulted request
     /// changes nothing. Changeable with PUT /__admin/faults.
-    #[arg(long = "fault", value_name = "KIND:RATE[:PATH]", value_parser = parse_fault, help_heading = "Latency and faults (for client developers)")]
+    #[arg(long = "fault", value_name = "KIND:RATE[:PATH]", value_parser = parse_fault, help_heading = "For client developers: latency, faults, the request journal, CORS")]
     faults: Vec<pizzastack::injection::FaultRule>,
 
     /// Makes the faults and latencies chosen the same from run to run.
     #[arg(
         long,
         value_name = "N",
-        help_heading = "Latency and faults (for client developers)"
+        help_heading = "For client developers: latency, faults, the request journal, CORS"
     )]
     seed: Option<u64>,
 
     /// How long a `hang` fault holds its request.
-    #[arg(long, default_value = "30s", value_parser = parse_positive_duration, value_name = "DURATION", help_heading = "Latency and faults (for client developers)")]
+    #[arg(long, default_value = "30s", value_parser = parse_positive_duration, value_name = "DURATION", help_heading = "For client developers: latency, faults, the request journal, CORS")]
     hang_for: Duration,
 
     /// Requests kept for GET /__admin/requests (with --admin), oldest
@@ -352,12 +352,12 @@ struct ServeArgs {
         long,
         default_value_t = 1000,
         value_name = "N",
-        help_heading = "Latency and faults (for client developers)"
+        help_heading = "For client developers: latency, faults, the request journal, CORS"
     )]
     journal_size: usize,
 
     /// Log one line per request: method, path, status, session, time taken.
-    #[arg(long, help_heading = "Latency and faults (for client developers)")]
+    #[arg(long, help_heading = "For client developers: latency, faults, the request journal, CORS")]
     log_requests: bool,
 
     /// Let browser pages from ORIGIN call the mock (repeatable; * for any):
@@ -365,7 +365,7 @@ struct ServeArgs {
     #[arg(
         long = "cors",
         value_name = "ORIGIN",
-        help_heading = "Latency and faults (for client developers)"
+        help_heading = "For client developers: latency, faults, the request journal, CORS"
     )]
     cors: Vec<String>,
 }
