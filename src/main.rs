@@ -357,7 +357,10 @@ struct ServeArgs {
     journal_size: usize,
 
     /// Log one line per request: method, path, status, session, time taken.
-    #[arg(long, help_heading = "For client developers: latency, faults, the request journal, CORS")]
+    #[arg(
+        long,
+        help_heading = "For client developers: latency, faults, the request journal, CORS"
+    )]
     log_requests: bool,
 
     /// Let browser pages from ORIGIN call the mock (repeatable; * for any):

@@ -15,7 +15,7 @@ use axum::response::Response;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use super::inject::{session_of, Injected};
+use super::inject::{session_of, FaultKind, Injected};
 use super::response::JsonText;
 use super::state::AppState;
 
@@ -29,6 +29,7 @@ pub struct Entry {
     pub method: String,
     pub path: String,
     pub session_id: Option<String>,
+    /// The answer's status; 0 when the connection was dropped on purpose.
     pub status: u16,
     /// The `error` of a refused request's answer.
     pub error: Option<String>,
@@ -178,6 +179,11 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         .get::<Injected>()
         .cloned()
         .unwrap_or_default();
+    // A dropped connection answered nothing.
+    let status = match injected.fault {
+        Some(FaultKind::Reset | FaultKind::Hang) => 0,
+        _ => status,
+    };
     let entry = Entry {
         seq: 0,
         time,

@@ -167,11 +167,21 @@ async fn a_reset_drops_the_connection_and_a_hang_answers_nothing() {
             hang_for: Duration::from_millis(400),
             ..ClientOptions::default()
         },
-        false,
+        true,
     )
     .await;
     let error = acquire(&app, &new_session()).await.unwrap_err();
     assert!(!error.is_status() && error.status().is_none(), "{error:?}");
+    // The journal says what happened: no answer, on purpose.
+    let (_, kept) = admin_json(
+        &app,
+        reqwest::Method::GET,
+        "/__admin/requests?path=/v1/tomato/acquire",
+        None,
+    )
+    .await;
+    assert_eq!(kept["requests"][0]["status"], 0, "{kept}");
+    assert_eq!(kept["requests"][0]["fault"], "reset", "{kept}");
     let started = Instant::now();
     let hung = app
         .client
