@@ -190,20 +190,17 @@ fn causes(objects: &[InspectedObject], edges: &[Vec<usize>]) -> Vec<Vec<usize>> 
 /// `GET /__admin/ui/session/{session_id}`: one session, under every key
 /// that has it.
 pub async fn session(State(state): State<AppState>, Path(session_id): Path<String>) -> Response {
-    let found: Vec<(u16, Vec<InspectedObject>)> = state
-        .store()
-        .sessions(usize::MAX)
-        .into_iter()
-        .filter(|s| *s.key.session_id == *session_id)
-        .filter_map(|s| {
+    // One lookup per accepted key, however many sessions there are.
+    let found: Vec<(u16, Vec<InspectedObject>)> = (0..state.api_key_count())
+        .filter_map(|api_key| {
             let key = SessionKey {
-                api_key: s.key.api_key,
-                session_id: s.key.session_id.clone(),
+                api_key,
+                session_id: session_id.as_str().into(),
             };
             state
                 .store()
                 .inspect(&key)
-                .map(|objects| (key.api_key, objects))
+                .map(|objects| (api_key, objects))
         })
         .collect();
     let refused = state.journal().refused_of(&session_id);

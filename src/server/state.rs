@@ -95,6 +95,11 @@ impl AppState {
         self.0.api_keys.get(key).copied()
     }
 
+    /// How many keys are accepted (their indexes run from 0).
+    pub fn api_key_count(&self) -> u16 {
+        u16::try_from(self.0.api_keys.len()).unwrap_or(u16::MAX)
+    }
+
     /// The accepted key with this index, for showing it masked.
     pub fn api_key_text(&self, index: u16) -> Option<&str> {
         self.0
