@@ -15,6 +15,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Longest accepted session ID or API key, in bytes (SESS-004).
 pub const MAX_HEADER_ID_BYTES: usize = 256;
 
+/// Most requests `--journal-size` may keep: a few hundred megabytes.
+pub const MAX_JOURNAL_SIZE: usize = 1_000_000;
+
 /// Default inactivity TTL (SESS-007).
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
 
@@ -147,6 +150,9 @@ pub enum ConfigError {
     /// A freedom the mock cannot take.
     #[error("--freedom {0}")]
     UnknownFreedom(#[source] crate::switches::UnknownSwitch),
+    /// A journal larger than memory should hold.
+    #[error("--journal-size {0} is more than {MAX_JOURNAL_SIZE} (each kept request takes a few hundred bytes)")]
+    JournalTooLarge(usize),
     /// A `--cors` origin that is not `*` or `scheme://host[:port]`.
     #[error("--cors {0}: an origin is * or scheme://host[:port], e.g. http://localhost:3000")]
     BadOrigin(String),
@@ -210,6 +216,9 @@ impl ServeConfig {
                 return Err(ConfigError::ZeroLimit(name));
             }
         }
+        if self.client.journal_size > MAX_JOURNAL_SIZE {
+            return Err(ConfigError::JournalTooLarge(self.client.journal_size));
+        }
         if let Some(bad) = self.client.cors.iter().find(|origin| {
             *origin != "*"
                 && !(origin.contains("://")
@@ -244,6 +253,43 @@ pub fn visible_ascii_token(bytes: &[u8]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_options_out_of_bounds_are_refused() {
+        let with = |client: ClientOptions| ServeConfig {
+            client,
+            ..ServeConfig::default()
+        };
+        let huge = with(ClientOptions {
+            journal_size: MAX_JOURNAL_SIZE + 1,
+            ..ClientOptions::default()
+        });
+        assert!(matches!(
+            huge.validate(),
+            Err(ConfigError::JournalTooLarge(_))
+        ));
+        for origin in [
+            "localhost:3000",
+            "http://localhost:3000/",
+            "http://bad\nhost",
+        ] {
+            let config = with(ClientOptions {
+                cors: vec![origin.to_owned()],
+                ..ClientOptions::default()
+            });
+            assert!(
+                matches!(config.validate(), Err(ConfigError::BadOrigin(_))),
+                "{origin}"
+            );
+        }
+        for origin in ["*", "http://localhost:3000", "https://app.example"] {
+            let config = with(ClientOptions {
+                cors: vec![origin.to_owned()],
+                ..ClientOptions::default()
+            });
+            assert!(config.validate().is_ok(), "{origin}");
+        }
+    }
 
     #[test]
     fn the_default_key_alone_is_refused_on_a_public_address() {
