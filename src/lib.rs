@@ -24,6 +24,8 @@
 //! - [`ids`]: object kinds and their random, prefixed IDs.
 //! - [`clock`]: the mock's clock, which the admin endpoints can advance.
 //! - [`embedded`]: the files of `specs/` carried in the binary.
+//! - [`injection`]: latency and fault rules as `serve --latency`/`--fault`
+//!   spell them (parsed and checked; the server applies them).
 //! - [`switches`]: the tables of deviations and freedoms the mock can take,
 //!   and the run-time switchboard of those switched on; plain data.
 
