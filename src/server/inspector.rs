@@ -56,18 +56,9 @@ fn humane(duration: Duration) -> String {
     humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
 }
 
-/// A key as the inspector shows it: its first and last two characters.
+/// The key with this index, masked as the banner masks it.
 fn masked(state: &AppState, index: u16) -> String {
-    let key = state.api_key_text(index).unwrap_or_default();
-    let chars: Vec<char> = key.chars().collect();
-    if chars.len() <= 6 {
-        return "*".repeat(chars.len());
-    }
-    format!(
-        "{}…{}",
-        chars[..2].iter().collect::<String>(),
-        chars[chars.len() - 2..].iter().collect::<String>()
-    )
+    super::mask_key(state.api_key_text(index).unwrap_or_default())
 }
 
 /// `GET /__admin/ui`: the live sessions.

@@ -120,7 +120,8 @@ pub fn router(state: AppState) -> Router {
     router.with_state(state)
 }
 
-/// A key as the banner shows it: its first and last two characters.
+/// A key as the banner and the inspector show it: its first and last two
+/// characters.
 fn mask_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
     if chars.len() <= 6 {
