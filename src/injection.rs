@@ -44,6 +44,15 @@ impl FaultKind {
     }
 }
 
+/// Whether `path` is `pattern`, or lies under it when `pattern` ends in
+/// `*`: the rules' paths and the journal's filter read them alike.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => path.starts_with(prefix),
+        None => path == pattern,
+    }
+}
+
 /// Which requests a rule applies to: all, one path, or the paths under a
 /// prefix written with a trailing `*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,13 +60,9 @@ pub struct PathPattern(pub Option<String>);
 
 impl PathPattern {
     pub fn matches(&self, path: &str) -> bool {
-        match &self.0 {
-            None => true,
-            Some(pattern) => match pattern.strip_suffix('*') {
-                Some(prefix) => path.starts_with(prefix),
-                None => path == pattern,
-            },
-        }
+        self.0
+            .as_deref()
+            .is_none_or(|pattern| path_matches(pattern, path))
     }
 
     fn parse(text: Option<&str>) -> Result<Self, String> {

@@ -129,10 +129,7 @@ impl Filter {
         let path = self
             .path
             .as_ref()
-            .is_none_or(|p| match p.strip_suffix('*') {
-                Some(prefix) => entry.path.starts_with(prefix),
-                None => entry.path == *p,
-            });
+            .is_none_or(|p| crate::injection::path_matches(p, &entry.path));
         let status = self.status.as_ref().is_none_or(|s| {
             let code = entry.status.to_string();
             match s.strip_suffix("xx") {
