@@ -148,7 +148,8 @@ impl Filter {
 /// The layer: times each request and keeps (or logs) what happened.
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let journal = state.journal();
-    if request.uri().path().starts_with("/__admin") || !(journal.keep || journal.log) {
+    // Installed only when the journal keeps or logs (`router`).
+    if request.uri().path().starts_with("/__admin") {
         return next.run(request).await;
     }
     let started = Instant::now();
