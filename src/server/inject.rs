@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 use parking_lot::Mutex;
@@ -212,19 +212,14 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
     response
 }
 
-/// An injected error answer in the API's shape.
+/// An injected error answer in the API's shape (429 and 503 with
+/// `Retry-After`, as `json_error` gives them).
 fn faulted(code: u16) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json_error(
+    json_error(
         status,
         &format!("Injected fault: {code} (the mock was started with --fault, or told to by /__admin/faults)"),
-    );
-    if code == 503 {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    }
-    response
+    )
 }
 
 /// A response whose body fails at once: hyper then closes the connection

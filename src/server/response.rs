@@ -35,7 +35,11 @@ pub fn json_response(status: StatusCode, body: impl Into<axum::body::Body>) -> R
 pub fn json_error(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({ "error": message }).to_string();
     let mut response = json_response(status, body);
-    if status == StatusCode::TOO_MANY_REQUESTS {
+    // Both say "come back later": say when.
+    if matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    ) {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
