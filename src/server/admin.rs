@@ -25,11 +25,7 @@ struct AdvanceRequest {
 /// clock forward, so sessions can be watched expiring in milliseconds. It
 /// sweeps what expired before answering, so the stats are settled too.
 async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
-    let request: AdvanceRequest = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::InvalidBody(format!(
-            "body: must be {{\"by\": \"<duration such as 31m>\"}} ({e})"
-        ))
-    })?;
+    let request: AdvanceRequest = json_body(&body, r#"{"by": "<duration such as 31m>"}"#)?;
     let by = humantime::parse_duration(&request.by).map_err(|e| {
         ApiError::InvalidBody(format!(
             "by: must be a duration such as \"31m\" or \"10s\" ({e})"
@@ -140,10 +136,26 @@ fn rules_in<T>(
     example: &str,
     parse: fn(&str) -> Result<T, String>,
 ) -> Result<Vec<T>, ApiError> {
-    names_in(body, key, example)?
+    parse_rules(key, &names_in(body, key, example)?, parse)
+}
+
+/// Each of `texts` read by `parse`; the first that does not read is a 400
+/// naming `key`.
+fn parse_rules<T>(
+    key: &str,
+    texts: &[String],
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, ApiError> {
+    texts
         .iter()
         .map(|text| parse(text).map_err(|e| ApiError::InvalidBody(format!("{key}: {e}"))))
         .collect()
+}
+
+/// An admin body of `shape` (shown in the 400 when it is not one).
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::InvalidBody(format!("body: must be {shape} ({e})")))
 }
 
 /// `PUT /__admin/latency` with `{"latency": ["50ms", "300ms:/v1/pizza/bake"]}`:
@@ -165,18 +177,9 @@ struct FaultsRequest {
 /// replaces the fault rules (`[]`: none), spelled as `--fault` takes them;
 /// a seed restarts the random choices.
 async fn set_faults(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
-    let request: FaultsRequest = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::InvalidBody(format!(
-            "body: must be {{\"faults\": [\"KIND:RATE[:PATH]\", ...], \"seed\": N}} ({e})"
-        ))
-    })?;
-    let rules = request
-        .faults
-        .iter()
-        .map(|text| {
-            FaultRule::parse(text).map_err(|e| ApiError::InvalidBody(format!("faults: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let request: FaultsRequest =
+        json_body(&body, r#"{"faults": ["KIND:RATE[:PATH]", ...], "seed": N}"#)?;
+    let rules = parse_rules("faults", &request.faults, FaultRule::parse)?;
     state.injection().set_faults(rules, request.seed);
     Ok(injection(State(state)).await)
 }
@@ -193,11 +196,8 @@ struct ScriptRequest {
 /// "fault": "503"}`: the next `count` requests of that session get that
 /// fault, whatever the rates.
 async fn script_fault(State(state): State<AppState>, body: Bytes) -> Result<JsonText, ApiError> {
-    let request: ScriptRequest = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::InvalidBody(format!(
-            "body: must be {{\"session_id\": \"…\", \"count\": N, \"fault\": \"503\"}} ({e})"
-        ))
-    })?;
+    let request: ScriptRequest =
+        json_body(&body, r#"{"session_id": "…", "count": N, "fault": "503"}"#)?;
     let kind = FaultKind::parse(&request.fault)
         .map_err(|e| ApiError::InvalidBody(format!("fault: {e}")))?;
     if request.count == 0 {
