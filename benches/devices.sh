@@ -63,27 +63,11 @@ instructions() {
     /PROGRAM TOTALS/ { gsub(",", "", $1); printf "%d\n", $1 / n }'
 }
 
-# throughput_ratio BINARY: median of ROUNDS alternating rounds of
-# BINARY/HEAD requests per second.
+# throughput_ratio BINARY: median (low) of ROUNDS alternating rounds of
+# BINARY/HEAD requests per second, by benches/ab.sh.
 throughput_ratio() {
-  local base_port variant_port base variant
-  base_port=$(pick_port); variant_port=$(pick_port)
-  start_server "$out/bin/HEAD" "${BENCH_SERVE[@]}" "127.0.0.1:$base_port"
-  base=$SERVER_PID
-  start_server "$1" "${BENCH_SERVE[@]}" "127.0.0.1:$variant_port"
-  variant=$SERVER_PID
-  wait_for "http://127.0.0.1:$base_port/healthz"
-  wait_for "http://127.0.0.1:$variant_port/healthz"
-  rps() { wrk -t2 -c"$connections" -d"$duration" -s benches/wrk/acquire.lua "http://127.0.0.1:$1" | awk '/Requests\/sec/ {print $2}'; }
-  rps "$base_port" >/dev/null; rps "$variant_port" >/dev/null
-  local ratios=() round b v
-  for round in $(seq 1 "$rounds"); do
-    if ((round % 2)); then b=$(rps "$base_port"); v=$(rps "$variant_port")
-    else v=$(rps "$variant_port"); b=$(rps "$base_port"); fi
-    ratios+=("$(python3 -c "print(f'{$v / $b:.3f}')")")
-  done
-  kill "$base" "$variant"; wait "$base" "$variant" 2>/dev/null || true
-  python3 -c 'import statistics, sys; r = sorted(map(float, sys.argv[1:])); print("%.3f (rounds: %s)" % (statistics.median_low(r), " ".join(sys.argv[1:])))' "${ratios[@]}"
+  ROUNDS=$rounds DURATION=$duration CONNECTIONS=$connections STATISTIC=median_low \
+    bash benches/ab.sh "$out/bin/HEAD ${BENCH_SERVE[*]}" "$1 ${BENCH_SERVE[*]}" | sed 's/^B\/A //'
 }
 
 # bytes_per_object: benches/memory.rs's figure for the tree as it is now.
