@@ -6,7 +6,6 @@
 //! (no external assets, works offline); looking renews no session.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -87,17 +86,15 @@ pub async fn sessions(State(state): State<AppState>) -> Response {
     )
 }
 
-/// Percent-encodes what a path segment cannot hold as it is.
+/// Percent-encodes what a path segment cannot hold as it is (all but
+/// RFC 3986's unreserved characters).
 fn urlencode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 /// The column of the pipeline a kind is drawn in.
@@ -327,5 +324,18 @@ fn session_view(state: &AppState, key: u16, objects: &[InspectedObject]) -> Mark
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::urlencode;
+
+    #[test]
+    fn a_session_id_becomes_one_path_segment() {
+        assert_eq!(
+            urlencode("a b/c%d?e#f~g-h.i_j"),
+            "a%20b%2Fc%25d%3Fe%23f~g-h.i_j"
+        );
     }
 }
