@@ -422,22 +422,22 @@ fn extend_catalogue(catalogue: &mut RuleCatalogue, path: &PathBuf) -> Result<(),
     };
     let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
     let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-    let json = if yaml {
-        let shown = path.display().to_string();
-        let value = crate::case::yaml_to_json(&shown, &text).map_err(|diagnostics| {
-            failed(
-                diagnostics
-                    .iter()
-                    .map(|d| d.render(false))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })?;
-        value.to_string()
-    } else {
-        text
-    };
-    catalogue.extend(&json).map_err(|e| failed(e.to_string()))
+    if !yaml {
+        return catalogue.extend(&text).map_err(|e| failed(e.to_string()));
+    }
+    let shown = path.display().to_string();
+    let rules = crate::case::yaml_to_json(&shown, &text).map_err(|diagnostics| {
+        failed(
+            diagnostics
+                .iter()
+                .map(|d| d.render(false))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    catalogue
+        .extend_value(rules)
+        .map_err(|e| failed(e.to_string()))
 }
 
 /// `http://host:port`, without a trailing `/` or `/v1`.

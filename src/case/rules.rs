@@ -163,8 +163,22 @@ impl RuleCatalogue {
     /// # Errors
     /// The first problem found, e.g. an ID the catalogue already has.
     pub fn extend(&mut self, text: &str) -> Result<(), CatalogueError> {
-        let file: RulesFile =
-            serde_json::from_str(text).map_err(|e| CatalogueError::Format(e.to_string()))?;
+        self.add_file(
+            serde_json::from_str(text).map_err(|e| CatalogueError::Format(e.to_string()))?,
+        )
+    }
+
+    /// [`extend`](Self::extend) with the file already read, e.g. from YAML.
+    ///
+    /// # Errors
+    /// As `extend`.
+    pub fn extend_value(&mut self, rules: serde_json::Value) -> Result<(), CatalogueError> {
+        self.add_file(
+            serde_json::from_value(rules).map_err(|e| CatalogueError::Format(e.to_string()))?,
+        )
+    }
+
+    fn add_file(&mut self, file: RulesFile) -> Result<(), CatalogueError> {
         for page in file.pages {
             if self.page(&page.id).is_some() {
                 return Err(CatalogueError::Duplicate(format!("page {}", page.id)));
