@@ -14,9 +14,7 @@ pub mod template;
 
 pub use assertion::{JsonType, ValueCheck};
 pub use examples::{Example, ExampleCatalogue};
-pub use load::{
-    load_dir, load_embedded, parse_case, parse_case_with, yaml_to_json, Diagnostic, LoadedCases,
-};
+pub use load::{load_embedded, parse_case, parse_case_with, yaml_to_json, Diagnostic, LoadedCases};
 pub use model::*;
 pub use rules::{Page, Rule, RuleCatalogue, Source};
 pub use sources::CaseSources;

@@ -141,6 +141,31 @@ fn relative(path: &Path, base: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// The case files under `root` (each once, in path order) that `keep`
+/// takes by their path as shown: `base` (as the user spelt it) joined with
+/// the path within `root`.
+fn files_under(
+    root: &Path,
+    base: &str,
+    keep: impl Fn(&str) -> bool,
+) -> std::io::Result<Vec<Found>> {
+    let mut files = Vec::new();
+    collect_files(root, &mut files)?;
+    files.sort();
+    Ok(files
+        .into_iter()
+        .filter_map(|real| {
+            let relative = relative(&real, root);
+            let shown = shown(base, &relative);
+            keep(&shown).then_some(Found {
+                real,
+                shown,
+                relative,
+            })
+        })
+        .collect())
+}
+
 /// The case files `given` names: itself, the files under it, or the files
 /// its pattern matches (under the pattern's literal folder).
 fn find(given: &str) -> Result<Vec<Found>, SourceError> {
@@ -148,7 +173,8 @@ fn find(given: &str) -> Result<Vec<Found>, SourceError> {
         path: given.to_owned(),
         source,
     };
-    if is_pattern(given) {
+    let path = Path::new(given);
+    let found = if is_pattern(given) {
         let matcher = globset::GlobBuilder::new(given)
             .literal_separator(true)
             .build()
@@ -163,63 +189,33 @@ fn find(given: &str) -> Result<Vec<Found>, SourceError> {
             .take_while(|part| !is_pattern(part))
             .collect();
         let base = literal.join("/");
-        let root = if base.is_empty() { "." } else { base.as_str() };
-        let mut files = Vec::new();
-        if Path::new(root).is_dir() {
-            collect_files(Path::new(root), &mut files).map_err(read)?;
+        let root = Path::new(if base.is_empty() { "." } else { base.as_str() });
+        if root.is_dir() {
+            files_under(root, &base, |shown| matcher.is_match(shown)).map_err(read)?
+        } else {
+            Vec::new()
         }
-        files.sort();
-        let found: Vec<Found> = files
-            .into_iter()
-            .filter_map(|real| {
-                let relative = relative(&real, Path::new(root));
-                let shown = shown(&base, &relative);
-                matcher.is_match(&shown).then_some(Found {
-                    real,
-                    shown,
-                    relative,
-                })
-            })
-            .collect();
-        if found.is_empty() {
-            return Err(SourceError::NoMatch(given.to_owned()));
-        }
-        return Ok(found);
-    }
-    let path = Path::new(given);
-    if path.is_dir() {
-        let mut files = Vec::new();
-        collect_files(path, &mut files).map_err(read)?;
-        files.sort();
-        if files.is_empty() {
-            return Err(SourceError::NoMatch(given.to_owned()));
-        }
-        return Ok(files
-            .into_iter()
-            .map(|real| {
-                let relative = relative(&real, path);
-                Found {
-                    shown: shown(given, &relative),
-                    real,
-                    relative,
-                }
-            })
-            .collect());
-    }
-    if path.is_file() {
-        if !is_case_file(path) {
-            return Err(SourceError::NoMatch(given.to_owned()));
-        }
+    } else if path.is_dir() {
+        files_under(path, given, |_| true).map_err(read)?
+    } else if path.is_file() {
         let name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        return Ok(vec![Found {
-            real: path.to_owned(),
-            shown: given.to_owned(),
-            relative: name,
-        }]);
+        is_case_file(path)
+            .then(|| Found {
+                real: path.to_owned(),
+                shown: given.to_owned(),
+                relative: name,
+            })
+            .into_iter()
+            .collect()
+    } else {
+        return Err(SourceError::Missing(given.to_owned()));
+    };
+    if found.is_empty() {
+        return Err(SourceError::NoMatch(given.to_owned()));
     }
-    Err(SourceError::Missing(given.to_owned()))
+    Ok(found)
 }
 
 /// Why a variable could not be defined.

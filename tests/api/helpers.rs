@@ -366,9 +366,12 @@ pub const OBJECT_ENDPOINTS: [&str; 10] = [
 
 /// The built-in suite, loaded from `specs/cases/` (it must load cleanly).
 pub fn suite() -> Vec<pizzastack::case::Case> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/cases");
-    let loaded = pizzastack::case::load_dir(&dir, &pizzastack::case::RuleCatalogue::embedded())
-        .expect("specs/cases");
+    let loaded = pizzastack::case::CaseSources {
+        paths: vec![concat!(env!("CARGO_MANIFEST_DIR"), "/specs/cases").to_owned()],
+        ..Default::default()
+    }
+    .load(&pizzastack::case::RuleCatalogue::embedded())
+    .expect("specs/cases");
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
     loaded.cases
 }

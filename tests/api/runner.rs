@@ -583,10 +583,11 @@ fn every_case_file_validates_against_the_case_schema_and_a_broken_one_does_not()
         &std::fs::read_to_string(format!("{root}/specs/case.schema.json")).unwrap(),
     )
     .unwrap();
-    let loaded = pizzastack::case::load_dir(
-        std::path::Path::new(&format!("{root}/specs/cases")),
-        &RuleCatalogue::embedded(),
-    )
+    let loaded = pizzastack::case::CaseSources {
+        paths: vec![format!("{root}/specs/cases")],
+        ..Default::default()
+    }
+    .load(&RuleCatalogue::embedded())
     .unwrap();
     assert!(!loaded.cases.is_empty());
     for case in &loaded.cases {

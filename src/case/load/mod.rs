@@ -135,34 +135,6 @@ pub fn load_embedded(rules: &RuleCatalogue) -> LoadedCases {
     loaded
 }
 
-/// Every `*.yaml` / `*.yml` file under `dir`, recursively, in path order.
-///
-/// # Errors
-/// Only if `dir` itself cannot be read; unreadable files become diagnostics.
-pub fn load_dir(dir: &Path, rules: &RuleCatalogue) -> std::io::Result<LoadedCases> {
-    let mut files = Vec::new();
-    collect_files(dir, &mut files)?;
-    files.sort();
-    let mut loaded = LoadedCases::default();
-    for path in files {
-        let name = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => loaded.add(parse_case(&name, &text, rules)),
-            Err(e) => loaded.diagnostics.push(Diagnostic::at(
-                &name,
-                Location { line: 1, column: 1 },
-                format!("cannot read the file: {e}"),
-                None,
-            )),
-        }
-    }
-    Ok(loaded)
-}
-
 /// Every case file under `dir`, each once: a folder or file reached again
 /// through a link (a loop, or two links to one place) is not read again.
 pub(crate) fn collect_files(
