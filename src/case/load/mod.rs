@@ -2,7 +2,8 @@
 //!
 //! Parsing never stops at the first problem: every problem of every file
 //! is reported with its file, line and column and, where one helps, a hint.
-//! Only `load_dir` touches the file system; `parse_case` is pure.
+//! `parse_case` is pure: the file system is read by `CaseSources`
+//! (`case/sources.rs`), through `collect_files`.
 //!
 //! This file holds the entry points and the reading of YAML values; one
 //! file per part of the format does the rest: `case` (the case, its
