@@ -16,8 +16,7 @@ use super::outcome::{
 };
 use crate::case::template::{render, render_json, TemplateError, Vars};
 use crate::case::{
-    Action, Body, Capability, CaptureSource, Case, Level, Location, RequestSpec, RuleCatalogue,
-    Step,
+    Action, Body, Capability, CaptureSource, Case, Level, RequestSpec, RuleCatalogue, Step,
 };
 use crate::spec::Spec;
 
@@ -227,20 +226,6 @@ impl Waits {
 pub const DEFAULT_MAX_BODY: usize = 10 * 1024 * 1024;
 
 impl Target {
-    /// How long letting time pass takes with this target: `fraction` of
-    /// the TTL, or with `None` the whole TTL and a margin; nothing with an
-    /// admin clock.
-    fn wait_for(&self, fraction: Option<f64>) -> Duration {
-        match self.expiry {
-            Expiry::Wait { ttl } => match fraction {
-                Some(fraction) => ttl.mul_f64(fraction),
-                // A margin for clock granularity and the target's sweeping.
-                None => ttl + (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1)),
-            },
-            Expiry::AdminClock { .. } | Expiry::Unavailable => Duration::ZERO,
-        }
-    }
-
     /// Why this target cannot run `case`, if it cannot.
     pub fn unmet_requirement(&self, case: &Case) -> Option<String> {
         case.requires.iter().find_map(|capability| match capability {
@@ -411,15 +396,7 @@ async fn run_step(
                 Action::Idle(fraction) => Some(fraction),
                 _ => None,
             };
-            let passing = let_time_pass(client, target, fraction, step.location);
-            let waiting = matches!(target.expiry, Expiry::Wait { .. }).then(|| {
-                target
-                    .waits
-                    .begin(case.id(), &step.name, target.wait_for(fraction))
-            });
-            let passed = passing.await;
-            drop(waiting);
-            if let Err(failure) = passed {
+            if let Err(failure) = let_time_pass(client, target, fraction, case, step).await {
                 outcome.failures.push(failure);
                 outcome.blocked = true;
             }
@@ -693,8 +670,10 @@ async fn let_time_pass(
     client: &reqwest::Client,
     target: &Target,
     fraction: Option<f64>,
-    location: Location,
+    case: &Case,
+    step: &Step,
 ) -> Result<(), Failure> {
+    let location = step.location;
     match target.expiry {
         Expiry::AdminClock { ttl } => {
             let by = match fraction {
@@ -734,8 +713,15 @@ async fn let_time_pass(
                 )),
             }
         }
-        Expiry::Wait { .. } => {
-            tokio::time::sleep(target.wait_for(fraction)).await;
+        Expiry::Wait { ttl } => {
+            let length = match fraction {
+                Some(fraction) => ttl.mul_f64(fraction),
+                // A margin for clock granularity and the target's sweeping.
+                None => ttl + (ttl / 10).clamp(Duration::from_millis(50), Duration::from_secs(1)),
+            };
+            // Recorded while it lasts, for whoever shows the run's progress.
+            let _waiting = target.waits.begin(case.id(), &step.name, length);
+            tokio::time::sleep(length).await;
             Ok(())
         }
         Expiry::Unavailable => Err(Failure::setup(
