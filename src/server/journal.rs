@@ -86,6 +86,12 @@ impl Journal {
             .collect()
     }
 
+    /// How many kept entries `filter` selects (its limit aside).
+    fn count(&self, filter: &Filter) -> usize {
+        let guard = self.entries.lock();
+        guard.0.iter().filter(|e| filter.selects(e)).count()
+    }
+
     /// The kept requests of `session_id` the mock refused or faulted,
     /// newest first.
     pub fn refused_of(&self, session_id: &str) -> Vec<Entry> {
@@ -229,13 +235,7 @@ pub async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -
 /// `GET /__admin/requests/count?…`: how many kept requests the filter
 /// selects, to verify what a client sent.
 pub async fn count(State(state): State<AppState>, Query(filter): Query<Filter>) -> JsonText {
-    let count = state
-        .journal()
-        .select(&Filter {
-            limit: None,
-            ..filter
-        })
-        .len();
+    let count = state.journal().count(&filter);
     JsonText::from(serde_json::json!({ "count": count }).to_string())
 }
 
