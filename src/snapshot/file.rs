@@ -14,6 +14,14 @@ use insta::TextSnapshotKind;
 /// The extension of a snapshot waiting for review, as insta names it.
 pub const PENDING_SUFFIX: &str = ".snap.new";
 
+/// Where a run writes a snapshot's changed form for review: beside it,
+/// `….snap.new`.
+pub fn pending_path(stored: &Path) -> PathBuf {
+    let mut pending = stored.as_os_str().to_owned();
+    pending.push(".new");
+    PathBuf::from(pending)
+}
+
 /// What a snapshot file says about its case, in its header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {

@@ -255,9 +255,7 @@ pub fn check(config: &SnapshotConfig, outcome: &CaseOutcome) -> Result<(), Snaps
     let contents =
         serde_json::to_string_pretty(&exchanges(outcome)).expect("a JSON value serializes");
     let path = config.path(&outcome.id);
-    let mut pending_path = path.clone().into_os_string();
-    pending_path.push(".new");
-    let pending_path = PathBuf::from(pending_path);
+    let pending_path = file::pending_path(&path);
     let header = Header {
         source: outcome.file.clone(),
         description: format!("{} [{}]", outcome.name, outcome.rules.join(", ")),
