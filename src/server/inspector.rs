@@ -8,11 +8,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use super::error::ApiError;
 use super::state::AppState;
 use crate::ids::ObjectKind;
 use crate::store::{InspectedObject, SessionKey};
@@ -177,7 +179,14 @@ fn causes(objects: &[InspectedObject], edges: &[Vec<usize>]) -> Vec<Vec<usize>> 
 
 /// `GET /__admin/ui/session/{session_id}`: one session, under every key
 /// that has it.
-pub async fn session(State(state): State<AppState>, Path(session_id): Path<String>) -> Response {
+pub async fn session(
+    State(state): State<AppState>,
+    session_id: Result<Path<String>, PathRejection>,
+) -> Response {
+    // An ID that is not even text names no session.
+    let Ok(Path(session_id)) = session_id else {
+        return ApiError::SessionNotFound.into_response();
+    };
     // One lookup per accepted key, however many sessions there are.
     let found: Vec<(u16, Vec<InspectedObject>)> = (0..state.api_key_count())
         .filter_map(|api_key| {

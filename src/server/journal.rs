@@ -9,12 +9,14 @@ use std::collections::VecDeque;
 use std::time::{Instant, SystemTime};
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
+use super::error::ApiError;
 use super::inject::{session_of, FaultKind, Injected};
 use super::response::JsonText;
 use super::state::AppState;
@@ -220,23 +222,40 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
 
 /// `GET /__admin/requests?session_id=…&path=…&status=4xx&method=POST&limit=N`:
 /// the requests kept, newest first.
-pub async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -> JsonText {
+pub async fn list(
+    State(state): State<AppState>,
+    filter: Result<Query<Filter>, QueryRejection>,
+) -> Result<JsonText, ApiError> {
+    let filter = read_filter(filter)?;
     let journal = state.journal();
     let requests = journal.select(&filter);
-    JsonText::from(
+    Ok(JsonText::from(
         serde_json::json!({
             "requests": requests,
             "capacity": journal.capacity,
         })
         .to_string(),
-    )
+    ))
 }
 
 /// `GET /__admin/requests/count?…`: how many kept requests the filter
 /// selects, to verify what a client sent.
-pub async fn count(State(state): State<AppState>, Query(filter): Query<Filter>) -> JsonText {
-    let count = state.journal().count(&filter);
-    JsonText::from(serde_json::json!({ "count": count }).to_string())
+pub async fn count(
+    State(state): State<AppState>,
+    filter: Result<Query<Filter>, QueryRejection>,
+) -> Result<JsonText, ApiError> {
+    let count = state.journal().count(&read_filter(filter)?);
+    Ok(JsonText::from(
+        serde_json::json!({ "count": count }).to_string(),
+    ))
+}
+
+/// The filter of a journal query, or a 400 in the API's error shape
+/// (axum's own rejection is plain text).
+fn read_filter(filter: Result<Query<Filter>, QueryRejection>) -> Result<Filter, ApiError> {
+    filter
+        .map(|Query(filter)| filter)
+        .map_err(|rejection| ApiError::InvalidBody(format!("query: {}", rejection.body_text())))
 }
 
 /// `DELETE /__admin/requests`: forgets the requests kept.

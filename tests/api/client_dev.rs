@@ -393,3 +393,30 @@ async fn every_admin_endpoint_answers_as_its_openapi_document_says() {
         assert_eq!(status, 404, "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_admin_queries_get_the_apis_error_shape() {
+    let app = app_with(ClientOptions::default(), true).await;
+    for path in [
+        "/__admin/requests?limit=abc",
+        "/__admin/requests/count?bogus=1",
+    ] {
+        let (status, body) = admin_json(&app, reqwest::Method::GET, path, None).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("query: ")),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = admin_json(
+        &app,
+        reqwest::Method::GET,
+        "/__admin/ui/session/%FF%FE",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"].is_string(), "{body}");
+}
