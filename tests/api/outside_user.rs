@@ -610,3 +610,22 @@ async fn a_wait_for_the_targets_ttl_says_what_it_waits_for() {
         .unwrap_or_else(|| panic!("no wait line in {shown}"));
     assert!(line.contains(" left"), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_says_its_cause_once() {
+    let folder = Folder::new();
+    let output = check_in(
+        &folder.0,
+        &[
+            "--target",
+            "http://127.0.0.1:1",
+            "--variables-file",
+            "missing.env",
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
+}
