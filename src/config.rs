@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::injection::{FaultRule, LatencyRule};
-use crate::store::StoreLimits;
+use crate::store::{StoreLimits, StoreUrl};
 
 /// The key the documentation's examples use; accepted when no key is given.
 pub const DEFAULT_API_KEY: &str = "your-api-key";
@@ -43,6 +43,9 @@ pub struct ServeConfig {
     pub connections: ConnectionLimits,
     /// Latency, faults, the request journal and CORS, for client developers.
     pub client: ClientOptions,
+    /// `--store`: a Redis that replicas share; `None` keeps sessions in
+    /// this process's memory.
+    pub store: Option<StoreUrl>,
 }
 
 /// What a client developer asks of a local mock beyond exactness.
@@ -119,6 +122,7 @@ impl Default for ServeConfig {
             freedoms: Vec::new(),
             connections: ConnectionLimits::default(),
             client: ClientOptions::default(),
+            store: None,
         }
     }
 }

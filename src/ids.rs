@@ -277,6 +277,12 @@ impl IdCipher {
         }
     }
 
+    /// A cipher under a key shared with other processes, e.g. the
+    /// replicas of one fleet (the shared store keeps it).
+    pub fn with_key(key: (u64, u64)) -> Self {
+        Self { key }
+    }
+
     /// The number of the ID of the object at `position` in the session
     /// with serial `session`. `position` must be below 2^62.
     pub fn number(&self, session: u64, position: u64) -> u64 {

@@ -267,6 +267,13 @@ struct ServeArgs {
     #[arg(long)]
     admin: bool,
 
+    /// Keep sessions in this Redis (or Valkey), redis://HOST:PORT[/DB],
+    /// shared by every replica given the same address and keys: a fleet
+    /// behind any load balancer behaves as one mock, and a restart loses
+    /// nothing. Without it, sessions live in this process's memory.
+    #[arg(long, value_name = "URL", env = "PIZZASTACK_STORE")]
+    store: Option<pizzastack::store::StoreUrl>,
+
     /// Most live sessions at once; further new sessions get 429.
     #[arg(long, default_value_t = StoreLimits::default().max_sessions, value_name = "N")]
     max_sessions: usize,
@@ -544,6 +551,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         api_keys: args.api_keys,
         session_ttl: args.session_ttl,
         admin: args.admin,
+        store: args.store,
         limits: StoreLimits {
             max_sessions: args.max_sessions,
             max_objects_per_session: args.max_objects_per_session,

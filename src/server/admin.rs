@@ -31,44 +31,36 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Jso
             "by: must be a duration such as \"31m\" or \"10s\" ({e})"
         ))
     })?;
-    let clock = state.store().clock();
-    clock.advance(by);
-    // Sweep on the blocking pool: a million expiring sessions must not hold
-    // a runtime worker that other requests are waiting for.
-    let store = state.store().clone();
-    let expired = tokio::task::spawn_blocking(move || store.sweep_expired())
-        .await
-        .unwrap_or_default();
-    state.store().wake_sweeper();
+    let advanced = state.store().advance_clock(by).await?;
     Ok(JsonText::from(
         json!({
-            "expired_sessions": expired,
+            "expired_sessions": advanced.expired,
             "advanced_by": humantime::format_duration(by).to_string(),
-            "total_offset": humantime::format_duration(clock.offset()).to_string(),
-            "now": humantime::format_rfc3339_millis(clock.wall_now()).to_string(),
+            "total_offset": humantime::format_duration(advanced.total_offset).to_string(),
+            "now": humantime::format_rfc3339_millis(advanced.now).to_string(),
         })
         .to_string(),
     ))
 }
 
 /// `POST /__admin/reset`: forgets every session.
-async fn reset(State(state): State<AppState>) -> JsonText {
-    state.store().reset();
-    JsonText::from("{\"status\":\"reset\"}".to_owned())
+async fn reset(State(state): State<AppState>) -> Result<JsonText, ApiError> {
+    state.store().reset().await?;
+    Ok(JsonText::from("{\"status\":\"reset\"}".to_owned()))
 }
 
 /// `GET /__admin/stats`: live sessions and objects, and the session TTL
 /// (which `pizzastack check` reads to expire sessions with the clock).
-async fn stats(State(state): State<AppState>) -> JsonText {
-    let stats = state.store().stats();
-    JsonText::from(
+async fn stats(State(state): State<AppState>) -> Result<JsonText, ApiError> {
+    let stats = state.store().stats().await?;
+    Ok(JsonText::from(
         json!({
             "live_sessions": stats.live_sessions,
             "live_objects": stats.live_objects,
             "session_ttl_seconds": state.store().ttl().as_secs_f64(),
         })
         .to_string(),
-    )
+    ))
 }
 
 /// `GET /__admin/deviations`: the rules switched off, and those that can be.

@@ -58,7 +58,7 @@ pub enum ApiError {
     /// More than one `X-API-Key` header.
     #[error("X-API-Key header must be given once")]
     DuplicateApiKey,
-    /// Mock limits.
+    /// Mock limits, or the shared store being unreachable.
     #[error("{0}")]
     Limit(#[from] StoreError),
     /// The admin endpoints are off.
@@ -77,6 +77,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Limit(StoreError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Limit(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MissingSessionId
             | ApiError::InvalidSessionId
@@ -102,6 +103,8 @@ impl ApiError {
                         "start a new session, or restart the mock with a higher --max-session-bytes",
                     StoreError::StoreFull { .. } =>
                         "wait for idle sessions to expire, or restart the mock with a higher --max-store-bytes",
+                    StoreError::Unavailable { .. } =>
+                        "nothing was changed; try again shortly",
                 }
             ),
             other => other.to_string(),

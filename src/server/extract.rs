@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for Caller {
             api_key,
             session_id: session_id.into(),
         };
-        if deviations.has(Deviation::Sess002) && !state.store().exists(&session) {
+        if deviations.has(Deviation::Sess002) && !state.store().exists(&session).await? {
             return Err(ApiError::SessionNotFound);
         }
         Ok(Caller { session })

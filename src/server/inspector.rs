@@ -64,7 +64,10 @@ fn masked(state: &AppState, index: u16) -> String {
 
 /// `GET /__admin/ui`: the live sessions.
 pub async fn sessions(State(state): State<AppState>) -> Response {
-    let sessions = state.store().sessions(LISTED);
+    let sessions = match state.store().sessions(LISTED).await {
+        Ok(sessions) => sessions,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     page(
         "PizzaStack mock: sessions",
         html! {
@@ -188,18 +191,18 @@ pub async fn session(
         return ApiError::SessionNotFound.into_response();
     };
     // One lookup per accepted key, however many sessions there are.
-    let found: Vec<(u16, Vec<InspectedObject>)> = (0..state.api_key_count())
-        .filter_map(|api_key| {
-            let key = SessionKey {
-                api_key,
-                session_id: session_id.as_str().into(),
-            };
-            state
-                .store()
-                .inspect(&key)
-                .map(|objects| (api_key, objects))
-        })
-        .collect();
+    let mut found: Vec<(u16, Vec<InspectedObject>)> = Vec::new();
+    for api_key in 0..state.api_key_count() {
+        let key = SessionKey {
+            api_key,
+            session_id: session_id.as_str().into(),
+        };
+        match state.store().inspect(&key).await {
+            Ok(Some(objects)) => found.push((api_key, objects)),
+            Ok(None) => {}
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
     let refused = state.journal().refused_of(&session_id);
     let title = format!("PizzaStack mock: session {session_id}");
     page(

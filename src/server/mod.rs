@@ -48,6 +48,9 @@ pub enum ServeError {
     /// The embedded specification is broken (ruled out by the tests).
     #[error("the embedded specification is broken: {0}")]
     Spec(&'static crate::spec::SpecError),
+    /// The `--store` address cannot be used.
+    #[error("--store: {0}")]
+    Store(crate::store::StoreError),
     /// The server failed while running.
     #[error("the server stopped: {0}")]
     Io(#[from] io::Error),
@@ -194,6 +197,15 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let sweeper = tokio::spawn(state.store().clone().run_sweeper());
+    if let crate::store::Store::Redis(store) = state.store() {
+        match store.connect().await {
+            Ok(()) => tracing::info!(store = %store.url(), "sessions are kept in Redis"),
+            Err(e) => tracing::warn!(
+                store = %store.url(),
+                "{e}; serving anyway: requests that need the store answer 503 until Redis answers"
+            ),
+        }
+    }
     let limits = state.connection_limits();
     let result = listen::serve_connections(listener, router(state), limits, shutdown).await;
     sweeper.abort();
@@ -227,7 +239,11 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         keys = %keys.join(","),
         session_ttl = %humantime::format_duration(config.session_ttl),
         admin = config.admin,
-        "PizzaStack mock listening on http://{local}/v1 (state in memory: a restart forgets every session)"
+        "PizzaStack mock listening on http://{local}/v1 ({})",
+        match &config.store {
+            None => "state in memory: a restart forgets every session".to_owned(),
+            Some(url) => format!("state in Redis at {url}, shared with every replica using it"),
+        }
     );
     let client = &config.client;
     if !client.latency.is_empty() || !client.faults.is_empty() {

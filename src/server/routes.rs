@@ -151,7 +151,7 @@ async fn create<R: Recipe>(
         Err(refused) => {
             // A request that names the session renews it even when its body
             // is refused; the body's error is what the client needs to see.
-            let _ = state.store().touch(caller.session);
+            let _ = state.store().touch(caller.session).await;
             return Err(refused);
         }
     };
@@ -160,6 +160,7 @@ async fn create<R: Recipe>(
         .create(caller.session, R::KIND, |objects, id| {
             R::cook(&request, id, objects).map_err(ApiError::from)
         })
+        .await
         .map(JsonText)
 }
 
@@ -182,6 +183,7 @@ async fn session_log(
     state
         .store()
         .log_json(&key)
+        .await?
         .map(JsonText)
         .ok_or(ApiError::SessionNotFound)
 }

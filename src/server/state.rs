@@ -10,7 +10,7 @@ use super::ServeError;
 use crate::clock::Clock;
 use crate::config::{ClientOptions, ConfigError, ConnectionLimits, ServeConfig};
 use crate::spec::Spec;
-use crate::store::SessionStore;
+use crate::store::{RedisStore, SessionStore, Store};
 
 use crate::switches::{Deviation, Deviations, Freedoms, UnknownSwitch};
 
@@ -23,7 +23,7 @@ struct Inner {
     /// Hashed with foldhash: std's SipHash cost ~100 instructions a request.
     api_keys: HashMap<String, u16, foldhash::fast::RandomState>,
     /// All sessions; shared with the sweeper task.
-    store: Arc<SessionStore>,
+    store: Store,
     /// The compiled schemas and OpenAPI document.
     spec: &'static Spec,
     /// Whether `/__admin` is served.
@@ -57,10 +57,25 @@ impl AppState {
             .enumerate()
             .map(|(i, key)| (key, u16::try_from(i).unwrap_or(u16::MAX)))
             .collect();
-        let store = SessionStore::new(Arc::new(Clock::new()), config.session_ttl, config.limits);
+        let store = match &config.store {
+            None => Store::Memory(Arc::new(SessionStore::new(
+                Arc::new(Clock::new()),
+                config.session_ttl,
+                config.limits,
+            ))),
+            Some(url) => Store::Redis(Arc::new(
+                RedisStore::new(
+                    url.clone(),
+                    &config.effective_api_keys(),
+                    config.session_ttl,
+                    config.limits,
+                )
+                .map_err(ServeError::Store)?,
+            )),
+        };
         let state = AppState(Arc::new(Inner {
             api_keys,
-            store: Arc::new(store),
+            store,
             spec,
             admin: config.admin,
             session_ttl: config.session_ttl,
@@ -110,7 +125,7 @@ impl AppState {
     }
 
     /// The session store.
-    pub fn store(&self) -> &Arc<SessionStore> {
+    pub fn store(&self) -> &Store {
         &self.0.store
     }
 

@@ -6,88 +6,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use pizzastack::config::ServeConfig;
 
 use crate::helpers::*;
 
-/// The browser, or why there is none (found once per test run).
-fn chromium() -> Result<&'static Path, &'static str> {
-    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    FOUND
-        .get_or_init(find_or_install)
-        .as_deref()
-        .map_err(String::as_str)
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|path| path.is_file())
-    })
-}
-
-fn find_or_install() -> Result<PathBuf, String> {
-    let find = || {
-        ["chromium", "chromium-browser"]
-            .into_iter()
-            .find_map(on_path)
-    };
-    if let Some(found) = find() {
-        return Ok(found);
-    }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    let sudo = !root
-        && Command::new("sudo")
-            .args(["-n", "true"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-    if !root && !sudo {
-        return Err("chromium is not installed, and installing it needs root or sudo".to_owned());
-    }
-    eprintln!("installing chromium from Debian's packages");
-    let apt = |args: &[&str]| {
-        let mut command = if sudo {
-            let mut c = Command::new("sudo");
-            c.arg("-n").arg("apt-get");
-            c
-        } else {
-            Command::new("apt-get")
-        };
-        command
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    let install = ["install", "-y", "-qq", "chromium"];
-    let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
-    if !installed {
-        return Err("apt-get could not install chromium".to_owned());
-    }
-    find().ok_or_else(|| "chromium was installed but is not on PATH".to_owned())
-}
-
 /// The browser, or `None` after saying why the test skips (never in CI).
-fn browser_or_skip(test: &str) -> Option<&'static Path> {
-    match chromium() {
-        Ok(path) => Some(path),
-        Err(reason) if std::env::var_os("CI").is_some() => {
-            panic!("{test}: no browser in CI: {reason}")
-        }
-        Err(reason) => {
-            eprintln!("SKIPPED {test}: {reason}");
-            None
-        }
-    }
+pub fn browser_or_skip(test: &str) -> Option<&'static Path> {
+    system_command_or_skip(test, &["chromium", "chromium-browser"], "chromium")
 }
 
 /// The DOM after the page's scripts ran.

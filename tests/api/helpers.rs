@@ -510,3 +510,88 @@ pub async fn run_pizzastack(
         .await
         .unwrap()
 }
+
+/// A command from Debian's packages (`names`, the first found on PATH),
+/// installed with apt-get as root or through sudo when missing, or `None`
+/// after saying why the test skips. In CI (`CI` set; `.ci/run` installs
+/// them all) a missing command fails the test instead.
+pub fn system_command_or_skip(
+    test: &str,
+    names: &[&str],
+    package: &str,
+) -> Option<&'static std::path::Path> {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::{Mutex, OnceLock};
+    static FOUND: OnceLock<Mutex<HashMap<String, &'static Result<PathBuf, String>>>> =
+        OnceLock::new();
+    // One leaked answer per package, so that tests can keep the path.
+    let found: &'static Result<PathBuf, String> = FOUND
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(package.to_owned())
+        .or_insert_with(|| Box::leak(Box::new(find_or_install(names, package))));
+    match found {
+        Ok(path) => Some(path.as_path()),
+        Err(reason) if std::env::var_os("CI").is_some() => {
+            panic!("{test}: {reason}, and CI must not skip")
+        }
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: {reason}");
+            None
+        }
+    }
+}
+
+fn find_or_install(names: &[&str], package: &str) -> Result<std::path::PathBuf, String> {
+    use std::process::{Command, Stdio};
+    let find = || {
+        let paths = std::env::var_os("PATH")?;
+        names.iter().find_map(|name| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|path| path.is_file())
+        })
+    };
+    if let Some(found) = find() {
+        return Ok(found);
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let sudo = !root
+        && Command::new("sudo")
+            .args(["-n", "true"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if !root && !sudo {
+        return Err(format!(
+            "{package} is not installed, and installing it needs root or sudo"
+        ));
+    }
+    eprintln!("installing {package} from Debian's packages");
+    let apt = |args: &[&str]| {
+        let mut command = if sudo {
+            let mut c = Command::new("sudo");
+            c.arg("-n").arg("apt-get");
+            c
+        } else {
+            Command::new("apt-get")
+        };
+        command
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let install = ["install", "-y", "-qq", package];
+    let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
+    if !installed {
+        return Err(format!("apt-get could not install {package}"));
+    }
+    find().ok_or_else(|| format!("{package} was installed but {} is not on PATH", names[0]))
+}

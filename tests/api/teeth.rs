@@ -94,6 +94,39 @@ async fn the_whole_suite_passes_against_the_mock_with_no_deviation() {
 /// detail of that name if the catalogue has one, else to the rule.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
+    let (caught, missed) =
+        deviations_caught(|rule| async move { (mock_deviating_from(&[rule.as_str()]).await, ()) })
+            .await;
+    let total = Deviation::ALL.len();
+    println!("{}", caught.join("\n"));
+    println!(
+        "kill rate: {}/{total} rule switches caught ({:.0}%)",
+        caught.len(),
+        100.0 * caught.len() as f64 / total as f64
+    );
+    assert!(
+        missed.is_empty(),
+        "deviations no case noticed:\n{}",
+        missed.join("\n")
+    );
+}
+
+/// The deviations no case noticed, each against a target that `start`
+/// makes deviate from that one rule (and keeps alive with its guard).
+pub async fn deviations_missed<F, Fut, G>(start: F) -> Vec<String>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = (Target, G)>,
+{
+    deviations_caught(start).await.1
+}
+
+/// For every deviation: which cases caught it, or that none did.
+async fn deviations_caught<F, Fut, G>(mut start: F) -> (Vec<String>, Vec<String>)
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = (Target, G)>,
+{
     let cases = suite();
     let catalogue = RuleCatalogue::embedded();
     let client = pizzastack::runner::http_client().unwrap();
@@ -104,7 +137,7 @@ async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
             .get(switch)
             .or_else(|| catalogue.get(switch.split('/').next().unwrap_or(switch)))
             .unwrap_or_else(|| panic!("the switch {switch} names no rule"));
-        let target = mock_deviating_from(&[switch]).await;
+        let (target, _running) = start(switch.to_owned()).await;
         let mut failing = Vec::new();
         let citing = cases.iter().filter(|c| {
             c.rules.contains(&rule.id)
@@ -142,16 +175,5 @@ async fn every_rule_switched_off_makes_a_case_citing_it_fail() {
             caught.push(format!("{switch}: caught by {}", failing.join(", ")));
         }
     }
-    let total = Deviation::ALL.len();
-    println!("{}", caught.join("\n"));
-    println!(
-        "kill rate: {}/{total} rule switches caught ({:.0}%)",
-        caught.len(),
-        100.0 * caught.len() as f64 / total as f64
-    );
-    assert!(
-        missed.is_empty(),
-        "deviations no case noticed:\n{}",
-        missed.join("\n")
-    );
+    (caught, missed)
 }

@@ -1,0 +1,743 @@
+//! The shared store: sessions in a Redis that any number of replicas use,
+//! so that a fleet behind a load balancer with no affinity behaves as one
+//! mock, and a replica's restart loses nothing.
+//!
+//! Every step is one call of one Lua script (`redis.lua`), which Redis runs
+//! atomically: a creation checks the limits, stores the object, appends it
+//! to the log and renews the session in one step, so concurrent creations
+//! on one session through several replicas lose nothing, and the log keeps
+//! the order in which they took effect. Expiry uses stored deadlines read
+//! against Redis's clock plus a shared offset, so `/__admin/clock/advance`
+//! moves every replica's clock at once.
+//!
+//! IDs stay unique across replicas (ID-002) and unguessable (ID-003): the
+//! fleet shares one cipher key, kept in Redis, and each replica numbers
+//! its objects from its own range of the cipher's input, claimed once at
+//! start (`replica << 40 | counter`).
+//!
+//! Redis's failures answer 503 ([`StoreError::Unavailable`]); redis-rs's
+//! connection manager reconnects by itself, and a creation is one atomic
+//! script, so nothing is ever half written.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::Value;
+
+use super::fetched::Fetched;
+use super::log::{self, LogEntry};
+use super::{
+    BuiltObject, InspectedObject, ObjectRef, SessionKey, SessionObjects, SessionSummary,
+    StoreError, StoreLimits, StoreStats,
+};
+use crate::ids::{IdCipher, ObjectId, ObjectKind};
+
+/// A Redis address as `--store` takes it: `redis://HOST:PORT[/DB]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreUrl(String);
+
+impl std::str::FromStr for StoreUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let info: redis::ConnectionInfo = redis::IntoConnectionInfo::into_connection_info(text)
+            .map_err(|e| format!("{e}; give it as redis://HOST:PORT[/DB]"))?;
+        match info.addr() {
+            redis::ConnectionAddr::Tcp(..) => Ok(Self(text.to_owned())),
+            _ => Err("only redis://HOST:PORT[/DB] is supported".to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreUrl {
+    /// The address with any password masked, for logs and the banner.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match url_password_span(&self.0) {
+            Some((from, to)) => write!(f, "{}***{}", &self.0[..from], &self.0[to..]),
+            None => f.write_str(&self.0),
+        }
+    }
+}
+
+/// Where `redis://user:password@host` keeps its password.
+fn url_password_span(url: &str) -> Option<(usize, usize)> {
+    let rest = url.find("://")? + 3;
+    let at = rest + url[rest..].find('@')?;
+    let colon = rest + url[rest..at].find(':')?;
+    Some((colon + 1, at))
+}
+
+/// Keys of this mock in Redis begin with this.
+const PREFIX: &str = "pizzastack:";
+
+/// Sessions the sweeper removes per script call.
+const SWEEP_BATCH: usize = 512;
+
+/// How often each replica's sweeper looks for expired sessions.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Creations retried after another creation changed the session under
+/// them; only the ID-002 deviation and a session that expired between two
+/// round trips cause that.
+const MAX_ATTEMPTS: usize = 100;
+
+/// Bits of a replica's counter in the cipher's input; the replica number
+/// takes the bits above, up to the cipher's 62.
+const COUNTER_BITS: u32 = 40;
+
+/// The cipher tweak the ID-002 deviation numbers every session with, by
+/// the object's position in its session; others use [`FLEET_TWEAK`].
+const SHARED_ID_TWEAK: u64 = 1;
+const FLEET_TWEAK: u64 = 0;
+
+static SCRIPT: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(include_str!("redis.lua")));
+
+/// Sessions in Redis. Cheap to share: the connection manager multiplexes
+/// every request of the replica over one connection.
+pub struct RedisStore {
+    url: StoreUrl,
+    connection: ConnectionManager,
+    limits: StoreLimits,
+    /// This replica's TTL in milliseconds (SESS-007; SESS-006's deviation
+    /// changes it at run time).
+    ttl_ms: AtomicU64,
+    /// Each accepted key's fingerprint, by key index: sessions are filed
+    /// under it, so replicas agree whatever order their keys are given in.
+    key_tags: Vec<String>,
+    /// The fleet's cipher and this replica's number, fetched on first use,
+    /// so that the mock starts while Redis is down.
+    fleet: tokio::sync::OnceCell<Fleet>,
+    counter: AtomicU64,
+    shared_id_tweak: AtomicBool,
+    /// Whether the last call failed, so that an outage is logged once when
+    /// it begins and once when it ends, not once per request.
+    down: AtomicBool,
+    sweeper_wakeup: tokio::sync::Notify,
+}
+
+struct Fleet {
+    ids: IdCipher,
+    replica: u64,
+}
+
+impl RedisStore {
+    /// A store in the Redis at `url`, for these API keys (by index). It
+    /// connects on first use, so this succeeds while Redis is down.
+    ///
+    /// # Errors
+    /// An address redis-rs cannot use.
+    pub fn new(
+        url: StoreUrl,
+        api_keys: &[String],
+        ttl: Duration,
+        limits: StoreLimits,
+    ) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url.0.as_str()).map_err(unavailable)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(5)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500));
+        let connection =
+            ConnectionManager::new_lazy_with_config(client, config).map_err(unavailable)?;
+        Ok(Self {
+            url,
+            connection,
+            limits,
+            ttl_ms: AtomicU64::new(millis(ttl)),
+            key_tags: api_keys.iter().map(|key| key_fingerprint(key)).collect(),
+            fleet: tokio::sync::OnceCell::new(),
+            counter: AtomicU64::new(0),
+            shared_id_tweak: AtomicBool::new(false),
+            down: AtomicBool::new(false),
+            sweeper_wakeup: tokio::sync::Notify::new(),
+        })
+    }
+
+    /// The address, password masked.
+    pub fn url(&self) -> &StoreUrl {
+        &self.url
+    }
+
+    /// Checks that Redis answers, and claims this replica's ID range.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] while Redis is unreachable.
+    pub async fn connect(&self) -> Result<(), StoreError> {
+        self.fleet().await.map(|_| ())
+    }
+
+    pub fn set_ttl(&self, ttl: Duration) {
+        self.ttl_ms.store(millis(ttl), Ordering::Relaxed);
+    }
+
+    pub fn ttl(&self) -> Duration {
+        Duration::from_millis(self.ttl_ms.load(Ordering::Relaxed))
+    }
+
+    pub fn share_id_tweak(&self, on: bool) {
+        self.shared_id_tweak.store(on, Ordering::Relaxed);
+    }
+
+    /// Creates the session if new and renews it.
+    pub async fn touch(&self, key: &SessionKey) -> Result<(), StoreError> {
+        let reply = self
+            .call("touch", |cmd| {
+                cmd.arg(self.tag(key))
+                    .arg(self.ttl_ms())
+                    .arg(self.limits.max_sessions);
+            })
+            .await?;
+        self.refusal(&reply).map_or(Ok(()), Err)
+    }
+
+    /// Whether the session exists and has not expired, without renewing it.
+    pub async fn exists(&self, key: &SessionKey) -> Result<bool, StoreError> {
+        let reply = self
+            .call("exists", |cmd| {
+                cmd.arg(self.tag(key));
+            })
+            .await?;
+        Ok(matches!(reply, Value::Int(1)))
+    }
+
+    /// Creates one object as [`super::SessionStore::create`] does; `build`
+    /// may run more than once (see `fetched.rs`) and must not have effects.
+    pub async fn create<E: From<StoreError>>(
+        &self,
+        key: &SessionKey,
+        kind: ObjectKind,
+        build: impl Fn(&SessionObjects<'_>, &str) -> Result<BuiltObject, E>,
+    ) -> Result<Bytes, E> {
+        let fleet = self.fleet().await?;
+        let tag = self.tag(key);
+        let shared = self.shared_id_tweak.load(Ordering::Relaxed);
+        let mut fetched = Fetched::default();
+        // Set by a fetch: the session's generation and object count then.
+        let mut session: Option<(String, u64)> = None;
+        let mut own_id = None;
+        for _ in 0..MAX_ATTEMPTS {
+            if shared && session.is_none() {
+                session = Some(self.fetch(&tag, &[], &mut fetched).await?);
+            }
+            let id = match (shared, &session) {
+                (true, Some((_, n))) => {
+                    ObjectId::from_parts(kind, fleet.ids.number(SHARED_ID_TWEAK, *n))
+                }
+                _ => *own_id.get_or_insert_with(|| {
+                    let counter = self.counter.fetch_add(1, Ordering::Relaxed);
+                    let input = fleet.replica << COUNTER_BITS | counter;
+                    ObjectId::from_parts(kind, fleet.ids.number(FLEET_TWEAK, input))
+                }),
+            };
+            let built = build(&fetched.objects(), &id.text());
+            let missed = fetched.take_missed();
+            if !missed.is_empty() {
+                session = Some(self.fetch(&tag, &missed, &mut fetched).await?);
+                continue;
+            }
+            let built = match built {
+                Ok(built) => built,
+                Err(refused) => {
+                    // The session is begun and renewed even so, as in memory.
+                    if session.is_none() {
+                        self.touch(key).await?;
+                    }
+                    return Err(refused);
+                }
+            };
+            let consulted = fetched.consulted() || shared;
+            let (gen, n) = match (&session, consulted) {
+                (Some((gen, n)), true) => (
+                    gen.clone(),
+                    if shared { n.to_string() } else { String::new() },
+                ),
+                _ => (String::new(), String::new()),
+            };
+            let reply = self
+                .call("commit", |cmd| {
+                    cmd.arg(&tag)
+                        .arg(self.ttl_ms())
+                        .arg(self.limits.max_sessions)
+                        .arg(self.limits.max_objects_per_session)
+                        .arg(self.limits.max_session_bytes)
+                        .arg(self.limits.max_store_bytes)
+                        .arg(&gen)
+                        .arg(&n)
+                        .arg(id.text().as_str())
+                        .arg(record_head(kind, built.degraded))
+                        .arg(&built.json);
+                })
+                .await?;
+            if first_word(&reply) == Some("conflict") {
+                fetched.clear();
+                session = None;
+                continue;
+            }
+            if let Some(refused) = self.refusal(&reply) {
+                return Err(refused.into());
+            }
+            return Ok(Bytes::from(built.json));
+        }
+        Err(StoreError::Unavailable {
+            reason: format!("{MAX_ATTEMPTS} attempts to create an object collided with others"),
+        }
+        .into())
+    }
+
+    /// One round trip: begins or renews the session, and learns what it
+    /// holds under `ids`. Returns its generation and object count.
+    async fn fetch(
+        &self,
+        tag: &str,
+        ids: &[Box<str>],
+        fetched: &mut Fetched,
+    ) -> Result<(String, u64), StoreError> {
+        let reply = self
+            .call("fetch", |cmd| {
+                cmd.arg(tag)
+                    .arg(self.ttl_ms())
+                    .arg(self.limits.max_sessions);
+                for id in ids {
+                    cmd.arg(&**id);
+                }
+            })
+            .await?;
+        if let Some(refused) = self.refusal(&reply) {
+            return Err(refused);
+        }
+        let items = strings(&reply);
+        let (Some(gen), Some(n)) = (items.get(1), items.get(2)) else {
+            return Err(malformed("fetch"));
+        };
+        let n = n.parse().map_err(|_| malformed("fetch"))?;
+        for (id, head) in ids.iter().zip(items.iter().skip(3)) {
+            fetched.learn(id.clone(), parse_head(head.as_bytes()));
+        }
+        Ok((gen.clone(), n))
+    }
+
+    /// The session log as JSON, renewing the session; `None` if it is
+    /// unknown or expired.
+    pub async fn log_json(&self, key: &SessionKey) -> Result<Option<Bytes>, StoreError> {
+        let Some(records) = self.records(key, true).await? else {
+            return Ok(None);
+        };
+        let entries = records.iter().map(|(id, record)| LogEntry {
+            json: record.json(),
+            id: *id,
+            created_ms: record.created_ms,
+        });
+        Ok(Some(Bytes::from(log::render(&key.session_id, entries))))
+    }
+
+    /// A live session's objects for the inspector, without renewing it.
+    pub async fn inspect(
+        &self,
+        key: &SessionKey,
+    ) -> Result<Option<Vec<InspectedObject>>, StoreError> {
+        let Some(records) = self.records(key, false).await? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            records
+                .iter()
+                .map(|(id, record)| InspectedObject {
+                    id: id.text().as_str().to_owned(),
+                    kind: id.kind(),
+                    degraded: record.degraded,
+                    json: serde_json::from_slice(record.json()).unwrap_or_default(),
+                    created: SystemTime::UNIX_EPOCH + Duration::from_millis(record.created_ms),
+                })
+                .collect(),
+        ))
+    }
+
+    async fn records(
+        &self,
+        key: &SessionKey,
+        renew: bool,
+    ) -> Result<Option<Vec<(ObjectId, Record)>>, StoreError> {
+        let reply = self
+            .call("log", |cmd| {
+                cmd.arg(self.tag(key));
+                if renew {
+                    cmd.arg(self.ttl_ms());
+                } else {
+                    cmd.arg("");
+                }
+            })
+            .await?;
+        let Value::Array(items) = reply else {
+            return Ok(None);
+        };
+        let mut records = Vec::with_capacity(items.len() / 2);
+        let mut items = items.into_iter();
+        while let (Some(Value::BulkString(id)), Some(Value::BulkString(record))) =
+            (items.next(), items.next())
+        {
+            let id = std::str::from_utf8(&id)
+                .ok()
+                .and_then(ObjectId::parse)
+                .ok_or_else(|| malformed("log"))?;
+            records.push((id, Record::parse(record).ok_or_else(|| malformed("log"))?));
+        }
+        Ok(Some(records))
+    }
+
+    /// The live sessions, latest deadline first, at most `limit`.
+    pub async fn sessions(&self, limit: usize) -> Result<Vec<SessionSummary>, StoreError> {
+        let reply = self
+            .call("sessions", |cmd| {
+                cmd.arg(limit);
+            })
+            .await?;
+        let items = strings(&reply);
+        let Some(now) = items.first().and_then(|n| n.parse::<u64>().ok()) else {
+            return Err(malformed("sessions"));
+        };
+        let mut sessions = Vec::new();
+        for item in items[1..].chunks_exact(4) {
+            let [tag, deadline, objects, seen] = item else {
+                continue;
+            };
+            let Some(key) = self.key_of(tag) else {
+                continue;
+            };
+            let number = |text: &str| text.parse::<f64>().unwrap_or(0.0) as u64;
+            sessions.push(SessionSummary {
+                key,
+                objects: number(objects) as usize,
+                idle: Duration::from_millis(now.saturating_sub(number(seen))),
+                expires_in: Duration::from_millis(number(deadline).saturating_sub(now)),
+            });
+        }
+        sessions.sort_by_key(|s| s.idle);
+        Ok(sessions)
+    }
+
+    /// Removes every session of the fleet.
+    pub async fn reset(&self) -> Result<usize, StoreError> {
+        let reply = self.call("reset", |_| {}).await?;
+        Ok(int(&reply) as usize)
+    }
+
+    pub async fn stats(&self) -> Result<StoreStats, StoreError> {
+        let reply = self.call("stats", |_| {}).await?;
+        let Value::Array(items) = &reply else {
+            return Err(malformed("stats"));
+        };
+        Ok(StoreStats {
+            live_sessions: items.first().map_or(0, int) as usize,
+            live_objects: items.get(1).map_or(0, int) as usize,
+        })
+    }
+
+    /// Moves the fleet's clock forward; returns the total offset and the
+    /// new time.
+    pub async fn advance_clock(&self, by: Duration) -> Result<(Duration, SystemTime), StoreError> {
+        let reply = self
+            .call("advance", |cmd| {
+                cmd.arg(millis(by));
+            })
+            .await?;
+        let items = strings(&reply);
+        let number = |i: usize| {
+            items
+                .get(i)
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(|| malformed("advance"))
+        };
+        Ok((
+            Duration::from_millis(number(0)?),
+            SystemTime::UNIX_EPOCH + Duration::from_millis(number(1)?),
+        ))
+    }
+
+    /// Removes every session whose deadline has passed; how many.
+    pub async fn sweep_expired(&self) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        loop {
+            let reply = self
+                .call("sweep", |cmd| {
+                    cmd.arg(SWEEP_BATCH);
+                })
+                .await?;
+            let count = int(&reply) as usize;
+            removed += count;
+            if count < SWEEP_BATCH {
+                return Ok(removed);
+            }
+        }
+    }
+
+    pub fn wake_sweeper(&self) {
+        self.sweeper_wakeup.notify_one();
+    }
+
+    /// Runs forever: each replica sweeps every second (any of them may
+    /// remove any expired session; the script makes that safe).
+    pub async fn run_sweeper(self: std::sync::Arc<Self>) {
+        loop {
+            // An outage is logged by `call`; the sweeper just tries again.
+            let _ = self.sweep_expired().await;
+            tokio::select! {
+                () = tokio::time::sleep(SWEEP_EVERY) => {}
+                () = self.sweeper_wakeup.notified() => {}
+            }
+        }
+    }
+
+    async fn fleet(&self) -> Result<&Fleet, StoreError> {
+        self.fleet
+            .get_or_try_init(|| async {
+                let proposed: (u64, u64) = rand::random();
+                let reply = self
+                    .call("init", |cmd| {
+                        cmd.arg(proposed.0).arg(proposed.1);
+                    })
+                    .await?;
+                let items = strings(&reply);
+                let number = |i: usize| {
+                    items
+                        .get(i)
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .ok_or_else(|| malformed("init"))
+                };
+                let replica = number(2)?;
+                if replica >= 1 << (62 - COUNTER_BITS) {
+                    return Err(StoreError::Unavailable {
+                        reason: "this Redis has numbered over four million replicas; \
+                                 delete the key pizzastack:cfg to start again"
+                            .to_owned(),
+                    });
+                }
+                Ok(Fleet {
+                    ids: IdCipher::with_key((number(0)?, number(1)?)),
+                    replica,
+                })
+            })
+            .await
+    }
+
+    /// Runs one step of the script; Redis's failures become
+    /// [`StoreError::Unavailable`], logged when an outage begins and ends.
+    async fn call(
+        &self,
+        step: &str,
+        args: impl FnOnce(&mut redis::ScriptInvocation<'_>),
+    ) -> Result<Value, StoreError> {
+        let mut invocation = SCRIPT.prepare_invoke();
+        invocation.arg(step).arg(PREFIX);
+        args(&mut invocation);
+        let mut connection = self.connection.clone();
+        match invocation.invoke_async::<Value>(&mut connection).await {
+            Ok(value) => {
+                if self.down.load(Ordering::Relaxed) && self.down.swap(false, Ordering::Relaxed) {
+                    tracing::info!(store = %self.url, "Redis answers again");
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                if !self.down.swap(true, Ordering::Relaxed) {
+                    tracing::error!(
+                        store = %self.url,
+                        "Redis does not answer ({e}); answering 503 until it does"
+                    );
+                }
+                Err(unavailable(e))
+            }
+        }
+    }
+
+    /// The limit a script's reply says was passed, if any.
+    fn refusal(&self, reply: &Value) -> Option<StoreError> {
+        let limits = &self.limits;
+        Some(match first_word(reply)? {
+            "sessions" => StoreError::TooManySessions {
+                limit: limits.max_sessions,
+            },
+            "objects" => StoreError::TooManyObjects {
+                limit: limits.max_objects_per_session,
+            },
+            "session_bytes" => StoreError::SessionFull {
+                limit: limits.max_session_bytes,
+            },
+            "store_bytes" => StoreError::StoreFull {
+                limit: limits.max_store_bytes,
+            },
+            _ => return None,
+        })
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        self.ttl_ms.load(Ordering::Relaxed)
+    }
+
+    fn tag(&self, key: &SessionKey) -> String {
+        let fingerprint = self
+            .key_tags
+            .get(usize::from(key.api_key))
+            .map_or("unknown", String::as_str);
+        format!("{fingerprint}:{}", key.session_id)
+    }
+
+    fn key_of(&self, tag: &str) -> Option<SessionKey> {
+        let (fingerprint, session_id) = tag.split_once(':')?;
+        let index = self.key_tags.iter().position(|t| t == fingerprint)?;
+        Some(SessionKey {
+            api_key: u16::try_from(index).ok()?,
+            session_id: session_id.into(),
+        })
+    }
+}
+
+/// A stable fingerprint of an API key, so that every replica files a key's
+/// sessions under one name without Redis ever holding the key itself.
+fn key_fingerprint(key: &str) -> String {
+    use std::hash::Hasher;
+    // A fixed key: the fingerprint must agree across processes; it only
+    // needs to tell keys apart.
+    let mut hasher = siphasher::sip128::SipHasher13::new_with_keys(0x7069_7a7a_6173, 0x7461_636b);
+    hasher.write(key.as_bytes());
+    format!(
+        "{:032x}",
+        siphasher::sip128::Hasher128::finish128(&hasher).as_u128()
+    )
+}
+
+/// An object's stored record: kind, degraded, time, a space, the JSON.
+struct Record {
+    degraded: bool,
+    created_ms: u64,
+    bytes: Vec<u8>,
+    /// Where the JSON begins in `bytes`.
+    json_from: usize,
+}
+
+impl Record {
+    fn parse(bytes: Vec<u8>) -> Option<Self> {
+        let degraded = parse_head(bytes.get(..2)?)?.degraded;
+        let space = 2 + bytes[2..].iter().position(|&b| b == b' ')?;
+        let created_ms = std::str::from_utf8(&bytes[2..space]).ok()?.parse().ok()?;
+        Some(Self {
+            degraded,
+            created_ms,
+            bytes,
+            json_from: space + 1,
+        })
+    }
+
+    fn json(&self) -> &[u8] {
+        &self.bytes[self.json_from..]
+    }
+}
+
+/// A record's first two letters: the kind, and whether it is degraded.
+fn record_head(kind: ObjectKind, degraded: bool) -> String {
+    let index = ObjectKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    let letter = char::from(b'a' + index as u8);
+    format!("{letter}{}", u8::from(degraded))
+}
+
+fn parse_head(head: &[u8]) -> Option<ObjectRef> {
+    let [letter, degraded] = head else {
+        return None;
+    };
+    let kind = *ObjectKind::ALL.get(usize::from(letter.checked_sub(b'a')?))?;
+    Some(ObjectRef {
+        kind,
+        degraded: *degraded == b'1',
+    })
+}
+
+fn first_word(reply: &Value) -> Option<&str> {
+    match reply {
+        Value::Array(items) => match items.first()? {
+            Value::BulkString(word) => std::str::from_utf8(word).ok(),
+            Value::SimpleString(word) => Some(word),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A reply's items as text (numbers included).
+fn strings(reply: &Value) -> Vec<String> {
+    let Value::Array(items) = reply else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            Value::SimpleString(text) => text.clone(),
+            Value::Int(n) => n.to_string(),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+fn int(reply: &Value) -> u64 {
+    match reply {
+        Value::Int(n) => u64::try_from(*n).unwrap_or(0),
+        Value::BulkString(bytes) => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn unavailable(error: redis::RedisError) -> StoreError {
+    StoreError::Unavailable {
+        reason: error.to_string(),
+    }
+}
+
+fn malformed(step: &str) -> StoreError {
+    StoreError::Unavailable {
+        reason: format!("Redis answered the `{step}` step with something unexpected"),
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_head_names_the_kind_and_degradation() {
+        for kind in ObjectKind::ALL {
+            for degraded in [false, true] {
+                let head = record_head(kind, degraded);
+                let parsed = parse_head(head.as_bytes()).unwrap();
+                assert_eq!((parsed.kind, parsed.degraded), (kind, degraded));
+            }
+        }
+        assert!(parse_head(b"").is_none());
+        assert!(parse_head(b"z0").is_none());
+    }
+
+    #[test]
+    fn a_password_in_the_address_is_masked() {
+        let url: StoreUrl = "redis://user:secret@127.0.0.1:6379/2".parse().unwrap();
+        assert_eq!(url.to_string(), "redis://user:***@127.0.0.1:6379/2");
+        let plain: StoreUrl = "redis://127.0.0.1:6379".parse().unwrap();
+        assert_eq!(plain.to_string(), "redis://127.0.0.1:6379");
+        assert!("http://127.0.0.1".parse::<StoreUrl>().is_err());
+    }
+
+    #[test]
+    fn fingerprints_tell_keys_apart_and_agree_across_runs() {
+        assert_eq!(key_fingerprint("a"), key_fingerprint("a"));
+        assert_ne!(key_fingerprint("a"), key_fingerprint("b"));
+        assert_eq!(key_fingerprint("a").len(), 32);
+    }
+}

@@ -1,0 +1,543 @@
+//! Several replicas on one Redis (`serve --store`): behind a round-robin
+//! balancer with no affinity they behave as one mock, a replica's restart
+//! loses nothing, and Redis's outage answers 503 and then recovers. Each
+//! test starts its own `redis-server` (Debian's package) on a free
+//! loopback port.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use pizzastack::config::ServeConfig;
+use pizzastack::runner::CaseStatus;
+use pizzastack::server::{run, AppState};
+use pizzastack::store::StoreLimits;
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// A `redis-server` of its own, on a free loopback port, without
+/// persistence; stopped when dropped.
+pub struct Redis {
+    port: u16,
+    child: Option<std::process::Child>,
+    binary: &'static std::path::Path,
+}
+
+impl Redis {
+    /// Starts one, or `None` (the test then skips, saying why) where
+    /// `redis-server` is neither installed nor installable.
+    pub fn start(test: &str) -> Option<Self> {
+        let binary = system_command_or_skip(test, &["redis-server"], "redis-server")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut redis = Self {
+            port,
+            child: None,
+            binary,
+        };
+        redis.restart();
+        Some(redis)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server again on the same port (empty: no persistence).
+    pub fn restart(&mut self) {
+        self.stop();
+        let child = std::process::Command::new(self.binary)
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// One replica, as a process would run: its own state, on its own port,
+/// stopped by dropping it.
+pub struct Replica {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Replica {
+    pub async fn start(config: ServeConfig) -> Self {
+        config.validate().expect("test config is valid");
+        let state = AppState::new(&config).expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(run(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            stop: Some(stop),
+        }
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A fleet's configuration: both keys, admin on, sessions in `redis`.
+pub fn replica_config(redis: &Redis) -> ServeConfig {
+    ServeConfig {
+        api_keys: vec![KEY.into(), OTHER_KEY.into()],
+        admin: true,
+        store: Some(redis.url().parse().unwrap()),
+        ..ServeConfig::default()
+    }
+}
+
+/// A balancer that sends each request to the next replica in turn, on
+/// its own connection choice: no affinity of any kind.
+pub struct RoundRobin {
+    pub app: TestApp,
+    /// Requests each backend got.
+    pub counts: Arc<Vec<AtomicUsize>>,
+}
+
+struct Balancer {
+    backends: Vec<SocketAddr>,
+    next: AtomicUsize,
+    counts: Arc<Vec<AtomicUsize>>,
+    client: reqwest::Client,
+}
+
+impl RoundRobin {
+    pub async fn over(backends: &[SocketAddr]) -> Self {
+        let counts: Arc<Vec<AtomicUsize>> =
+            Arc::new(backends.iter().map(|_| AtomicUsize::new(0)).collect());
+        let balancer = Arc::new(Balancer {
+            backends: backends.to_vec(),
+            next: AtomicUsize::new(0),
+            counts: counts.clone(),
+            client: pizzastack::runner::http_client().unwrap(),
+        });
+        let router = axum::Router::new().fallback(forward).with_state(balancer);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self {
+            app: TestApp {
+                addr,
+                client: pizzastack::runner::http_client().unwrap(),
+            },
+            counts,
+        }
+    }
+}
+
+async fn forward(State(balancer): State<Arc<Balancer>>, request: Request) -> Response {
+    let turn = balancer.next.fetch_add(1, Ordering::Relaxed) % balancer.backends.len();
+    balancer.counts[turn].fetch_add(1, Ordering::Relaxed);
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let url = format!(
+        "http://{}{}",
+        balancer.backends[turn],
+        parts.uri.path_and_query().map_or("/", |p| p.as_str())
+    );
+    let mut headers = parts.headers;
+    for hop in ["host", "connection", "content-length", "transfer-encoding"] {
+        headers.remove(hop);
+    }
+    let answer = balancer
+        .client
+        .request(parts.method, url)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await;
+    let Ok(answer) = answer else {
+        return Response::builder().status(502).body(Body::empty()).unwrap();
+    };
+    let mut response = Response::builder().status(answer.status());
+    for (name, value) in answer.headers() {
+        if !matches!(
+            name.as_str(),
+            "connection" | "content-length" | "transfer-encoding"
+        ) {
+            response = response.header(name, value);
+        }
+    }
+    let body = answer.bytes().await.unwrap_or_default();
+    response.body(Body::from(body)).unwrap()
+}
+
+/// Two replicas of `config` on one Redis behind a round-robin balancer.
+async fn fleet(config: ServeConfig) -> (Vec<Replica>, RoundRobin) {
+    let replicas = vec![
+        Replica::start(config.clone()).await,
+        Replica::start(config).await,
+    ];
+    let addrs: Vec<SocketAddr> = replicas.iter().map(|r| r.addr).collect();
+    let balancer = RoundRobin::over(&addrs).await;
+    (replicas, balancer)
+}
+
+fn suite_target_at(app: &TestApp) -> pizzastack::runner::Target {
+    pizzastack::runner::Target {
+        base_url: app.url(""),
+        api_key: KEY.to_owned(),
+        other_api_key: Some(OTHER_KEY.to_owned()),
+        timeout: Duration::from_secs(10),
+        expiry: pizzastack::runner::Expiry::AdminClock {
+            ttl: pizzastack::config::DEFAULT_SESSION_TTL,
+        },
+        max_body: pizzastack::runner::DEFAULT_MAX_BODY,
+        variables: Default::default(),
+        waits: Default::default(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_suite_passes_against_two_replicas_on_one_redis_without_affinity() {
+    let Some(redis) = Redis::start("the_whole_suite_passes_against_two_replicas") else {
+        return;
+    };
+    let (_replicas, balancer) = fleet(replica_config(&redis)).await;
+    let outcomes = run_suite_against(&suite_target_at(&balancer.app)).await;
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.status != CaseStatus::Passed)
+        .map(|o| format!("{}: {:#?}", o.id, o.steps.last()))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    let counts: Vec<usize> = balancer
+        .counts
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed))
+        .collect();
+    assert!(
+        counts.iter().all(|&c| c > 100),
+        "both replicas served the suite: {counts:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_teeth_bite_through_a_fleet_every_deviation_is_caught() {
+    let Some(redis) = Redis::start("the_teeth_bite_through_a_fleet") else {
+        return;
+    };
+    let missed = crate::teeth::deviations_missed(|rule| {
+        let mut config = replica_config(&redis);
+        config.deviations = vec![rule.to_owned()];
+        async move {
+            // Each deviation on a clean store: the last one's sessions
+            // must not leak into this one's cases.
+            let (replicas, balancer) = fleet(config).await;
+            let reset = balancer
+                .app
+                .send(reqwest::Method::POST, "/__admin/reset", &[], None)
+                .await;
+            assert_eq!(reset.status, 200, "{}", reset.text);
+            let target = suite_target_at(&balancer.app);
+            (target, (replicas, balancer))
+        }
+    })
+    .await;
+    assert!(
+        missed.is_empty(),
+        "deviations no case noticed through the fleet:\n{}",
+        missed.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creations_on_one_session_through_both_replicas_lose_nothing() {
+    let Some(redis) = Redis::start("concurrent_creations_through_both_replicas") else {
+        return;
+    };
+    let (_replicas, balancer) = fleet(replica_config(&redis)).await;
+    let app = Arc::new(balancer.app);
+    let session = new_session();
+    // Tomatoes to slice, so that half the creations read objects made
+    // through the other replica.
+    let mut tomatoes = Vec::new();
+    for _ in 0..4 {
+        tomatoes.push(app.acquire(&session).await);
+    }
+    let requests = 400;
+    let mut tasks = Vec::new();
+    for i in 0..requests {
+        let (app, session, tomato) = (app.clone(), session.clone(), tomatoes[i % 4].clone());
+        tasks.push(tokio::spawn(async move {
+            let reply = if i % 2 == 0 {
+                app.post(
+                    "/v1/tomato/acquire",
+                    &session,
+                    json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
+                )
+                .await
+            } else {
+                app.post(
+                    "/v1/tomato/slice",
+                    &session,
+                    json!({"tomato_ids": [tomato], "method": "dice", "size": "medium", "consistency": "uniform"}),
+                )
+                .await
+            };
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            reply.id()
+        }));
+    }
+    let mut created: HashSet<String> = tomatoes.iter().cloned().collect();
+    for task in tasks {
+        assert!(created.insert(task.await.unwrap()), "IDs are unique");
+    }
+    let log = app.log(&session).await;
+    let objects = log.body["objects"].as_array().unwrap();
+    let operations = log.body["operations"].as_array().unwrap();
+    assert_eq!(objects.len(), requests + 4, "no object lost");
+    assert_eq!(operations.len(), requests + 4, "no operation lost");
+    let logged: HashSet<String> = objects
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(logged, created);
+    let mut previous = String::new();
+    for (object, operation) in objects.iter().zip(operations) {
+        assert_eq!(object["id"], operation["result_id"], "one order for both");
+        let at = operation["timestamp"].as_str().unwrap().to_owned();
+        assert!(
+            at >= previous,
+            "the log keeps the order creations took effect"
+        );
+        previous = at;
+    }
+    assert_eq!(app.stats().await["live_objects"], requests + 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_killed_and_restarted_mid_session_loses_nothing() {
+    let Some(redis) = Redis::start("a_replica_killed_and_restarted_mid_session") else {
+        return;
+    };
+    let config = replica_config(&redis);
+    let first = Replica::start(config.clone()).await;
+    let app = TestApp {
+        addr: first.addr,
+        client: pizzastack::runner::http_client().unwrap(),
+    };
+    let session = new_session();
+    let tomato = app.acquire(&session).await;
+    let before = app.log(&session).await.text;
+    drop(first);
+    // The old replica is gone: its port answers nothing.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tokio::net::TcpStream::connect(app.addr).await.is_ok() {
+        assert!(Instant::now() < deadline, "the replica stopped");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = Replica::start(config).await;
+    let app = TestApp {
+        addr: second.addr,
+        client: app.client,
+    };
+    assert_eq!(app.log(&session).await.text, before, "the log survived");
+    let slice = app.slice(&session, &tomato).await;
+    let log = app.log(&session).await;
+    let ids: Vec<&str> = log.body["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [tomato.as_str(), slice.as_str()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_stopped_answers_503_and_the_fleet_recovers_when_it_is_back() {
+    let Some(mut redis) = Redis::start("redis_stopped_answers_503") else {
+        return;
+    };
+    let (_replicas, balancer) = fleet(replica_config(&redis)).await;
+    let app = &balancer.app;
+    let session = new_session();
+    app.acquire(&session).await;
+    redis.stop();
+    for _ in 0..4 {
+        let reply = app
+            .post(
+                "/v1/tomato/acquire",
+                &session,
+                json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
+            )
+            .await;
+        assert_eq!(reply.status, 503, "{}", reply.text);
+        assert!(
+            reply
+                .error()
+                .contains("session store (Redis) is unavailable")
+                && reply.error().contains("nothing was changed"),
+            "{}",
+            reply.text
+        );
+        assert_eq!(app.log(&session).await.status, 503);
+    }
+    redis.restart();
+    // The connection manager reconnects by itself, within a few seconds.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let session = new_session();
+    loop {
+        let reply = app
+            .post(
+                "/v1/tomato/acquire",
+                &session,
+                json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
+            )
+            .await;
+        if reply.status == 200 {
+            break;
+        }
+        assert_eq!(reply.status, 503, "{}", reply.text);
+        assert!(Instant::now() < deadline, "the fleet recovered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Both replicas are back, whichever the balancer picks.
+    for _ in 0..4 {
+        assert_eq!(app.log(&session).await.status, 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_starts_while_redis_is_down_and_serves_once_it_is_up() {
+    let Some(mut redis) = Redis::start("a_replica_starts_while_redis_is_down") else {
+        return;
+    };
+    redis.stop();
+    let replica = Replica::start(replica_config(&redis)).await;
+    let app = TestApp {
+        addr: replica.addr,
+        client: pizzastack::runner::http_client().unwrap(),
+    };
+    let session = new_session();
+    let reply = app
+        .post(
+            "/v1/tomato/acquire",
+            &session,
+            json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
+        )
+        .await;
+    assert_eq!(reply.status, 503, "{}", reply.text);
+    let health = app.send(reqwest::Method::GET, "/healthz", &[], None).await;
+    assert_eq!(health.status, 200, "what needs no store still answers");
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.log(&session).await.status == 503 {
+        assert!(Instant::now() < deadline, "the replica connected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.acquire(&session).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_own_their_sessions_across_replicas_whatever_order_each_lists_them_in() {
+    let Some(redis) = Redis::start("keys_own_their_sessions_across_replicas") else {
+        return;
+    };
+    let first = Replica::start(replica_config(&redis)).await;
+    let second = Replica::start(ServeConfig {
+        api_keys: vec![OTHER_KEY.into(), KEY.into()],
+        ..replica_config(&redis)
+    })
+    .await;
+    let client = pizzastack::runner::http_client().unwrap();
+    let (a, b) = (
+        TestApp {
+            addr: first.addr,
+            client: client.clone(),
+        },
+        TestApp {
+            addr: second.addr,
+            client,
+        },
+    );
+    let session = new_session();
+    let tomato = a.acquire(&session).await;
+    assert_eq!(b.log(&session).await.status, 200, "the same key's session");
+    assert_eq!(b.log_as(OTHER_KEY, &session).await.status, 404, "AUTH-003");
+    b.slice(&session, &tomato).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limits_hold_fleet_wide() {
+    let Some(redis) = Redis::start("limits_hold_fleet_wide") else {
+        return;
+    };
+    let (_replicas, balancer) = fleet(ServeConfig {
+        limits: StoreLimits {
+            max_sessions: 3,
+            max_objects_per_session: 3,
+            ..StoreLimits::default()
+        },
+        ..replica_config(&redis)
+    })
+    .await;
+    let app = &balancer.app;
+    let session = new_session();
+    for _ in 0..3 {
+        app.acquire(&session).await;
+    }
+    let reply = app
+        .post(
+            "/v1/tomato/acquire",
+            &session,
+            json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
+        )
+        .await;
+    assert_eq!(reply.status, 429, "{}", reply.text);
+    app.acquire(&new_session()).await;
+    app.acquire(&new_session()).await;
+    let reply = app
+        .post(
+            "/v1/tomato/acquire",
+            &new_session(),
+            json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
+        )
+        .await;
+    assert_eq!(reply.status, 429, "the fourth session: {}", reply.text);
+    assert_eq!(app.stats().await["live_sessions"], 3);
+    // Expiry through one replica frees room for the whole fleet.
+    app.advance("31m").await;
+    assert_eq!(app.stats().await["live_sessions"], 0);
+    app.acquire(&new_session()).await;
+}
