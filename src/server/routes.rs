@@ -21,7 +21,7 @@ use crate::store::{BuiltObject, SessionKey, SessionObjects};
 /// One object-creating endpoint: what it makes, and how. Its path is the
 /// kind's endpoint, which the session log names too.
 trait Recipe {
-    type Request: RequestBody + Send;
+    type Request: RequestBody + Send + Sync;
     const KIND: ObjectKind;
     const PATH: &'static str = Self::KIND.endpoint();
     fn cook(

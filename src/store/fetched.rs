@@ -15,8 +15,9 @@ use crate::ids::ObjectId;
 
 #[derive(Default)]
 pub(super) struct Fetched {
-    /// IDs fetched, with what the store holds under each (`None`: nothing).
-    known: Vec<(Box<str>, Option<ObjectRef>)>,
+    /// IDs known, with what the store holds under each (`None`: nothing),
+    /// and whether that was remembered rather than read in this request.
+    known: Vec<(Box<str>, Option<ObjectRef>, bool)>,
     /// IDs the last build asked for that were not fetched.
     missed: RefCell<Vec<Box<str>>>,
 }
@@ -30,7 +31,7 @@ impl Fetched {
     }
 
     pub(super) fn get(&self, id: &str) -> Option<ObjectRef> {
-        if let Some((_, known)) = self.known.iter().find(|(k, _)| **k == *id) {
+        if let Some((_, known, _)) = self.known.iter().find(|(k, _, _)| **k == *id) {
             return *known;
         }
         // Not an ID any store gives out: no round trip can find it.
@@ -50,20 +51,37 @@ impl Fetched {
         std::mem::take(self.missed.get_mut())
     }
 
-    /// Records what the store holds under `id`.
+    /// Records what the store holds under `id`, as read in this request.
     pub(super) fn learn(&mut self, id: Box<str>, object: Option<ObjectRef>) {
-        self.known.push((id, object));
+        self.known.push((id, object, false));
+    }
+
+    /// Records an object remembered from an earlier request: objects never
+    /// change, but the session may have expired since, so a creation
+    /// checks it still holds them ([`Self::assumptions`]).
+    pub(super) fn recall(&mut self, id: Box<str>, object: ObjectRef) {
+        self.known.push((id, Some(object), true));
+    }
+
+    /// Whether anything known was remembered rather than read.
+    pub(super) fn any_remembered(&self) -> bool {
+        self.known.iter().any(|(_, _, remembered)| *remembered)
+    }
+
+    /// Every ID known, to read again.
+    pub(super) fn ids(&self) -> Vec<Box<str>> {
+        self.known.iter().map(|(id, _, _)| id.clone()).collect()
+    }
+
+    /// What the build relied on: each ID it looked up, and what it found.
+    pub(super) fn assumptions(&self) -> impl Iterator<Item = (&str, Option<ObjectRef>)> {
+        self.known.iter().map(|(id, object, _)| (&**id, *object))
     }
 
     /// Forgets everything fetched, after the session changed under it.
     pub(super) fn clear(&mut self) {
         self.known.clear();
         self.missed.get_mut().clear();
-    }
-
-    /// Whether the build looked at any object of the session.
-    pub(super) fn consulted(&self) -> bool {
-        !self.known.is_empty()
     }
 }
 

@@ -4,11 +4,11 @@
 -- step's own. Keys are built here from the prefix, so this needs one
 -- Redis (or Valkey), not a cluster.
 --
---   <p>cfg              hash: offset_ms (the mock clock's offset), gen (the
---                       last session generation), replicas, id_key0/1
+--   <p>cfg              hash: offset_ms (the mock clock's offset),
+--                       replicas (numbered so far), id_key0/1
 --   <p>deadlines        sorted set: session tag -> deadline (mock clock, ms)
 --   <p>stats            hash: objects, bytes (over all sessions)
---   <p>s:<tag>          hash: gen, n (objects), bytes, seen (ms)
+--   <p>s:<tag>          hash: n (objects), bytes, seen (ms)
 --   <p>o:<tag>          hash: object ID -> record (see below)
 --   <p>l:<tag>          list: object IDs in the order creations took effect
 --
@@ -48,7 +48,7 @@ local function sweep(now, batch)
   return #due
 end
 
--- The session's generation if it is live; an expired one is removed.
+-- Whether the session is live; an expired one is removed.
 local function live(tag, now)
   local deadline = redis.call('ZSCORE', DEADLINES, tag)
   if not deadline then return nil end
@@ -56,7 +56,7 @@ local function live(tag, now)
     purge(tag)
     return nil
   end
-  return redis.call('HGET', meta(tag), 'gen')
+  return true
 end
 
 local function renew(tag, now, ttl)
@@ -64,20 +64,18 @@ local function renew(tag, now, ttl)
   redis.call('ZADD', DEADLINES, int(now + ttl), tag)
 end
 
--- The live session, begun if new (SESS-002) and renewed (SESS-007); nil
--- when a new one would pass max_sessions.
+-- Makes the session live, begun if new (SESS-002), and renews it
+-- (SESS-007); false when a new one would pass max_sessions.
 local function session(tag, now, ttl, max_sessions)
-  local gen = live(tag, now)
-  if not gen then
+  if not live(tag, now) then
     if redis.call('ZCARD', DEADLINES) >= max_sessions then
       sweep(now, 64)
-      if redis.call('ZCARD', DEADLINES) >= max_sessions then return nil end
+      if redis.call('ZCARD', DEADLINES) >= max_sessions then return false end
     end
-    gen = tostring(redis.call('HINCRBY', CFG, 'gen', 1))
-    redis.call('HSET', meta(tag), 'gen', gen, 'n', 0, 'bytes', 0)
+    redis.call('HSET', meta(tag), 'n', 0, 'bytes', 0)
   end
   renew(tag, now, ttl)
-  return gen
+  return true
 end
 
 -- init, id_key0, id_key1 -> {id_key0, id_key1, replica number}
@@ -96,13 +94,12 @@ if op == 'touch' then
   return {'ok'}
 end
 
--- fetch, tag, ttl, max_sessions, id... -> {'ok', gen, n, head...} | {'sessions'}
+-- fetch, tag, ttl, max_sessions, id... -> {'ok', n, head...} | {'sessions'}
 -- A head is the record's first two letters (kind, degraded), '' if none.
 if op == 'fetch' then
   local tag = ARGV[3]
-  local gen = session(tag, now, tonumber(ARGV[4]), tonumber(ARGV[5]))
-  if not gen then return {'sessions'} end
-  local out = {'ok', gen, redis.call('HGET', meta(tag), 'n')}
+  if not session(tag, now, tonumber(ARGV[4]), tonumber(ARGV[5])) then return {'sessions'} end
+  local out = {'ok', redis.call('HGET', meta(tag), 'n')}
   for i = 6, #ARGV do
     local record = redis.call('HGET', objects(tag), ARGV[i])
     out[#out + 1] = record and string.sub(record, 1, 2) or ''
@@ -111,24 +108,28 @@ if op == 'fetch' then
 end
 
 -- commit, tag, ttl, max_sessions, max_objects, max_session_bytes,
--- max_store_bytes, expected gen or '', expected n or '', id, head, json
--- -> {'ok'} | {'conflict'} | {'<limit passed>'}
+-- max_store_bytes, expected n or '', id, head, json, then (id, head) pairs
+-- the build relied on -> {'ok'} | {'conflict'} | {'<limit passed>'}
+-- A conflict: the session is not as the build saw it (it expired and began
+-- again, or under ID-002's deviation another object took the position).
 if op == 'commit' then
   local tag = ARGV[3]
-  local gen = session(tag, now, tonumber(ARGV[4]), tonumber(ARGV[5]))
-  if not gen then return {'sessions'} end
-  if ARGV[9] ~= '' and ARGV[9] ~= gen then return {'conflict'} end
+  if not session(tag, now, tonumber(ARGV[4]), tonumber(ARGV[5])) then return {'sessions'} end
+  for i = 13, #ARGV, 2 do
+    local record = redis.call('HGET', objects(tag), ARGV[i])
+    if (record and string.sub(record, 1, 2) or '') ~= ARGV[i + 1] then return {'conflict'} end
+  end
   local m = redis.call('HMGET', meta(tag), 'n', 'bytes')
   local n, bytes = tonumber(m[1]), tonumber(m[2])
-  if ARGV[10] ~= '' and tonumber(ARGV[10]) ~= n then return {'conflict'} end
+  if ARGV[9] ~= '' and tonumber(ARGV[9]) ~= n then return {'conflict'} end
   if n >= tonumber(ARGV[6]) then return {'objects'} end
-  local json = ARGV[13]
+  local json = ARGV[12]
   local size = #json
   if bytes + size > tonumber(ARGV[7]) then return {'session_bytes'} end
   local held = tonumber(redis.call('HGET', STATS, 'bytes') or '0')
   if held + size > tonumber(ARGV[8]) then return {'store_bytes'} end
-  redis.call('HSET', objects(tag), ARGV[11], ARGV[12] .. int(now) .. ' ' .. json)
-  redis.call('RPUSH', log(tag), ARGV[11])
+  redis.call('HSET', objects(tag), ARGV[10], ARGV[11] .. int(now) .. ' ' .. json)
+  redis.call('RPUSH', log(tag), ARGV[10])
   redis.call('HSET', meta(tag), 'n', n + 1, 'bytes', bytes + size)
   redis.call('HINCRBY', STATS, 'bytes', size)
   redis.call('HINCRBY', STATS, 'objects', 1)

@@ -116,6 +116,9 @@ pub struct RedisStore {
     /// it begins and once when it ends, not once per request.
     down: AtomicBool,
     sweeper_wakeup: tokio::sync::Notify,
+    /// Objects this replica has made or read, so that a creation that
+    /// uses them needs no round trip to look them up first.
+    heads: Heads,
 }
 
 struct Fleet {
@@ -154,6 +157,7 @@ impl RedisStore {
             shared_id_tweak: AtomicBool::new(false),
             down: AtomicBool::new(false),
             sweeper_wakeup: tokio::sync::Notify::new(),
+            heads: Heads::default(),
         })
     }
 
@@ -216,17 +220,18 @@ impl RedisStore {
         let tag = self.tag(key);
         let shared = self.shared_id_tweak.load(Ordering::Relaxed);
         let mut fetched = Fetched::default();
-        // Set by a fetch: the session's generation and object count then.
-        let mut session: Option<(String, u64)> = None;
+        // The session's object count at the last fetch, and whether a round
+        // trip has begun or renewed the session yet.
+        let mut count: Option<u64> = None;
+        let mut touched = false;
         let mut own_id = None;
         for _ in 0..MAX_ATTEMPTS {
-            if shared && session.is_none() {
-                session = Some(self.fetch(&tag, &[], &mut fetched).await?);
+            if shared && count.is_none() {
+                count = Some(self.fetch(&tag, &[], &mut fetched).await?);
+                touched = true;
             }
-            let id = match (shared, &session) {
-                (true, Some((_, n))) => {
-                    ObjectId::from_parts(kind, fleet.ids.number(SHARED_ID_TWEAK, *n))
-                }
+            let id = match (shared, count) {
+                (true, Some(n)) => ObjectId::from_parts(kind, fleet.ids.number(SHARED_ID_TWEAK, n)),
                 _ => *own_id.get_or_insert_with(|| {
                     let counter = self.counter.fetch_add(1, Ordering::Relaxed);
                     let input = fleet.replica << COUNTER_BITS | counter;
@@ -236,26 +241,32 @@ impl RedisStore {
             let built = build(&fetched.objects(), &id.text());
             let missed = fetched.take_missed();
             if !missed.is_empty() {
-                session = Some(self.fetch(&tag, &missed, &mut fetched).await?);
+                // Built on stand-ins: learn the real objects and build again.
+                let unknown = self.heads.recall(&tag, missed, &mut fetched);
+                if !unknown.is_empty() {
+                    count = Some(self.fetch(&tag, &unknown, &mut fetched).await?);
+                    touched = true;
+                }
                 continue;
             }
             let built = match built {
                 Ok(built) => built,
-                Err(refused) => {
-                    // The session is begun and renewed even so, as in memory.
-                    if session.is_none() {
-                        self.touch(key).await?;
-                    }
-                    return Err(refused);
+                Err(refused) if touched && !fetched.any_remembered() => return Err(refused),
+                Err(_) => {
+                    // Refused on what this replica remembered, or before the
+                    // session was begun and renewed: read it all again, so
+                    // that the refusal is the one Redis's state calls for.
+                    let ids = fetched.ids();
+                    fetched.clear();
+                    count = Some(self.fetch(&tag, &ids, &mut fetched).await?);
+                    touched = true;
+                    continue;
                 }
             };
-            let consulted = fetched.consulted() || shared;
-            let (gen, n) = match (&session, consulted) {
-                (Some((gen, n)), true) => (
-                    gen.clone(),
-                    if shared { n.to_string() } else { String::new() },
-                ),
-                _ => (String::new(), String::new()),
+            let head = record_head(kind, built.degraded);
+            let expected_count = match (shared, count) {
+                (true, Some(n)) => n.to_string(),
+                _ => String::new(),
             };
             let reply = self
                 .call("commit", |cmd| {
@@ -265,21 +276,38 @@ impl RedisStore {
                         .arg(self.limits.max_objects_per_session)
                         .arg(self.limits.max_session_bytes)
                         .arg(self.limits.max_store_bytes)
-                        .arg(&gen)
-                        .arg(&n)
+                        .arg(&expected_count)
                         .arg(id.text().as_str())
-                        .arg(record_head(kind, built.degraded))
+                        .arg(&head)
                         .arg(&built.json);
+                    for (id, object) in fetched.assumptions() {
+                        cmd.arg(id)
+                            .arg(object.map_or(String::new(), |o| record_head(o.kind, o.degraded)));
+                    }
                 })
                 .await?;
             if first_word(&reply) == Some("conflict") {
+                self.heads.forget_session(&tag);
+                let ids = fetched.ids();
                 fetched.clear();
-                session = None;
+                count = None;
+                if !ids.is_empty() {
+                    count = Some(self.fetch(&tag, &ids, &mut fetched).await?);
+                }
+                touched = true;
                 continue;
             }
             if let Some(refused) = self.refusal(&reply) {
                 return Err(refused.into());
             }
+            self.heads.remember(
+                &tag,
+                &id.text(),
+                ObjectRef {
+                    kind,
+                    degraded: built.degraded,
+                },
+            );
             return Ok(Bytes::from(built.json));
         }
         Err(StoreError::Unavailable {
@@ -289,13 +317,14 @@ impl RedisStore {
     }
 
     /// One round trip: begins or renews the session, and learns what it
-    /// holds under `ids`. Returns its generation and object count.
+    /// holds under `ids` (remembering what it finds). Returns its object
+    /// count.
     async fn fetch(
         &self,
         tag: &str,
         ids: &[Box<str>],
         fetched: &mut Fetched,
-    ) -> Result<(String, u64), StoreError> {
+    ) -> Result<u64, StoreError> {
         let reply = self
             .call("fetch", |cmd| {
                 cmd.arg(tag)
@@ -310,14 +339,19 @@ impl RedisStore {
             return Err(refused);
         }
         let items = strings(&reply);
-        let (Some(gen), Some(n)) = (items.get(1), items.get(2)) else {
-            return Err(malformed("fetch"));
-        };
-        let n = n.parse().map_err(|_| malformed("fetch"))?;
-        for (id, head) in ids.iter().zip(items.iter().skip(3)) {
-            fetched.learn(id.clone(), parse_head(head.as_bytes()));
+        let count = items
+            .get(1)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| malformed("fetch"))?;
+        for (id, head) in ids.iter().zip(items.iter().skip(2)) {
+            let object = parse_head(head.as_bytes());
+            match object {
+                Some(object) => self.heads.remember(tag, id, object),
+                None => self.heads.forget(tag, id),
+            }
+            fetched.learn(id.clone(), object);
         }
-        Ok((gen.clone(), n))
+        Ok(count)
     }
 
     /// The session log as JSON, renewing the session; `None` if it is
@@ -525,16 +559,24 @@ impl RedisStore {
 
     /// Runs one step of the script; Redis's failures become
     /// [`StoreError::Unavailable`], logged when an outage begins and ends.
-    async fn call(
+    ///
+    /// The arguments are encoded before the future is made, so that it
+    /// holds none of what they borrowed.
+    fn call(
         &self,
         step: &str,
-        args: impl FnOnce(&mut redis::ScriptInvocation<'_>),
-    ) -> Result<Value, StoreError> {
+        args: impl FnOnce(&mut redis::ScriptInvocation<'static>),
+    ) -> impl std::future::Future<Output = Result<Value, StoreError>> + Send + '_ {
         let mut invocation = SCRIPT.prepare_invoke();
         invocation.arg(step).arg(PREFIX);
         args(&mut invocation);
         let mut connection = self.connection.clone();
-        match invocation.invoke_async::<Value>(&mut connection).await {
+        async move { self.answer(invocation.invoke_async::<Value>(&mut connection).await) }
+    }
+
+    /// Logs an outage's beginning and end once each.
+    fn answer(&self, reply: redis::RedisResult<Value>) -> Result<Value, StoreError> {
+        match reply {
             Ok(value) => {
                 if self.down.load(Ordering::Relaxed) && self.down.swap(false, Ordering::Relaxed) {
                     tracing::info!(store = %self.url, "Redis answers again");
@@ -592,6 +634,68 @@ impl RedisStore {
             api_key: u16::try_from(index).ok()?,
             session_id: session_id.into(),
         })
+    }
+}
+
+/// What this replica remembers of objects: their kind and degradation,
+/// which never change. A creation builds on them and its commit checks
+/// that the session still holds them, so a stale entry (the session
+/// expired, or was reset through another replica) costs a retry, never a
+/// wrong answer.
+#[derive(Default)]
+struct Heads {
+    /// By session tag and ID, joined by a newline (which neither holds).
+    entries: parking_lot::Mutex<HashMap<String, ObjectRef>>,
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Entries remembered before the memory is emptied and begun again.
+const MAX_HEADS: usize = 1 << 16;
+
+impl Heads {
+    fn entry_key(tag: &str, id: &str) -> String {
+        let mut key = String::with_capacity(tag.len() + 1 + id.len());
+        key.push_str(tag);
+        key.push('\n');
+        key.push_str(id);
+        key
+    }
+
+    fn remember(&self, tag: &str, id: &str, object: ObjectRef) {
+        let mut entries = self.entries.lock();
+        if entries.len() >= MAX_HEADS {
+            entries.clear();
+        }
+        entries.insert(Self::entry_key(tag, id), object);
+    }
+
+    /// Teaches `fetched` what is remembered of `ids`; returns the others.
+    fn recall(&self, tag: &str, ids: Vec<Box<str>>, fetched: &mut Fetched) -> Vec<Box<str>> {
+        if ids.is_empty() {
+            return ids;
+        }
+        let entries = self.entries.lock();
+        ids.into_iter()
+            .filter(|id| match entries.get(&Self::entry_key(tag, id)) {
+                Some(object) => {
+                    fetched.recall(id.clone(), *object);
+                    false
+                }
+                None => true,
+            })
+            .collect()
+    }
+
+    fn forget(&self, tag: &str, id: &str) {
+        self.entries.lock().remove(&Self::entry_key(tag, id));
+    }
+
+    fn forget_session(&self, tag: &str) {
+        let prefix = Self::entry_key(tag, "");
+        self.entries
+            .lock()
+            .retain(|key, _| !key.starts_with(&prefix));
     }
 }
 

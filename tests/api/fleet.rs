@@ -541,3 +541,52 @@ async fn limits_hold_fleet_wide() {
     assert_eq!(app.stats().await["live_sessions"], 0);
     app.acquire(&new_session()).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_replica_remembers_never_outlives_the_session_another_replica_ended() {
+    let Some(redis) = Redis::start("what_a_replica_remembers_never_outlives") else {
+        return;
+    };
+    let config = replica_config(&redis);
+    let (first, second) = (
+        Replica::start(config.clone()).await,
+        Replica::start(config).await,
+    );
+    let client = pizzastack::runner::http_client().unwrap();
+    let a = TestApp {
+        addr: first.addr,
+        client: client.clone(),
+    };
+    let b = TestApp {
+        addr: second.addr,
+        client,
+    };
+    let session = new_session();
+    // The first replica makes (and remembers) a tomato and a base.
+    let tomato = a.acquire(&session).await;
+    let base = a.base(&session).await;
+    let reset = b
+        .send(reqwest::Method::POST, "/__admin/reset", &[], None)
+        .await;
+    assert_eq!(reset.status, 200);
+    // A refusal it would judge on what it remembers: a base is no pizza
+    // to bake, but an unknown ID is reported before any type rule (ERR-004).
+    let bake = a
+        .post("/v1/pizza/bake", &session, json!({"pizza_id": base}))
+        .await;
+    assert_eq!(bake.status, 400, "{}", bake.text);
+    assert_eq!(bake.error(), "Object not found in session");
+    // A creation that would succeed on what it remembers of the tomato
+    // (SESS-005): the commit finds the session no longer holds it.
+    let slice = a
+        .post(
+            "/v1/tomato/slice",
+            &session,
+            json!({"tomato_ids": [tomato], "method": "dice", "size": "medium", "consistency": "uniform"}),
+        )
+        .await;
+    assert_eq!(slice.status, 400, "{}", slice.text);
+    assert_eq!(slice.error(), "Object not found in session");
+    let log = a.log(&session).await;
+    assert_eq!(log.body["objects"], json!([]), "nothing was made from them");
+}
