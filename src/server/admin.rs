@@ -4,6 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::Uri;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -211,6 +212,30 @@ async fn admin_openapi() -> JsonText {
 /// Answers every `/__admin` path when the admin endpoints are off.
 pub async fn admin_disabled(uri: Uri) -> ApiError {
     ApiError::AdminDisabled(uri.path().to_owned())
+}
+
+/// Under `--store`, each admin answer says whether it acted on the whole
+/// fleet (what lives in Redis: the sessions, the clock) or on the replica
+/// that answered (the switches, latency, faults and the journal, which each
+/// replica keeps).
+pub const SCOPE_HEADER: &str = "x-pizzastack-scope";
+
+pub async fn say_scope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path();
+    let scope = if matches!(
+        path,
+        "/__admin/clock/advance" | "/__admin/reset" | "/__admin/stats"
+    ) || path.starts_with("/__admin/ui")
+    {
+        "fleet"
+    } else {
+        "replica"
+    };
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert(SCOPE_HEADER, axum::http::HeaderValue::from_static(scope));
+    response
 }
 
 pub fn admin_routes() -> Router<AppState> {

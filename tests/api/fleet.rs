@@ -590,3 +590,69 @@ async fn what_a_replica_remembers_never_outlives_the_session_another_replica_end
     let log = a.log(&session).await;
     assert_eq!(log.body["objects"], json!([]), "nothing was made from them");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_answers_say_whether_they_act_on_the_fleet_or_on_one_replica() {
+    let Some(redis) = Redis::start("admin_answers_say_their_scope") else {
+        return;
+    };
+    let config = replica_config(&redis);
+    let (first, second) = (
+        Replica::start(config.clone()).await,
+        Replica::start(config).await,
+    );
+    let client = pizzastack::runner::http_client().unwrap();
+    let a = TestApp {
+        addr: first.addr,
+        client: client.clone(),
+    };
+    let b = TestApp {
+        addr: second.addr,
+        client,
+    };
+    let scope = |reply: &Reply| {
+        reply
+            .headers
+            .get("x-pizzastack-scope")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let stats = a
+        .send(reqwest::Method::GET, "/__admin/stats", &[], None)
+        .await;
+    assert_eq!(scope(&stats).as_deref(), Some("fleet"));
+    let switched = a
+        .send(
+            reqwest::Method::PUT,
+            "/__admin/deviations",
+            &[("Content-Type", "application/json")],
+            Some(json!({"rules": ["SESS-005"]}).to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(switched.status, 200, "{}", switched.text);
+    assert_eq!(scope(&switched).as_deref(), Some("replica"));
+    // As it says: the other replica still keeps the rule.
+    let other = b
+        .send(reqwest::Method::GET, "/__admin/deviations", &[], None)
+        .await;
+    assert_eq!(other.body["active"], json!([]), "{}", other.text);
+    assert_eq!(scope(&other).as_deref(), Some("replica"));
+    let session = new_session();
+    let unknown = json!({"tomato_ids": ["tom_000000000000"], "method": "dice", "size": "medium", "consistency": "uniform"});
+    assert_eq!(
+        a.post("/v1/tomato/slice", &session, unknown.clone())
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        b.post("/v1/tomato/slice", &session, unknown).await.status,
+        400
+    );
+    // The in-memory mock has no fleet and says nothing.
+    let alone = spawn_app().await;
+    let stats = alone
+        .send(reqwest::Method::GET, "/__admin/stats", &[], None)
+        .await;
+    assert_eq!(scope(&stats), None);
+}
