@@ -403,6 +403,7 @@ async fn redis_stopped_answers_503_and_the_fleet_recovers_when_it_is_back() {
             )
             .await;
         assert_eq!(reply.status, 503, "{}", reply.text);
+        assert_eq!(reply.headers["retry-after"], "1");
         assert!(
             reply
                 .error()
