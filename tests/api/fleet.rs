@@ -544,6 +544,37 @@ async fn limits_hold_fleet_wide() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn byte_limits_hold_fleet_wide() {
+    let Some(redis) = Redis::start("byte_limits_hold_fleet_wide") else {
+        return;
+    };
+    // An acquire answer is ~180 bytes: two fit in a session, four in all.
+    let (_replicas, balancer) = fleet(ServeConfig {
+        limits: StoreLimits {
+            max_session_bytes: 400,
+            max_store_bytes: 800,
+            ..StoreLimits::default()
+        },
+        ..replica_config(&redis)
+    })
+    .await;
+    let app = &balancer.app;
+    let body = json!({"variety": "Roma", "ripeness": 0.5, "weight": 100});
+    let (first, second, third) = (new_session(), new_session(), new_session());
+    app.acquire(&first).await;
+    app.acquire(&first).await;
+    let full = app.post("/v1/tomato/acquire", &first, body.clone()).await;
+    assert_eq!(full.status, 429, "{}", full.text);
+    assert!(full.error().contains("400 bytes"), "{}", full.text);
+    app.acquire(&second).await;
+    app.acquire(&second).await;
+    let full = app.post("/v1/tomato/acquire", &third, body).await;
+    assert_eq!(full.status, 429, "{}", full.text);
+    assert!(full.error().contains("800 bytes"), "{}", full.text);
+    assert_eq!(app.stats().await["live_objects"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn what_a_replica_remembers_never_outlives_the_session_another_replica_ended() {
     let Some(redis) = Redis::start("what_a_replica_remembers_never_outlives") else {
         return;
@@ -650,10 +681,100 @@ async fn admin_answers_say_whether_they_act_on_the_fleet_or_on_one_replica() {
         b.post("/v1/tomato/slice", &session, unknown).await.status,
         400
     );
+    // The inspector lists the fleet's sessions, whichever replica made them.
+    let html = |path: String| {
+        let request = b.client.get(b.url(&path));
+        async move {
+            let answer = request.send().await.unwrap();
+            let scope = answer
+                .headers()
+                .get("x-pizzastack-scope")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (
+                answer.status().as_u16(),
+                scope,
+                answer.text().await.unwrap(),
+            )
+        }
+    };
+    let made = new_session();
+    a.acquire(&made).await;
+    let (status, page_scope, page) = html("/__admin/ui".to_owned()).await;
+    assert_eq!((status, page_scope.as_deref()), (200, Some("fleet")));
+    assert!(page.contains(&made), "{page}");
+    let (status, _, page) = html(format!("/__admin/ui/session/{made}")).await;
+    assert!(status == 200 && page.contains("tom_"), "{page}");
     // The in-memory mock has no fleet and says nothing.
     let alone = spawn_app().await;
     let stats = alone
         .send(reqwest::Method::GET, "/__admin/stats", &[], None)
         .await;
     assert_eq!(scope(&stats), None);
+}
+
+/// The lines of `lines` up to the first containing `text`, which is
+/// last; waits at most 20 s.
+fn lines_until(lines: &std::sync::mpsc::Receiver<String>, text: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                let done = line.contains(text);
+                seen.push(line);
+                if done {
+                    return seen;
+                }
+            }
+            Err(e) => panic!("no line with {text:?} in {seen:#?}: {e}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_starts_while_redis_is_down_and_logs_the_outage_once_each_way() {
+    let Some(mut redis) = Redis::start("the_binary_starts_while_redis_is_down") else {
+        return;
+    };
+    redis.stop();
+    let url = redis.url();
+    let mut served = start_binary(&["--store", &url]);
+    let mut log = lines_until(&served.stderr, "serving anyway");
+    let warning = log.last().unwrap();
+    assert!(
+        warning.contains("WARN") && warning.contains(&url),
+        "{warning}"
+    );
+    let app = TestApp {
+        addr: served.addr,
+        client: pizzastack::runner::http_client().unwrap(),
+    };
+    let session = new_session();
+    let body = json!({"variety": "Roma", "ripeness": 0.5, "weight": 100});
+    for _ in 0..3 {
+        let reply = app.post("/v1/tomato/acquire", &session, body.clone()).await;
+        assert_eq!(reply.status, 503, "{}", reply.text);
+    }
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app
+        .post("/v1/tomato/acquire", &session, body.clone())
+        .await
+        .status
+        != 200
+    {
+        assert!(Instant::now() < deadline, "the binary reconnected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    log.extend(lines_until(&served.stderr, "Redis answers again"));
+    let _ = served.child.kill();
+    let _ = served.child.wait();
+    // The outage is logged when it begins and when it ends, not once per
+    // refused request.
+    let began = log
+        .iter()
+        .filter(|l| l.contains("ERROR") && l.contains("Redis does not answer"))
+        .count();
+    assert_eq!(began, 1, "{log:#?}");
 }
