@@ -339,10 +339,7 @@ impl RedisStore {
             return Err(refused);
         }
         let items = strings(&reply);
-        let count = items
-            .get(1)
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| malformed("fetch"))?;
+        let count = number_at(&items, 1, "fetch")?;
         for (id, head) in ids.iter().zip(items.iter().skip(2)) {
             let object = parse_head(head.as_bytes());
             match object {
@@ -479,15 +476,9 @@ impl RedisStore {
             })
             .await?;
         let items = strings(&reply);
-        let number = |i: usize| {
-            items
-                .get(i)
-                .and_then(|n| n.parse::<u64>().ok())
-                .ok_or_else(|| malformed("advance"))
-        };
         Ok((
-            Duration::from_millis(number(0)?),
-            SystemTime::UNIX_EPOCH + Duration::from_millis(number(1)?),
+            Duration::from_millis(number_at(&items, 0, "advance")?),
+            SystemTime::UNIX_EPOCH + Duration::from_millis(number_at(&items, 1, "advance")?),
         ))
     }
 
@@ -535,12 +526,7 @@ impl RedisStore {
                     })
                     .await?;
                 let items = strings(&reply);
-                let number = |i: usize| {
-                    items
-                        .get(i)
-                        .and_then(|n| n.parse::<u64>().ok())
-                        .ok_or_else(|| malformed("init"))
-                };
+                let number = |i: usize| number_at(&items, i, "init");
                 let replica = number(2)?;
                 if replica >= 1 << (62 - COUNTER_BITS) {
                     return Err(StoreError::Unavailable {
@@ -783,6 +769,14 @@ fn strings(reply: &Value) -> Vec<String> {
             _ => String::new(),
         })
         .collect()
+}
+
+/// The `i`-th item of a step's reply, as a number.
+fn number_at(items: &[String], i: usize, step: &str) -> Result<u64, StoreError> {
+    items
+        .get(i)
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| malformed(step))
 }
 
 fn int(reply: &Value) -> u64 {

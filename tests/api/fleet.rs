@@ -114,6 +114,14 @@ impl Drop for Replica {
     }
 }
 
+/// A client talking to one replica directly.
+fn direct(replica: &Replica) -> TestApp {
+    TestApp {
+        addr: replica.addr,
+        client: pizzastack::runner::http_client().unwrap(),
+    }
+}
+
 /// A fleet's configuration: both keys, admin on, sessions in `redis`.
 pub fn replica_config(redis: &Redis) -> ServeConfig {
     ServeConfig {
@@ -353,10 +361,7 @@ async fn a_replica_killed_and_restarted_mid_session_loses_nothing() {
     };
     let config = replica_config(&redis);
     let first = Replica::start(config.clone()).await;
-    let app = TestApp {
-        addr: first.addr,
-        client: pizzastack::runner::http_client().unwrap(),
-    };
+    let app = direct(&first);
     let session = new_session();
     let tomato = app.acquire(&session).await;
     let before = app.log(&session).await.text;
@@ -446,10 +451,7 @@ async fn a_replica_starts_while_redis_is_down_and_serves_once_it_is_up() {
     };
     redis.stop();
     let replica = Replica::start(replica_config(&redis)).await;
-    let app = TestApp {
-        addr: replica.addr,
-        client: pizzastack::runner::http_client().unwrap(),
-    };
+    let app = direct(&replica);
     let session = new_session();
     let reply = app
         .post(
@@ -481,17 +483,7 @@ async fn keys_own_their_sessions_across_replicas_whatever_order_each_lists_them_
         ..replica_config(&redis)
     })
     .await;
-    let client = pizzastack::runner::http_client().unwrap();
-    let (a, b) = (
-        TestApp {
-            addr: first.addr,
-            client: client.clone(),
-        },
-        TestApp {
-            addr: second.addr,
-            client,
-        },
-    );
+    let (a, b) = (direct(&first), direct(&second));
     let session = new_session();
     let tomato = a.acquire(&session).await;
     assert_eq!(b.log(&session).await.status, 200, "the same key's session");
@@ -584,15 +576,7 @@ async fn what_a_replica_remembers_never_outlives_the_session_another_replica_end
         Replica::start(config.clone()).await,
         Replica::start(config).await,
     );
-    let client = pizzastack::runner::http_client().unwrap();
-    let a = TestApp {
-        addr: first.addr,
-        client: client.clone(),
-    };
-    let b = TestApp {
-        addr: second.addr,
-        client,
-    };
+    let (a, b) = (direct(&first), direct(&second));
     let session = new_session();
     // The first replica makes (and remembers) a tomato and a base.
     let tomato = a.acquire(&session).await;
@@ -633,15 +617,7 @@ async fn admin_answers_say_whether_they_act_on_the_fleet_or_on_one_replica() {
         Replica::start(config.clone()).await,
         Replica::start(config).await,
     );
-    let client = pizzastack::runner::http_client().unwrap();
-    let a = TestApp {
-        addr: first.addr,
-        client: client.clone(),
-    };
-    let b = TestApp {
-        addr: second.addr,
-        client,
-    };
+    let (a, b) = (direct(&first), direct(&second));
     let scope = |reply: &Reply| {
         reply
             .headers
