@@ -309,12 +309,7 @@ async fn concurrent_creations_on_one_session_through_both_replicas_lose_nothing(
         let (app, session, tomato) = (app.clone(), session.clone(), tomatoes[i % 4].clone());
         tasks.push(tokio::spawn(async move {
             let reply = if i % 2 == 0 {
-                app.post(
-                    "/v1/tomato/acquire",
-                    &session,
-                    json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
-                )
-                .await
+                try_acquire(&app, &session).await
             } else {
                 app.post(
                     "/v1/tomato/slice",
@@ -400,13 +395,7 @@ async fn redis_stopped_answers_503_and_the_fleet_recovers_when_it_is_back() {
     app.acquire(&session).await;
     redis.stop();
     for _ in 0..4 {
-        let reply = app
-            .post(
-                "/v1/tomato/acquire",
-                &session,
-                json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
-            )
-            .await;
+        let reply = try_acquire(app, &session).await;
         assert_eq!(reply.status, 503, "{}", reply.text);
         assert_eq!(reply.headers["retry-after"], "1");
         assert!(
@@ -424,13 +413,7 @@ async fn redis_stopped_answers_503_and_the_fleet_recovers_when_it_is_back() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let session = new_session();
     loop {
-        let reply = app
-            .post(
-                "/v1/tomato/acquire",
-                &session,
-                json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
-            )
-            .await;
+        let reply = try_acquire(app, &session).await;
         if reply.status == 200 {
             break;
         }
@@ -453,13 +436,7 @@ async fn a_replica_starts_while_redis_is_down_and_serves_once_it_is_up() {
     let replica = Replica::start(replica_config(&redis)).await;
     let app = direct(&replica);
     let session = new_session();
-    let reply = app
-        .post(
-            "/v1/tomato/acquire",
-            &session,
-            json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
-        )
-        .await;
+    let reply = try_acquire(&app, &session).await;
     assert_eq!(reply.status, 503, "{}", reply.text);
     let health = app.send(reqwest::Method::GET, "/healthz", &[], None).await;
     assert_eq!(health.status, 200, "what needs no store still answers");
@@ -491,76 +468,80 @@ async fn keys_own_their_sessions_across_replicas_whatever_order_each_lists_them_
     b.slice(&session, &tomato).await;
 }
 
+/// Two replicas on `redis`, and a client of each.
+async fn two_replicas(redis: &Redis) -> (Vec<Replica>, TestApp, TestApp) {
+    let config = replica_config(redis);
+    let replicas = vec![
+        Replica::start(config.clone()).await,
+        Replica::start(config).await,
+    ];
+    let (a, b) = (direct(&replicas[0]), direct(&replicas[1]));
+    (replicas, a, b)
+}
+
+/// Two replicas with these limits behind the balancer.
+async fn limited_fleet(redis: &Redis, limits: StoreLimits) -> (Vec<Replica>, RoundRobin) {
+    fleet(ServeConfig {
+        limits,
+        ..replica_config(redis)
+    })
+    .await
+}
+
+/// An acquire's answer, whatever its status.
+async fn try_acquire(app: &TestApp, session: &str) -> Reply {
+    let body = json!({"variety": "Roma", "ripeness": 0.5, "weight": 100});
+    app.post("/v1/tomato/acquire", session, body).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn limits_hold_fleet_wide() {
     let Some(redis) = Redis::start("limits_hold_fleet_wide") else {
         return;
     };
-    let (_replicas, balancer) = fleet(ServeConfig {
-        limits: StoreLimits {
-            max_sessions: 3,
-            max_objects_per_session: 3,
-            ..StoreLimits::default()
-        },
-        ..replica_config(&redis)
-    })
-    .await;
+    let limits = StoreLimits {
+        max_sessions: 3,
+        max_objects_per_session: 3,
+        ..StoreLimits::default()
+    };
+    let (_replicas, balancer) = limited_fleet(&redis, limits).await;
     let app = &balancer.app;
     let session = new_session();
     for _ in 0..3 {
         app.acquire(&session).await;
     }
-    let reply = app
-        .post(
-            "/v1/tomato/acquire",
-            &session,
-            json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
-        )
-        .await;
+    let reply = try_acquire(app, &session).await;
     assert_eq!(reply.status, 429, "{}", reply.text);
     app.acquire(&new_session()).await;
     app.acquire(&new_session()).await;
-    let reply = app
-        .post(
-            "/v1/tomato/acquire",
-            &new_session(),
-            json!({"variety": "Roma", "ripeness": 0.5, "weight": 100}),
-        )
-        .await;
+    let reply = try_acquire(app, &new_session()).await;
     assert_eq!(reply.status, 429, "the fourth session: {}", reply.text);
     assert_eq!(app.stats().await["live_sessions"], 3);
     // Expiry through one replica frees room for the whole fleet.
     app.advance("31m").await;
     assert_eq!(app.stats().await["live_sessions"], 0);
     app.acquire(&new_session()).await;
-}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn byte_limits_hold_fleet_wide() {
-    let Some(redis) = Redis::start("byte_limits_hold_fleet_wide") else {
-        return;
+    // Bytes: an acquire answer is ~180 bytes, so two fit in a session and
+    // four in all.
+    let limits = StoreLimits {
+        max_session_bytes: 400,
+        max_store_bytes: 800,
+        ..StoreLimits::default()
     };
-    // An acquire answer is ~180 bytes: two fit in a session, four in all.
-    let (_replicas, balancer) = fleet(ServeConfig {
-        limits: StoreLimits {
-            max_session_bytes: 400,
-            max_store_bytes: 800,
-            ..StoreLimits::default()
-        },
-        ..replica_config(&redis)
-    })
-    .await;
+    let (_replicas, balancer) = limited_fleet(&redis, limits).await;
     let app = &balancer.app;
-    let body = json!({"variety": "Roma", "ripeness": 0.5, "weight": 100});
-    let (first, second, third) = (new_session(), new_session(), new_session());
+    app.send(reqwest::Method::POST, "/__admin/reset", &[], None)
+        .await;
+    let (first, second) = (new_session(), new_session());
     app.acquire(&first).await;
     app.acquire(&first).await;
-    let full = app.post("/v1/tomato/acquire", &first, body.clone()).await;
+    let full = try_acquire(app, &first).await;
     assert_eq!(full.status, 429, "{}", full.text);
     assert!(full.error().contains("400 bytes"), "{}", full.text);
     app.acquire(&second).await;
     app.acquire(&second).await;
-    let full = app.post("/v1/tomato/acquire", &third, body).await;
+    let full = try_acquire(app, &new_session()).await;
     assert_eq!(full.status, 429, "{}", full.text);
     assert!(full.error().contains("800 bytes"), "{}", full.text);
     assert_eq!(app.stats().await["live_objects"], 4);
@@ -571,12 +552,7 @@ async fn what_a_replica_remembers_never_outlives_the_session_another_replica_end
     let Some(redis) = Redis::start("what_a_replica_remembers_never_outlives") else {
         return;
     };
-    let config = replica_config(&redis);
-    let (first, second) = (
-        Replica::start(config.clone()).await,
-        Replica::start(config).await,
-    );
-    let (a, b) = (direct(&first), direct(&second));
+    let (_replicas, a, b) = two_replicas(&redis).await;
     let session = new_session();
     // The first replica makes (and remembers) a tomato and a base.
     let tomato = a.acquire(&session).await;
@@ -612,12 +588,7 @@ async fn admin_answers_say_whether_they_act_on_the_fleet_or_on_one_replica() {
     let Some(redis) = Redis::start("admin_answers_say_their_scope") else {
         return;
     };
-    let config = replica_config(&redis);
-    let (first, second) = (
-        Replica::start(config.clone()).await,
-        Replica::start(config).await,
-    );
-    let (a, b) = (direct(&first), direct(&second));
+    let (_replicas, a, b) = two_replicas(&redis).await;
     let scope = |reply: &Reply| {
         reply
             .headers
