@@ -2,7 +2,7 @@
 //! so that a fleet behind a load balancer with no affinity behaves as one
 //! mock, and a replica's restart loses nothing.
 //!
-//! Every step is one call of one Lua script (`redis.lua`), which Redis runs
+//! Every step is one call of one Lua script (`script.lua`), which Redis runs
 //! atomically: a creation checks the limits, stores the object, appends it
 //! to the log and renews the session in one step, so concurrent creations
 //! on one session through several replicas lose nothing, and the log keeps
@@ -26,6 +26,16 @@ use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Value;
 
+mod heads;
+mod reply;
+mod url;
+
+use heads::Heads;
+use reply::{
+    first_word, int, malformed, number_at, parse_head, record_head, strings, unavailable, Record,
+};
+pub use url::StoreUrl;
+
 use super::fetched::Fetched;
 use super::log::{self, LogEntry};
 use super::{
@@ -33,41 +43,6 @@ use super::{
     StoreError, StoreLimits, StoreStats,
 };
 use crate::ids::{IdCipher, ObjectId, ObjectKind};
-
-/// A Redis address as `--store` takes it: `redis://HOST:PORT[/DB]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoreUrl(String);
-
-impl std::str::FromStr for StoreUrl {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        let info: redis::ConnectionInfo = redis::IntoConnectionInfo::into_connection_info(text)
-            .map_err(|e| format!("{e}; give it as redis://HOST:PORT[/DB]"))?;
-        match info.addr() {
-            redis::ConnectionAddr::Tcp(..) => Ok(Self(text.to_owned())),
-            _ => Err("only redis://HOST:PORT[/DB] is supported".to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for StoreUrl {
-    /// The address with any password masked, for logs and the banner.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match url_password_span(&self.0) {
-            Some((from, to)) => write!(f, "{}***{}", &self.0[..from], &self.0[to..]),
-            None => f.write_str(&self.0),
-        }
-    }
-}
-
-/// Where `redis://user:password@host` keeps its password.
-fn url_password_span(url: &str) -> Option<(usize, usize)> {
-    let rest = url.find("://")? + 3;
-    let at = rest + url[rest..].find('@')?;
-    let colon = rest + url[rest..at].find(':')?;
-    Some((colon + 1, at))
-}
 
 /// Keys of this mock in Redis begin with this.
 const PREFIX: &str = "pizzastack:";
@@ -93,7 +68,7 @@ const SHARED_ID_TWEAK: u64 = 1;
 const FLEET_TWEAK: u64 = 0;
 
 static SCRIPT: std::sync::LazyLock<redis::Script> =
-    std::sync::LazyLock::new(|| redis::Script::new(include_str!("redis.lua")));
+    std::sync::LazyLock::new(|| redis::Script::new(include_str!("script.lua")));
 
 /// Sessions in Redis. Cheap to share: the connection manager multiplexes
 /// every request of the replica over one connection.
@@ -138,7 +113,7 @@ impl RedisStore {
         ttl: Duration,
         limits: StoreLimits,
     ) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url.0.as_str()).map_err(unavailable)?;
+        let client = redis::Client::open(url.as_given()).map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(5)))
@@ -623,68 +598,6 @@ impl RedisStore {
     }
 }
 
-/// What this replica remembers of objects: their kind and degradation,
-/// which never change. A creation builds on them and its commit checks
-/// that the session still holds them, so a stale entry (the session
-/// expired, or was reset through another replica) costs a retry, never a
-/// wrong answer.
-#[derive(Default)]
-struct Heads {
-    /// By session tag and ID, joined by a newline (which neither holds).
-    entries: parking_lot::Mutex<HashMap<String, ObjectRef>>,
-}
-
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-
-/// Entries remembered before the memory is emptied and begun again.
-const MAX_HEADS: usize = 1 << 16;
-
-impl Heads {
-    fn entry_key(tag: &str, id: &str) -> String {
-        let mut key = String::with_capacity(tag.len() + 1 + id.len());
-        key.push_str(tag);
-        key.push('\n');
-        key.push_str(id);
-        key
-    }
-
-    fn remember(&self, tag: &str, id: &str, object: ObjectRef) {
-        let mut entries = self.entries.lock();
-        if entries.len() >= MAX_HEADS {
-            entries.clear();
-        }
-        entries.insert(Self::entry_key(tag, id), object);
-    }
-
-    /// Teaches `fetched` what is remembered of `ids`; returns the others.
-    fn recall(&self, tag: &str, ids: Vec<Box<str>>, fetched: &mut Fetched) -> Vec<Box<str>> {
-        if ids.is_empty() {
-            return ids;
-        }
-        let entries = self.entries.lock();
-        ids.into_iter()
-            .filter(|id| match entries.get(&Self::entry_key(tag, id)) {
-                Some(object) => {
-                    fetched.recall(id.clone(), *object);
-                    false
-                }
-                None => true,
-            })
-            .collect()
-    }
-
-    fn forget(&self, tag: &str, id: &str) {
-        self.entries.lock().remove(&Self::entry_key(tag, id));
-    }
-
-    fn forget_session(&self, tag: &str) {
-        let prefix = Self::entry_key(tag, "");
-        self.entries
-            .lock()
-            .retain(|key, _| !key.starts_with(&prefix));
-    }
-}
-
 /// A stable fingerprint of an API key, so that every replica files a key's
 /// sessions under one name without Redis ever holding the key itself.
 fn key_fingerprint(key: &str) -> String {
@@ -699,109 +612,6 @@ fn key_fingerprint(key: &str) -> String {
     )
 }
 
-/// An object's stored record: kind, degraded, time, a space, the JSON.
-struct Record {
-    degraded: bool,
-    created_ms: u64,
-    bytes: Vec<u8>,
-    /// Where the JSON begins in `bytes`.
-    json_from: usize,
-}
-
-impl Record {
-    fn parse(bytes: Vec<u8>) -> Option<Self> {
-        let degraded = parse_head(bytes.get(..2)?)?.degraded;
-        let space = 2 + bytes[2..].iter().position(|&b| b == b' ')?;
-        let created_ms = std::str::from_utf8(&bytes[2..space]).ok()?.parse().ok()?;
-        Some(Self {
-            degraded,
-            created_ms,
-            bytes,
-            json_from: space + 1,
-        })
-    }
-
-    fn json(&self) -> &[u8] {
-        &self.bytes[self.json_from..]
-    }
-}
-
-/// A record's first two letters: the kind, and whether it is degraded.
-fn record_head(kind: ObjectKind, degraded: bool) -> String {
-    let index = ObjectKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-    let letter = char::from(b'a' + index as u8);
-    format!("{letter}{}", u8::from(degraded))
-}
-
-fn parse_head(head: &[u8]) -> Option<ObjectRef> {
-    let [letter, degraded] = head else {
-        return None;
-    };
-    let kind = *ObjectKind::ALL.get(usize::from(letter.checked_sub(b'a')?))?;
-    Some(ObjectRef {
-        kind,
-        degraded: *degraded == b'1',
-    })
-}
-
-fn first_word(reply: &Value) -> Option<&str> {
-    match reply {
-        Value::Array(items) => match items.first()? {
-            Value::BulkString(word) => std::str::from_utf8(word).ok(),
-            Value::SimpleString(word) => Some(word),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// A reply's items as text (numbers included).
-fn strings(reply: &Value) -> Vec<String> {
-    let Value::Array(items) = reply else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .map(|item| match item {
-            Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-            Value::SimpleString(text) => text.clone(),
-            Value::Int(n) => n.to_string(),
-            _ => String::new(),
-        })
-        .collect()
-}
-
-/// The `i`-th item of a step's reply, as a number.
-fn number_at(items: &[String], i: usize, step: &str) -> Result<u64, StoreError> {
-    items
-        .get(i)
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| malformed(step))
-}
-
-fn int(reply: &Value) -> u64 {
-    match reply {
-        Value::Int(n) => u64::try_from(*n).unwrap_or(0),
-        Value::BulkString(bytes) => std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(0),
-        _ => 0,
-    }
-}
-
-fn unavailable(error: redis::RedisError) -> StoreError {
-    StoreError::Unavailable {
-        reason: error.to_string(),
-    }
-}
-
-fn malformed(step: &str) -> StoreError {
-    StoreError::Unavailable {
-        reason: format!("Redis answered the `{step}` step with something unexpected"),
-    }
-}
-
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -809,28 +619,6 @@ fn millis(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_record_head_names_the_kind_and_degradation() {
-        for kind in ObjectKind::ALL {
-            for degraded in [false, true] {
-                let head = record_head(kind, degraded);
-                let parsed = parse_head(head.as_bytes()).unwrap();
-                assert_eq!((parsed.kind, parsed.degraded), (kind, degraded));
-            }
-        }
-        assert!(parse_head(b"").is_none());
-        assert!(parse_head(b"z0").is_none());
-    }
-
-    #[test]
-    fn a_password_in_the_address_is_masked() {
-        let url: StoreUrl = "redis://user:secret@127.0.0.1:6379/2".parse().unwrap();
-        assert_eq!(url.to_string(), "redis://user:***@127.0.0.1:6379/2");
-        let plain: StoreUrl = "redis://127.0.0.1:6379".parse().unwrap();
-        assert_eq!(plain.to_string(), "redis://127.0.0.1:6379");
-        assert!("http://127.0.0.1".parse::<StoreUrl>().is_err());
-    }
 
     #[test]
     fn fingerprints_tell_keys_apart_and_agree_across_runs() {

@@ -1,4 +1,4 @@
--- The shared store's every step, run atomically inside Redis (redis.rs).
+-- The shared store's every step, run atomically inside Redis (mod.rs).
 --
 -- ARGV[1] names the step, ARGV[2] is the key prefix, the rest are the
 -- step's own. Keys are built here from the prefix, so this needs one
