@@ -43,9 +43,6 @@ impl Heads {
         ids: Vec<Box<str>>,
         fetched: &mut Fetched,
     ) -> Vec<Box<str>> {
-        if ids.is_empty() {
-            return ids;
-        }
         let entries = self.entries.lock();
         ids.into_iter()
             .filter(|id| match entries.get(&Self::entry_key(tag, id)) {

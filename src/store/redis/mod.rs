@@ -90,7 +90,6 @@ pub struct RedisStore {
     /// Whether the last call failed, so that an outage is logged once when
     /// it begins and once when it ends, not once per request.
     down: AtomicBool,
-    sweeper_wakeup: tokio::sync::Notify,
     /// Objects this replica has made or read, so that a creation that
     /// uses them needs no round trip to look them up first.
     heads: Heads,
@@ -131,7 +130,6 @@ impl RedisStore {
             counter: AtomicU64::new(0),
             shared_id_tweak: AtomicBool::new(false),
             down: AtomicBool::new(false),
-            sweeper_wakeup: tokio::sync::Notify::new(),
             heads: Heads::default(),
         })
     }
@@ -161,16 +159,11 @@ impl RedisStore {
         self.shared_id_tweak.store(on, Ordering::Relaxed);
     }
 
-    /// Creates the session if new and renews it.
+    /// Creates the session if new and renews it: a fetch of no object.
     pub async fn touch(&self, key: &SessionKey) -> Result<(), StoreError> {
-        let reply = self
-            .call("touch", |cmd| {
-                cmd.arg(self.tag(key))
-                    .arg(self.ttl_ms())
-                    .arg(self.limits.max_sessions);
-            })
-            .await?;
-        self.refusal(&reply).map_or(Ok(()), Err)
+        self.fetch(&self.tag(key), &[], &mut Fetched::default())
+            .await
+            .map(|_| ())
     }
 
     /// Whether the session exists and has not expired, without renewing it.
@@ -231,9 +224,7 @@ impl RedisStore {
                     // Refused on what this replica remembered, or before the
                     // session was begun and renewed: read it all again, so
                     // that the refusal is the one Redis's state calls for.
-                    let ids = fetched.ids();
-                    fetched.clear();
-                    count = Some(self.fetch(&tag, &ids, &mut fetched).await?);
+                    count = Some(self.reread(&tag, &mut fetched).await?);
                     touched = true;
                     continue;
                 }
@@ -263,12 +254,7 @@ impl RedisStore {
                 .await?;
             if first_word(&reply) == Some("conflict") {
                 self.heads.forget_session(&tag);
-                let ids = fetched.ids();
-                fetched.clear();
-                count = None;
-                if !ids.is_empty() {
-                    count = Some(self.fetch(&tag, &ids, &mut fetched).await?);
-                }
+                count = Some(self.reread(&tag, &mut fetched).await?);
                 touched = true;
                 continue;
             }
@@ -289,6 +275,14 @@ impl RedisStore {
             reason: format!("{MAX_ATTEMPTS} attempts to create an object collided with others"),
         }
         .into())
+    }
+
+    /// Forgets what the build saw and reads every object it looked at
+    /// again, in one round trip; returns the session's object count.
+    async fn reread(&self, tag: &str, fetched: &mut Fetched) -> Result<u64, StoreError> {
+        let ids = fetched.ids();
+        fetched.clear();
+        self.fetch(tag, &ids, fetched).await
     }
 
     /// One round trip: begins or renews the session, and learns what it
@@ -474,20 +468,13 @@ impl RedisStore {
         }
     }
 
-    pub fn wake_sweeper(&self) {
-        self.sweeper_wakeup.notify_one();
-    }
-
     /// Runs forever: each replica sweeps every second (any of them may
     /// remove any expired session; the script makes that safe).
     pub async fn run_sweeper(self: std::sync::Arc<Self>) {
         loop {
             // An outage is logged by `call`; the sweeper just tries again.
             let _ = self.sweep_expired().await;
-            tokio::select! {
-                () = tokio::time::sleep(SWEEP_EVERY) => {}
-                () = self.sweeper_wakeup.notified() => {}
-            }
+            tokio::time::sleep(SWEEP_EVERY).await;
         }
     }
 

@@ -88,12 +88,6 @@ end
 
 local now = clock()
 
--- touch, tag, ttl, max_sessions -> {'ok'} | {'sessions'}
-if op == 'touch' then
-  if not session(ARGV[3], now, tonumber(ARGV[4]), tonumber(ARGV[5])) then return {'sessions'} end
-  return {'ok'}
-end
-
 -- fetch, tag, ttl, max_sessions, id... -> {'ok', n, head...} | {'sessions'}
 -- A head is the record's first two letters (kind, degraded), '' if none.
 if op == 'fetch' then
