@@ -3,12 +3,12 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::Uri;
-use axum::response::Response;
+use axum::http::{HeaderName, HeaderValue, Uri};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::error::ApiError;
 use super::response::JsonText;
@@ -214,35 +214,22 @@ pub async fn admin_disabled(uri: Uri) -> ApiError {
     ApiError::AdminDisabled(uri.path().to_owned())
 }
 
-/// Under `--store`, each admin answer says whether it acted on the whole
-/// fleet (what lives in Redis: the sessions, the clock) or on the replica
-/// that answered (the switches, latency, faults and the journal, which each
-/// replica keeps).
-pub const SCOPE_HEADER: &str = "x-pizzastack-scope";
-
-pub async fn say_scope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let path = request.uri().path();
-    let scope = if matches!(
-        path,
-        "/__admin/clock/advance" | "/__admin/reset" | "/__admin/stats"
-    ) || path.starts_with("/__admin/ui")
-    {
-        "fleet"
-    } else {
-        "replica"
-    };
-    let mut response = next.run(request).await;
-    response
-        .headers_mut()
-        .insert(SCOPE_HEADER, axum::http::HeaderValue::from_static(scope));
-    response
-}
-
-pub fn admin_routes() -> Router<AppState> {
-    Router::new()
+/// The admin endpoints. With `say_scope` (under `--store`) each answer
+/// says whether it acted on the whole fleet (what lives in Redis: the
+/// sessions, the clock) or on the replica that answered (the switches,
+/// latency, faults and the journal, which each replica keeps), in
+/// [`SCOPE_HEADER`]; the two groups below are the one place that decides.
+pub fn admin_routes(say_scope: bool) -> Router<AppState> {
+    let fleet = Router::new()
         .route("/__admin/clock/advance", post(advance_clock))
         .route("/__admin/reset", post(reset))
         .route("/__admin/stats", get(stats))
+        .route("/__admin/ui", get(super::inspector::sessions))
+        .route(
+            "/__admin/ui/session/{session_id}",
+            get(super::inspector::session),
+        );
+    let replica = Router::new()
         .route("/__admin/deviations", get(deviations).put(set_deviations))
         .route("/__admin/freedoms", get(freedoms).put(set_freedoms))
         .route("/__admin/latency", get(injection).put(set_latency))
@@ -253,10 +240,20 @@ pub fn admin_routes() -> Router<AppState> {
             get(super::journal::list).delete(super::journal::clear),
         )
         .route("/__admin/requests/count", get(super::journal::count))
-        .route("/__admin/openapi.json", get(admin_openapi))
-        .route("/__admin/ui", get(super::inspector::sessions))
-        .route(
-            "/__admin/ui/session/{session_id}",
-            get(super::inspector::session),
-        )
+        .route("/__admin/openapi.json", get(admin_openapi));
+    if say_scope {
+        fleet
+            .layer(scope_layer("fleet"))
+            .merge(replica.layer(scope_layer("replica")))
+    } else {
+        fleet.merge(replica)
+    }
+}
+
+/// Header naming an admin answer's scope under `--store`: `fleet` or `replica`.
+pub const SCOPE_HEADER: HeaderName = HeaderName::from_static("x-pizzastack-scope");
+
+/// Sets [`SCOPE_HEADER`] to `scope` on every answer of the routes it wraps.
+fn scope_layer(scope: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(SCOPE_HEADER, HeaderValue::from_static(scope))
 }

@@ -60,12 +60,7 @@ pub enum ServeError {
 /// wrong methods, oversized bodies and (as a last resort) panics.
 pub fn router(state: AppState) -> Router {
     let admin = if state.admin_enabled() {
-        let routes = admin::admin_routes();
-        if matches!(state.store(), crate::store::Store::Redis(_)) {
-            routes.layer(axum::middleware::from_fn(admin::say_scope))
-        } else {
-            routes
-        }
+        admin::admin_routes(matches!(state.store(), crate::store::Store::Redis(_)))
     } else {
         Router::new().route("/__admin/{*rest}", any(admin::admin_disabled))
     };
