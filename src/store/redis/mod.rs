@@ -206,7 +206,8 @@ impl RedisStore {
                     ObjectId::from_parts(kind, fleet.ids.number(FLEET_TWEAK, input))
                 }),
             };
-            let built = build(&fetched.objects(), &id.text());
+            let id_text = id.text();
+            let built = build(&fetched.objects(), &id_text);
             let missed = fetched.take_missed();
             if !missed.is_empty() {
                 // Built on stand-ins: learn the real objects and build again.
@@ -243,7 +244,7 @@ impl RedisStore {
                         .arg(self.limits.max_session_bytes)
                         .arg(self.limits.max_store_bytes)
                         .arg(&expected_count)
-                        .arg(id.text().as_str())
+                        .arg(id_text.as_str())
                         .arg(&head)
                         .arg(&built.json);
                     for (id, object) in fetched.assumptions() {
@@ -263,7 +264,7 @@ impl RedisStore {
             }
             self.heads.remember(
                 &tag,
-                &id.text(),
+                &id_text,
                 ObjectRef {
                     kind,
                     degraded: built.degraded,
