@@ -114,7 +114,7 @@ pub const REQUEST: &[Field] = &[
 /// What a step expects.
 pub const EXPECT: &[Field] = &[
     field("status", || {
-        json!({"description": "A code, a class such as 2xx, a list of them, or {code: ..., rule: RULE-ID} to attribute the status check to another rule.",
+        json!({"description": "A code, a class such as 2xx, a list of them, or {code: ..., rule: RULE-ID, exactly: ...} to attribute the status check to another rule and name the narrower status the mock answers.",
         "oneOf": [
             {"$ref": "#/$defs/status_codes"},
             {"type": "object", "required": ["code"], "additionalProperties": false,
@@ -144,6 +144,10 @@ pub const EXPECT: &[Field] = &[
 pub const STATUS: &[Field] = &[
     field("code", || json!({"$ref": "#/$defs/status_codes"})),
     field("rule", rule_ref),
+    field("exactly", || {
+        json!({"$ref": "#/$defs/status_codes",
+               "description": "Where the page states less than the mock answers (e.g. any 4xx), the mock's own status: checked once `code` held, against the step's rules (a MOCK detail), and never stopping the case."})
+    }),
 ];
 
 /// A header check written as a mapping.

@@ -132,6 +132,11 @@ impl Step {
         if !expect.status.is_empty() {
             owns.push(&expect.status_rule);
         }
+        // `exactly` counts against the step's rules.
+        const STEP_RULES: &Option<String> = &None;
+        if !expect.exactly.is_empty() {
+            owns.push(STEP_RULES);
+        }
         owns.extend(expect.headers.iter().map(|h| &h.rule));
         owns.extend(expect.body.iter().map(|b| &b.rule));
         let mut ids = std::collections::BTreeSet::new();
@@ -189,6 +194,11 @@ pub struct Expect {
     pub status: Vec<StatusPattern>,
     /// The rule the status check is attributed to, if not the step's.
     pub status_rule: Option<String>,
+    /// The narrower statuses the mock answers where the page states less
+    /// (`status: {code: 4xx, rule: SESS-006, exactly: 400}`): checked after
+    /// `status` held, against the step's rules (a MOCK detail), and never
+    /// stopping the case.
+    pub exactly: Vec<StatusPattern>,
     /// Header assertions.
     pub headers: Vec<HeaderAssertion>,
     /// Body assertions.
@@ -206,6 +216,7 @@ impl Expect {
         Self {
             status: Vec::new(),
             status_rule: None,
+            exactly: Vec::new(),
             headers: Vec::new(),
             body: Vec::new(),
             schema: true,

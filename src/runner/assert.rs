@@ -52,6 +52,19 @@ pub fn check_response(
         };
     }
     let mut failures = Vec::new();
+    if !expect.exactly.is_empty() && !expect.exactly.iter().any(|p| p.matches(response.status)) {
+        // The page allows this status; the mock would have answered
+        // another, which is the step's (MOCK) detail, not the rule.
+        let (rules, level) = attribute(&None);
+        failures.push(Failure {
+            check: Check::Status,
+            expected: join_statuses(&expect.exactly),
+            actual: response.status.to_string(),
+            location: expect.location,
+            rules,
+            level,
+        });
+    }
     for assertion in &expect.headers {
         if let Some(mut failure) = eval_header_assertion(assertion, response, vars) {
             if !failure.is_of_the_case() {

@@ -295,7 +295,8 @@ pub async fn run_case(
     for (index, step) in case.steps.iter().enumerate() {
         let result = run_step(client, target, case, step, &mut vars, spec, catalogue).await;
         let blocked = result.blocked;
-        if blocked {
+        if result.unchecked_rest || blocked {
+            // What this step attributes and did not get to, or fail.
             let failed: BTreeSet<&String> = result
                 .failures
                 .iter()
@@ -306,6 +307,8 @@ pub async fn run_case(
                     .into_iter()
                     .filter(|id| !failed.iter().any(|f| f == id)),
             );
+        }
+        if blocked {
             for later in &case.steps[index + 1..] {
                 unevaluated.extend(later.attributed());
             }
@@ -388,6 +391,7 @@ async fn run_step(
         response: None,
         failures: Vec::new(),
         blocked: false,
+        unchecked_rest: false,
     };
     let request = match &step.action {
         Action::Request(request) => request,
@@ -443,7 +447,17 @@ async fn run_step(
         spec,
         catalogue,
     );
-    outcome.blocked = !checked.status_ok || checked.failures.iter().any(Failure::is_of_the_case);
+    // A status that fails only a SHOULD or MOCK expectation (a guess, or a
+    // point where the pages disagree) stops nothing when no later step
+    // needs this one's captures: the MUST checks after it still run.
+    let below_must = checked
+        .failures
+        .iter()
+        .all(|f| f.level.is_some_and(|level| level < Level::Must));
+    let goes_on = !checked.status_ok && below_must && step.captures.is_empty();
+    outcome.unchecked_rest = goes_on;
+    outcome.blocked =
+        (!checked.status_ok && !goes_on) || checked.failures.iter().any(Failure::is_of_the_case);
     outcome.failures = checked.failures;
     if checked.status_ok {
         for capture in &step.captures {

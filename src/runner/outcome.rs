@@ -273,6 +273,10 @@ pub struct StepOutcome {
     pub failures: Vec<Failure>,
     /// Whether this step's failure stopped the case.
     pub blocked: bool,
+    /// Whether its status failed a SHOULD or MOCK expectation, so that the
+    /// rest of the step went unchecked while the case went on.
+    #[serde(skip)]
+    pub unchecked_rest: bool,
 }
 
 /// One case's result.
@@ -318,7 +322,11 @@ impl CaseOutcome {
     /// Why some rules could not be evaluated, if a step stopped the case:
     /// which step, what failed, and which rules it left unevaluated.
     pub fn unevaluated(&self) -> Option<String> {
-        let index = self.steps.iter().position(|s| s.blocked)?;
+        let index = self
+            .steps
+            .iter()
+            .position(|s| s.blocked)
+            .or_else(|| self.steps.iter().position(|s| s.unchecked_rest))?;
         let step = &self.steps[index];
         let what = step
             .failures

@@ -9,6 +9,38 @@ use super::*;
 use crate::case::assertion::{self, ValueCheck};
 
 impl Ctx<'_> {
+    /// A status code, a class such as `2xx`, or a list of them.
+    fn status_patterns(&mut self, codes: &MarkedYaml<'_>) -> Vec<StatusPattern> {
+        let items: Vec<&MarkedYaml<'_>> = match &codes.data {
+            YamlData::Sequence(items) => items.iter().collect(),
+            _ => vec![codes],
+        };
+        let mut patterns = Vec::new();
+        for item in items {
+            match scalar(item) {
+                Some(Scalar::Integer(code)) if (100..=599).contains(code) => {
+                    patterns.push(StatusPattern::Code(*code as u16));
+                }
+                Some(Scalar::String(class))
+                    if class.len() == 3
+                        && class.ends_with("xx")
+                        && (b'1'..=b'5').contains(&class.as_bytes()[0]) =>
+                {
+                    patterns.push(StatusPattern::Class(u16::from(class.as_bytes()[0] - b'0')));
+                }
+                _ => self.error(
+                    item,
+                    format!(
+                        "a status must be a number from 100 to 599 or a class such as 2xx, not {}",
+                        describe(item)
+                    ),
+                    Some("e.g. `status: 400`, `status: [400, 422]` or `status: 2xx`"),
+                ),
+            }
+        }
+        patterns
+    }
+
     pub(super) fn expect(
         &mut self,
         node: &MarkedYaml<'_>,
@@ -40,35 +72,13 @@ impl Ctx<'_> {
                         if let Some(&(_, rule, _)) = parts.iter().find(|(k, _, _)| *k == "rule") {
                             expect.status_rule = self.cited_rule(rule, catalogue);
                         }
-                    }
-                    let items: Vec<&MarkedYaml<'_>> = match &codes.data {
-                        YamlData::Sequence(items) => items.iter().collect(),
-                        _ => vec![codes],
-                    };
-                    for item in items {
-                        match scalar(item) {
-                            Some(Scalar::Integer(code)) if (100..=599).contains(code) => {
-                                expect.status.push(StatusPattern::Code(*code as u16));
-                            }
-                            Some(Scalar::String(class))
-                                if class.len() == 3
-                                    && class.ends_with("xx")
-                                    && (b'1'..=b'5').contains(&class.as_bytes()[0]) =>
-                            {
-                                expect
-                                    .status
-                                    .push(StatusPattern::Class(u16::from(class.as_bytes()[0] - b'0')));
-                            }
-                            _ => self.error(
-                                item,
-                                format!(
-                                    "a status must be a number from 100 to 599 or a class such as 2xx, not {}",
-                                    describe(item)
-                                ),
-                                Some("e.g. `status: 400`, `status: [400, 422]` or `status: 2xx`"),
-                            ),
+                        if let Some(&(_, exactly, _)) =
+                            parts.iter().find(|(k, _, _)| *k == "exactly")
+                        {
+                            expect.exactly = self.status_patterns(exactly);
                         }
                     }
+                    expect.status = self.status_patterns(codes);
                 }
                 "schema" => match scalar(value) {
                     Some(Scalar::Boolean(b)) => expect.schema = *b,
