@@ -227,6 +227,11 @@ switch_enum! {
         Created201 = ("created-201", "answers a creation with 201 Created (simmer keeps the 200 the docs give it)"),
         Charset = ("charset", "sends Content-Type: application/json; charset=utf-8"),
         ConnectionClose = ("connection-close", "closes the connection after every answer (Connection: close)"),
+        ExpiredSession404 = ("expired-session-404", "answers the first request in a session after it expired with 404 {\"error\": \"Session has expired\"}; the ID then starts a new session"),
+        ExpiredIdsNeverReused = ("expired-ids-never-reused", "keeps an expired session ID as a tombstone: every later request in it is a 404 {\"error\": \"Session has expired\"}"),
+        CompareNeedsTwo = ("compare-needs-two", "refuses a comparison of fewer than two dishes with a 400"),
+        ToppingsRequired = ("toppings-required", "refuses an assembly without toppings with a 400"),
+        StrictValidation = ("strict-validation", "refuses request fields it does not know, and answers every refused body with 422 and a list of field errors"),
     }
 }
 

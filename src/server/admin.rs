@@ -47,6 +47,7 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Jso
 /// `POST /__admin/reset`: forgets every session.
 async fn reset(State(state): State<AppState>) -> Result<JsonText, ApiError> {
     state.store().reset().await?;
+    state.freedom_sessions().clear();
     Ok(JsonText::from("{\"status\":\"reset\"}".to_owned()))
 }
 

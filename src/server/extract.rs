@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for ApiKey {
     }
 }
 
-fn api_key(headers: &HeaderMap, state: &AppState) -> Result<ApiKey, ApiError> {
+pub(super) fn api_key(headers: &HeaderMap, state: &AppState) -> Result<ApiKey, ApiError> {
     // Accepted keys are visible ASCII (the configuration checks), so any
     // other value simply finds no key.
     let mut values = headers.get_all(&API_KEY_HEADER).iter();
@@ -88,7 +88,7 @@ impl FromRequestParts<AppState> for Caller {
 
 /// The `X-Session-ID` value: required (SESS-001), one value of 1 to 256
 /// visible ASCII characters (SESS-003, SESS-004).
-fn session_id(headers: &HeaderMap) -> Result<&str, ApiError> {
+pub(super) fn session_id(headers: &HeaderMap) -> Result<&str, ApiError> {
     let mut values = headers.get_all(&SESSION_HEADER).iter();
     let first = values.next().ok_or(ApiError::MissingSessionId)?;
     if values.next().is_some() {

@@ -35,6 +35,8 @@ struct Inner {
     deviations: Deviations,
     /// Choices the docs allow, taken instead of the mock's own.
     freedoms: Freedoms,
+    /// When each session was last named, for the expired-session freedoms.
+    freedom_sessions: super::freedom::SessionMemory,
     /// Latency and faults on purpose.
     injection: Injection,
     /// The requests received, for `/__admin/requests`.
@@ -82,6 +84,7 @@ impl AppState {
             connections: config.connections,
             deviations: Deviations::default(),
             freedoms: Freedoms::default(),
+            freedom_sessions: Default::default(),
             injection: Injection::new(
                 config.client.latency.clone(),
                 config.client.faults.clone(),
@@ -147,6 +150,11 @@ impl AppState {
     /// The rules switched off on purpose.
     pub fn deviations(&self) -> &Deviations {
         &self.0.deviations
+    }
+
+    /// When each session was last named, for the expired-session freedoms.
+    pub fn freedom_sessions(&self) -> &super::freedom::SessionMemory {
+        &self.0.freedom_sessions
     }
 
     /// The freedoms taken.

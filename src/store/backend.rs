@@ -108,6 +108,16 @@ impl Store {
         }
     }
 
+    /// Now, by the clock the in-memory store judges expiry with (the admin
+    /// clock moves it). The shared store's clock is Redis's; for it, the
+    /// replica's own monotonic time stands in.
+    pub fn local_now(&self) -> std::time::Instant {
+        match self {
+            Store::Memory(store) => store.clock().now(),
+            Store::Redis(_) => std::time::Instant::now(),
+        }
+    }
+
     /// The inactivity TTL in force.
     pub fn ttl(&self) -> Duration {
         match self {

@@ -307,3 +307,194 @@ async fn freedoms_can_be_listed_and_changed_at_run_time() {
     assert_eq!(status, 400, "{refused}");
     assert!(refused["error"].as_str().unwrap().contains("hex-id-suffix"));
 }
+
+#[tokio::test]
+async fn the_refusing_freedoms_refuse_only_what_the_docs_leave_open_and_keep_the_check_order() {
+    let session = new_session();
+    let with_session = [("X-Session-ID", session.as_str())];
+
+    // One dish compared: refused as a body, after the key.
+    let app = app_taking("compare-needs-two").await;
+    let (_, _, tomato_answer) = app
+        .exchange("POST", "/v1/tomato/acquire", &with_session, Some(tomato()))
+        .await;
+    let one = json!({"dish_ids": [tomato_answer["id"]]});
+    let (status, _, body) = app
+        .exchange(
+            "POST",
+            "/v1/taste/compare",
+            &with_session,
+            Some(one.clone()),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "dish_ids: must contain at least 2 items");
+    assert_eq!(
+        without_key(&app, "/v1/taste/compare", &session, one).await,
+        401,
+        "the key is still checked first"
+    );
+    let (_, _, second) = app
+        .exchange("POST", "/v1/tomato/acquire", &with_session, Some(tomato()))
+        .await;
+    let two = json!({"dish_ids": [tomato_answer["id"], second["id"]]});
+    let (status, _, body) = app
+        .exchange("POST", "/v1/taste/compare", &with_session, Some(two))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // An assembly without toppings.
+    let app = app_taking("toppings-required").await;
+    let base = app
+        .exchange(
+            "POST",
+            "/v1/pizza/base",
+            &with_session,
+            Some(json!({"thickness": "thin", "size": "12inch", "style": "roman"})),
+        )
+        .await
+        .2["id"]
+        .clone();
+    let sauce = app
+        .exchange("POST", "/v1/cook/simmer", &with_session, Some(json!({"ingredients": [{"id": "generic", "name": "garlic", "amount": 2, "unit": "cloves"}], "temperature": 100, "duration": "30m"})))
+        .await
+        .2["id"]
+        .clone();
+    let (status, _, body) = app
+        .exchange(
+            "POST",
+            "/v1/pizza/assemble",
+            &with_session,
+            Some(json!({"base_id": base, "sauce_id": sauce})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("toppings: required: list at least one topping"))
+    );
+    let (status, _, _) = app
+        .exchange(
+            "POST",
+            "/v1/pizza/assemble",
+            &with_session,
+            Some(json!({"base_id": base, "sauce_id": sauce, "toppings": ["basil"]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, _, log) = app
+        .exchange("GET", &format!("/v1/session/{session}/log"), &[], None)
+        .await;
+    assert_eq!(
+        log["objects"].as_array().map(Vec::len),
+        Some(3),
+        "the refused assembly made nothing: {log}"
+    );
+
+    // Strict validation: unknown fields refused, every refusal a 422 with a list.
+    let (status, _, body) = exchange(
+        "strict-validation",
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(json!({"variety": "Roma", "ripeness": 0.5, "weight": 100, "colour": "red"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "colour", "{body}");
+    let (status, _, body) = exchange(
+        "strict-validation",
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(json!({"variety": "Roma", "ripeness": 7, "weight": 100})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (422, Some("ripeness")),
+        "{body}"
+    );
+    let (status, _, _) = exchange(
+        "strict-validation",
+        "POST",
+        "/v1/tomato/acquire",
+        &with_session,
+        Some(tomato()),
+    )
+    .await;
+    assert_eq!(status, 200, "a known body is taken");
+
+    // Expired sessions: refused once, or for good.
+    for (freedom, for_good) in [
+        ("expired-session-404", false),
+        ("expired-ids-never-reused", true),
+    ] {
+        let app = spawn_app_with(ServeConfig {
+            freedoms: vec![freedom.to_owned()],
+            admin: true,
+            ..ServeConfig::default()
+        })
+        .await;
+        let session = new_session();
+        let with_session = [("X-Session-ID", session.as_str())];
+        let (_, _, tomato_answer) = app
+            .exchange("POST", "/v1/tomato/acquire", &with_session, Some(tomato()))
+            .await;
+        let slice = json!({"tomato_ids": [tomato_answer["id"]], "method": "dice", "size": "medium", "consistency": "uniform"});
+        app.advance("10m").await;
+        let (status, _, _) = app
+            .exchange(
+                "POST",
+                "/v1/tomato/slice",
+                &with_session,
+                Some(slice.clone()),
+            )
+            .await;
+        assert_eq!(
+            status, 200,
+            "{freedom}: a session used within its TTL lives on"
+        );
+        app.advance("31m").await;
+        assert_eq!(
+            without_key(&app, "/v1/tomato/slice", &session, slice.clone()).await,
+            401,
+            "{freedom}: the key is still checked first"
+        );
+        let (status, _, body) = app
+            .exchange(
+                "POST",
+                "/v1/tomato/slice",
+                &with_session,
+                Some(slice.clone()),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (404, Some("Session has expired")),
+            "{freedom}"
+        );
+        let (status, _, _) = app
+            .exchange("POST", "/v1/tomato/acquire", &with_session, Some(tomato()))
+            .await;
+        assert_eq!(
+            status == 404,
+            for_good,
+            "{freedom}: the ID after its expiry"
+        );
+    }
+}
+
+/// The status of a POST with a session header and no API key.
+async fn without_key(app: &TestApp, path: &str, session: &str, body: Value) -> u16 {
+    app.send(
+        reqwest::Method::POST,
+        path,
+        &[
+            ("X-Session-ID", session),
+            ("Content-Type", "application/json"),
+        ],
+        Some(body.to_string().into_bytes()),
+    )
+    .await
+    .status
+}

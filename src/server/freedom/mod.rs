@@ -2,8 +2,15 @@
 //! take another choice that the documentation allows, where the pages are
 //! silent, so that a test can prove the conformance suite raises no false
 //! alarm on a server that decides those points differently. Never used
-//! unless asked for; each freedom changes only how answers look, never
-//! which objects exist.
+//! unless asked for. Most change only how answers look; the rest refuse a
+//! request the docs let a server refuse (`requests.rs`: one dish compared,
+//! no toppings, unknown fields; `expiry.rs`: a request in an expired
+//! session), and none makes an object the mock would not.
+
+mod expiry;
+mod requests;
+
+pub use expiry::SessionMemory;
 
 use crate::switches::Freedom;
 use std::sync::LazyLock;
@@ -17,7 +24,6 @@ use serde_json::{json, Value};
 
 use super::error::BodyRejected;
 use super::state::AppState;
-use crate::config::MAX_BODY_BYTES;
 use crate::ids::{ObjectId, ObjectKind};
 
 /// The two error texts the documentation quotes (Session Management,
@@ -36,13 +42,20 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
     }
     let f = |name| freedoms.has(name);
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-    let request = if f(Freedom::HexIdSuffix) {
-        match ids_to_mock_form(request).await {
-            Ok(request) => request,
+    if (f(Freedom::ExpiredSession404) || f(Freedom::ExpiredIdsNeverReused))
+        && expired_session(&state, &request)
+    {
+        return super::response::json_error(StatusCode::NOT_FOUND, "Session has expired");
+    }
+    let (request, refusal) = if requests::reads_bodies(freedoms) {
+        let hex = f(Freedom::HexIdSuffix);
+        let rewrite = |bytes| if hex { ids_to_mock_form(bytes) } else { bytes };
+        match requests::prepare(request, freedoms, state.spec(), rewrite).await {
+            Ok(prepared) => prepared,
             Err(response) => return response,
         }
     } else {
-        request
+        (request, None)
     };
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
@@ -58,6 +71,10 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
     };
     let ok = parts.status == StatusCode::OK;
     let is_log = method == Method::GET && path.starts_with("/v1/session/");
+    let body_rejected = parts.extensions.get::<BodyRejected>().is_some();
+    if let Some(refusal) = refusal.as_ref().filter(|_| body_rejected) {
+        json["error"] = json!(refusal.message);
+    }
     if parts.status.is_client_error() {
         let text = json["error"].as_str().unwrap_or_default().to_owned();
         if !DOCUMENTED_ERRORS.contains(&text.as_str()) {
@@ -69,8 +86,22 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
                 json = json!({ "detail": json["error"].take() });
             }
         }
-        if f(Freedom::Validation422) && parts.extensions.get::<BodyRejected>().is_some() {
+        if f(Freedom::Validation422) && body_rejected {
             parts.status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        if f(Freedom::StrictValidation) && body_rejected {
+            parts.status = StatusCode::UNPROCESSABLE_ENTITY;
+            let message = json["error"].clone();
+            let field = refusal.as_ref().map_or_else(
+                || text.split(':').next().unwrap_or("body").to_owned(),
+                |r| r.field.clone(),
+            );
+            if let Some(object) = json.as_object_mut() {
+                object.insert(
+                    "errors".to_owned(),
+                    json!([{"field": field, "message": message}]),
+                );
+            }
         }
     }
     if ok && is_log {
@@ -237,13 +268,44 @@ static HEX_ID: LazyLock<regex::Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("the hex ID pattern is broken: {e}"))
 });
 
+/// Whether `request` names a session that expired, by the freedoms'
+/// memory of when each session was last named. A request the mock would
+/// refuse for its key or its session header is passed on, so those checks
+/// keep their order (ERR-004).
+fn expired_session(state: &AppState, request: &Request) -> bool {
+    let headers = request.headers();
+    let path = request.uri().path();
+    if super::extract::api_key(headers, state).is_err() || !path.starts_with("/v1/") {
+        return false;
+    }
+    let session = match path
+        .strip_prefix("/v1/session/")
+        .and_then(|rest| rest.strip_suffix("/log"))
+    {
+        Some(session) => session,
+        None => match super::extract::session_id(headers) {
+            Ok(session) => session,
+            Err(_) => return false,
+        },
+    };
+    let key = headers
+        .get(super::extract::API_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let store = state.store();
+    let judged = state.freedom_sessions().judge(
+        key,
+        session,
+        store.local_now(),
+        store.ttl(),
+        state.freedoms().has(Freedom::ExpiredIdsNeverReused),
+    );
+    judged == expiry::Judged::Expired
+}
+
 /// Rewrites hexadecimal IDs in a request body into the mock's form.
-async fn ids_to_mock_form(request: Request) -> Result<Request, Response> {
-    let (mut parts, body) = request.into_parts();
-    let bytes = to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| super::error::ApiError::PayloadTooLarge.into_response())?;
-    let rewritten = match std::str::from_utf8(&bytes) {
+fn ids_to_mock_form(bytes: axum::body::Bytes) -> axum::body::Bytes {
+    match std::str::from_utf8(&bytes) {
         Ok(text) if HEX_ID.is_match(text) => HEX_ID
             .replace_all(text, |caps: &regex::Captures<'_>| {
                 mock_form(&caps[0]).unwrap_or_else(|| caps[0].to_owned())
@@ -252,9 +314,7 @@ async fn ids_to_mock_form(request: Request) -> Result<Request, Response> {
             .into_bytes()
             .into(),
         _ => bytes,
-    };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Ok(Request::from_parts(parts, Body::from(rewritten)))
+    }
 }
 
 /// Rewrites every string of an answer that is an ID in the mock's form.
