@@ -22,6 +22,7 @@ mod limits;
 mod log;
 mod outside_user;
 mod quality;
+mod repeatable;
 mod runner;
 mod sessions;
 mod teeth;

@@ -272,3 +272,91 @@ async fn a_refused_guessed_body_leaves_its_rule_unevaluated_and_says_so() {
     );
     assert!(terminal.contains("SQZ-001   error"), "{terminal}");
 }
+
+#[tokio::test]
+async fn a_2xx_where_the_docs_demand_a_refusal_fails_the_rule_even_on_a_guessed_body() {
+    // Served without X-Session-ID, the roast's guessed body is accepted:
+    // that is SESS-001 broken, never the MOCK detail about the body.
+    // The roast's guessed body names a generic ingredient, so a server
+    // that serves requests without the header takes it.
+    let guessed = ["/v1/cook/roast"];
+    let mut case = suite()
+        .into_iter()
+        .find(|c| c.id() == "sessions/missing-session-header")
+        .unwrap();
+    // Only the guessed bodies' steps: the documented ones would stop the
+    // case first on this server.
+    case.steps
+        .retain(|s| guessed.iter().any(|e| s.name.starts_with(e)));
+    assert_eq!(case.steps.len(), 1);
+    let target = suite_target(ServeConfig {
+        deviations: vec!["SESS-001".to_owned()],
+        ..ServeConfig::default()
+    })
+    .await;
+    let outcome = run_case(
+        &pizzastack::runner::http_client().unwrap(),
+        &target,
+        &case,
+        Spec::embedded().unwrap(),
+        &RuleCatalogue::embedded(),
+    )
+    .await;
+    for endpoint in guessed {
+        let step = outcome
+            .steps
+            .iter()
+            .find(|s| s.name.starts_with(endpoint))
+            .unwrap_or_else(|| panic!("{endpoint} ran: {:#?}", outcome.steps));
+        let status = step
+            .failures
+            .iter()
+            .find(|f| f.check == pizzastack::runner::Check::Status)
+            .unwrap_or_else(|| panic!("{endpoint}: {:#?}", step.failures));
+        assert_eq!(
+            (status.rules.clone(), status.level),
+            (
+                vec!["SESS-001".to_owned()],
+                Some(pizzastack::case::Level::Must)
+            ),
+            "{endpoint}: {status:#?}"
+        );
+        assert_eq!(status.actual, "200", "{endpoint}");
+    }
+    assert_eq!(verdict(&outcome, "SESS-001"), Some(Verdict::Fail));
+}
+
+#[tokio::test]
+async fn another_refusal_of_an_expired_sessions_object_is_the_detail_and_a_2xx_the_rule() {
+    // A 404 "Session has expired" is allowed by the page: information.
+    let outcome = run_builtin(
+        "sessions/expiry",
+        ServeConfig {
+            freedoms: vec!["expired-ids-never-reused".to_owned()],
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        verdict(&outcome, "SESS-006"),
+        Some(Verdict::Pass),
+        "{outcome:#?}"
+    );
+    assert_eq!(
+        verdict(&outcome, "SESS-006/expired-refusal"),
+        Some(Verdict::Fail),
+        "the mock's 400 is the detail: {outcome:#?}"
+    );
+    assert!(!outcome.fails_run(true));
+    // Never expiring, the tomato is still accepted: SESS-006 itself fails.
+    let outcome = run_builtin(
+        "sessions/expiry",
+        ServeConfig {
+            deviations: vec!["SESS-006".to_owned()],
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    assert_eq!(verdict(&outcome, "SESS-006"), Some(Verdict::Fail));
+    assert!(outcome.fails_run(false));
+}
