@@ -1,12 +1,18 @@
 //! Known deviations (`check --write-baseline FILE`, `--baseline FILE`): a
 //! team that cannot fix a deviation today records it, with a reason, and
 //! its CI fails only on new ones. The file is JSON, meant to be edited: one
-//! entry per rule, the cases it failed in, and why it is accepted.
+//! entry per rule, with what was seen where it failed (the case, the step,
+//! the answer's status and the expectation not met), and why it is
+//! accepted. A failure of the same rule that was not seen (another step,
+//! another status, another expectation) is new and fails the run. A MUST
+//! rule no case could evaluate can be listed as `unverifiable`, with a
+//! reason, so that the run does not fail on it.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::Unverified;
 use crate::runner::{CaseOutcome, CaseStatus, Verdict};
 
 /// The deviations a team accepts for now.
@@ -26,11 +32,36 @@ pub struct Baseline {
 pub struct KnownDeviation {
     /// The rule or detail ID that fails.
     pub rule: String,
-    /// The cases it fails in; empty means in any case.
-    #[serde(default)]
+    /// The cases it fails in, for the reader (`seen` is what is matched).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cases: Vec<String>,
+    /// Each failure accepted: only these count as known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<SeenFailure>,
+    /// The rule is accepted as one no case can evaluate on this target
+    /// (its cases are skipped or stop before it), rather than as failing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unverifiable: bool,
     /// Why it is accepted (the file's reader will ask).
     pub reason: String,
+}
+
+/// One failure as it was seen: where, the answer's status, and the
+/// expectation that was not met.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeenFailure {
+    /// The case's ID.
+    pub case: String,
+    /// The step's name.
+    pub step: String,
+    /// The answer's status; none when no answer came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// What was checked, e.g. `body /sauce_quality equals`.
+    pub check: String,
+    /// What the case expected.
+    pub expected: String,
 }
 
 /// A known deviation that no longer fails where it ran.
@@ -57,27 +88,67 @@ pub enum BaselineError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    /// An entry accepts a failing rule without saying which failure.
+    #[error("{}: the entry for {rule} lists no `seen` failure, so it would hide any failure of the rule; record it again with --write-baseline (or mark it \"unverifiable\": true if no case can evaluate it)", path.display())]
+    Unpinned { path: PathBuf, rule: String },
+}
+
+/// Every failure of `outcome` attributed to `rule`, as a baseline pins it.
+fn seen_in(outcome: &CaseOutcome, rule: &str) -> Vec<SeenFailure> {
+    let mut seen: Vec<SeenFailure> = outcome
+        .steps
+        .iter()
+        .flat_map(|step| {
+            step.failures
+                .iter()
+                .filter(|f| f.rules.iter().any(|r| r == rule))
+                .map(move |f| SeenFailure {
+                    case: outcome.id.clone(),
+                    step: step.name.clone(),
+                    status: step.response.as_ref().map(|r| r.status),
+                    check: f.check.to_string(),
+                    expected: f.expected.clone(),
+                })
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    seen
 }
 
 impl Baseline {
     /// The baseline in `path`.
     ///
     /// # Errors
-    /// When the file cannot be read or is not a baseline.
+    /// When the file cannot be read, is not a baseline, or has an entry
+    /// that pins no failure.
     pub fn read(path: &Path) -> Result<Self, BaselineError> {
         let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
             path: path.to_owned(),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|source| BaselineError::Parse {
-            path: path.to_owned(),
-            source,
-        })
+        let baseline: Self =
+            serde_json::from_str(&text).map_err(|source| BaselineError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
+        if let Some(entry) = baseline
+            .known
+            .iter()
+            .find(|k| !k.unverifiable && k.seen.is_empty())
+        {
+            return Err(BaselineError::Unpinned {
+                path: path.to_owned(),
+                rule: entry.rule.clone(),
+            });
+        }
+        Ok(baseline)
     }
 
-    /// The failing rules of `outcomes` as a baseline file, each with a
-    /// reason to fill in.
-    pub fn record(outcomes: &[CaseOutcome], target: &str) -> String {
+    /// The failing rules of `outcomes`, each with the failures seen, and
+    /// the MUST rules no case could evaluate, as a baseline file with a
+    /// reason to fill in for each.
+    pub fn record(outcomes: &[CaseOutcome], unverified: &[Unverified], target: &str) -> String {
         let mut known: Vec<KnownDeviation> = Vec::new();
         for outcome in outcomes {
             for check in &outcome.rule_checks {
@@ -86,19 +157,36 @@ impl Baseline {
                 if !counts || !matches!(check.verdict, Verdict::Fail | Verdict::Known) {
                     continue;
                 }
-                match known.iter_mut().find(|k| k.rule == check.id) {
-                    Some(entry) if !entry.cases.contains(&outcome.id) => {
-                        entry.cases.push(outcome.id.clone());
+                let index = match known.iter().position(|k| k.rule == check.id) {
+                    Some(index) => index,
+                    None => {
+                        known.push(KnownDeviation {
+                            rule: check.id.clone(),
+                            cases: Vec::new(),
+                            seen: Vec::new(),
+                            unverifiable: false,
+                            reason: "TODO: say why this deviation is accepted for now".to_owned(),
+                        });
+                        known.len() - 1
                     }
-                    Some(_) => {}
-                    None => known.push(KnownDeviation {
-                        rule: check.id.clone(),
-                        cases: vec![outcome.id.clone()],
-                        reason: "TODO: say why this deviation is accepted for now".to_owned(),
-                    }),
+                };
+                let entry = &mut known[index];
+                if !entry.cases.contains(&outcome.id) {
+                    entry.cases.push(outcome.id.clone());
                 }
+                entry.seen.extend(seen_in(outcome, &check.id));
             }
         }
+        known.extend(unverified.iter().map(|u| KnownDeviation {
+            rule: u.id.clone(),
+            cases: Vec::new(),
+            seen: Vec::new(),
+            unverifiable: true,
+            reason: format!(
+                "TODO: say why this rule cannot be verified here ({})",
+                u.why
+            ),
+        }));
         known.sort_by(|a, b| a.rule.cmp(&b.rule));
         let baseline = Baseline {
             target: target.to_owned(),
@@ -107,33 +195,63 @@ impl Baseline {
         serde_json::to_string_pretty(&baseline).unwrap_or_default() + "\n"
     }
 
-    fn entry(&self, rule: &str, case: &str) -> Option<&KnownDeviation> {
-        self.known
+    /// Whether every failure of `rule` in `outcome` was seen before.
+    fn all_seen(&self, rule: &str, outcome: &CaseOutcome) -> bool {
+        let Some(entry) = self
+            .known
             .iter()
-            .find(|k| k.rule == rule && (k.cases.is_empty() || k.cases.iter().any(|c| c == case)))
+            .find(|k| k.rule == rule && !k.unverifiable)
+        else {
+            return false;
+        };
+        let failures = seen_in(outcome, rule);
+        !failures.is_empty() && failures.iter().all(|f| entry.seen.contains(f))
     }
 
     /// Marks the failures of `outcome` that the baseline lists as known; a
     /// case whose every failure is known no longer counts as failed.
     pub fn mark_known(&self, outcome: &mut CaseOutcome) {
-        let mut any = false;
+        let known: Vec<String> = outcome
+            .rule_checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fail && self.all_seen(&c.id, outcome))
+            .map(|c| c.id.clone())
+            .collect();
         for check in &mut outcome.rule_checks {
-            if check.verdict == Verdict::Fail && self.entry(&check.id, &outcome.id).is_some() {
+            if known.contains(&check.id) {
                 check.verdict = Verdict::Known;
-                any = true;
             }
         }
         let still_failing = outcome
             .rule_checks
             .iter()
             .any(|c| c.verdict == Verdict::Fail);
-        if any && !still_failing && outcome.status == CaseStatus::Failed {
+        if !known.is_empty() && !still_failing && outcome.status == CaseStatus::Failed {
             outcome.status = CaseStatus::Passed;
         }
     }
 
+    /// Marks the rules listed as unverifiable, where no case evaluated
+    /// them, as known: they no longer fail the run.
+    pub fn accept_unverifiable(&self, outcomes: &mut [CaseOutcome], unverified: &[Unverified]) {
+        let accepted: Vec<&str> = self
+            .known
+            .iter()
+            .filter(|k| k.unverifiable && unverified.iter().any(|u| u.id == k.rule))
+            .map(|k| k.rule.as_str())
+            .collect();
+        for check in outcomes.iter_mut().flat_map(|o| o.rule_checks.iter_mut()) {
+            if accepted.contains(&check.id.as_str())
+                && matches!(check.verdict, Verdict::Error | Verdict::Skipped)
+            {
+                check.verdict = Verdict::Known;
+            }
+        }
+    }
+
     /// The known deviations that held where they ran: each rule with the
-    /// listed cases in which it now passes.
+    /// listed cases in which it now passes (for an unverifiable rule, any
+    /// case: it can be evaluated now).
     pub fn fixed(&self, outcomes: &[CaseOutcome]) -> Vec<Fixed> {
         let mut fixed: Vec<Fixed> = Vec::new();
         for entry in &self.known {

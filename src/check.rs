@@ -1,7 +1,9 @@
 //! `pizzastack check`: loads the cases, makes sure the target answers,
 //! runs the harness, writes the reports and picks the exit code:
-//! 0 when every MUST rule held, 1 when a case failed, 2 when the run could
-//! not be made.
+//! 0 when every MUST rule the run touched was verified (evaluated in at
+//! least one case and held wherever it was) or is known, 1 when a case
+//! failed or such a rule could not be evaluated, 2 when the run could not
+//! be made or verified no rule at all.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -120,6 +122,9 @@ pub enum CheckExit {
     Conformant,
     /// At least one case failed.
     Deviations,
+    /// Nothing failed, but a MUST rule the run touched could not be
+    /// evaluated by any case: the target is not shown to conform.
+    Unverified,
     /// The run could not be made.
     CouldNotRun,
 }
@@ -129,7 +134,7 @@ impl CheckExit {
     pub fn code(self) -> u8 {
         match self {
             CheckExit::Conformant => 0,
-            CheckExit::Deviations => 1,
+            CheckExit::Deviations | CheckExit::Unverified => 1,
             CheckExit::CouldNotRun => 2,
         }
     }
@@ -341,6 +346,8 @@ pub fn run_check(
         Some(baseline) => {
             // Marked in each trial already; again here for libtest's path.
             outcomes.iter_mut().for_each(|o| baseline.mark_known(o));
+            let unverified = report::unverified(&outcomes, &catalogue);
+            baseline.accept_unverifiable(&mut outcomes, &unverified);
             baseline.fixed(&outcomes)
         }
         None => Vec::new(),
@@ -395,7 +402,12 @@ pub fn run_check(
         )?;
     }
     if let Some(path) = &options.write_baseline {
-        write("baseline", path, Baseline::record(&outcomes, &base_url))?;
+        let unverified = report::unverified(&outcomes, &catalogue);
+        write(
+            "baseline",
+            path,
+            Baseline::record(&outcomes, &unverified, &base_url),
+        )?;
     }
     if let Some(line) = options
         .snapshots
@@ -406,11 +418,58 @@ pub fn run_check(
     }
     let failed_fixed = options.strict && !fixed.is_empty();
     let totals = report::totals(&outcomes, options.strict);
-    Ok(if totals.failed > 0 || failed_fixed {
-        CheckExit::Deviations
-    } else {
-        CheckExit::Conformant
-    })
+    if totals.failed > 0 || failed_fixed {
+        return Ok(CheckExit::Deviations);
+    }
+    Ok(verdict_of_a_clean_run(&outcomes, &catalogue, &base_url))
+}
+
+/// A run in which nothing failed is conformant only if it verified every
+/// MUST rule it touched; one that verified no rule at all could not check
+/// the target, and says so in one line.
+fn verdict_of_a_clean_run(
+    outcomes: &[crate::runner::CaseOutcome],
+    catalogue: &RuleCatalogue,
+    base_url: &str,
+) -> CheckExit {
+    let verified_any = outcomes.iter().any(|o| {
+        o.rule_checks
+            .iter()
+            .any(|c| c.verdict == crate::runner::Verdict::Pass)
+    });
+    if !verified_any {
+        match outcomes.iter().find_map(|o| o.unevaluated()) {
+            Some(why) => eprintln!(
+                "error: no rule could be verified against {base_url}: not one case reached its checks (first: {why}); is it a PizzaStack server, and is its base URL right?"
+            ),
+            None => {
+                let why = outcomes
+                    .iter()
+                    .find_map(|o| match &o.status {
+                        crate::runner::CaseStatus::Skipped { reason } => {
+                            Some(format!("{}: {reason}", o.id))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                eprintln!(
+                    "error: no rule could be verified against {base_url}: every case selected was skipped (first: {why})"
+                );
+            }
+        }
+        return CheckExit::CouldNotRun;
+    }
+    let unverified = report::unverified(outcomes, catalogue);
+    if unverified.is_empty() {
+        return CheckExit::Conformant;
+    }
+    let ids: Vec<&str> = unverified.iter().map(|u| u.id.as_str()).collect();
+    eprintln!(
+        "error: {} MUST rule(s) not verified, so the run fails: {} (no case could evaluate them; give what their cases need, leave those cases out with --skip, or list the rules in a baseline as unverifiable)",
+        ids.len(),
+        ids.join(", ")
+    );
+    CheckExit::Unverified
 }
 
 /// Adds the rules of a `--rules` file, JSON as `specs/rules.json` or the

@@ -35,8 +35,11 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Run the conformance suite against any PizzaStack implementation.
     ///
-    /// Exit codes: 0 every MUST rule held; 1 some case failed; 2 the run
-    /// could not be made (unreachable target, bad case files, bad arguments).
+    /// Exit codes: 0 every MUST rule the cases touch was verified (evaluated
+    /// and held) or is in the baseline; 1 some case failed, or a MUST rule
+    /// could not be evaluated by any case; 2 the run could not be made
+    /// (unreachable target, bad case files, bad arguments) or verified no
+    /// rule at all.
     /// libtest's own options work too: a name filter (a case ID or a rule ID
     /// such as SESS-005), --exact, --skip, --list, --test-threads.
     #[command(

@@ -21,6 +21,28 @@ pub struct Coverage {
     pub examples: Vec<ExampleCoverage>,
     /// Every documented (method, path, status) with the cases expecting it.
     pub responses: Vec<ResponseCoverage>,
+    /// The status expectations that accept more than the mock answers,
+    /// since the page they rest on states less, by rule.
+    pub widened: Vec<Widened>,
+}
+
+/// A status expectation that accepts more than the mock's own answer.
+#[derive(Debug, Serialize)]
+pub struct Widened {
+    /// The rule the accepted statuses count for.
+    pub rule: String,
+    /// Where: the case and the step.
+    pub case: String,
+    pub step: String,
+    /// What the rule accepts, e.g. `4xx`.
+    pub accepts: String,
+    /// What the mock answers, e.g. `400`, and the detail that checks it.
+    pub mock_answers: String,
+    pub detail: String,
+    /// The page statement it rests on: the rule's sources, cited.
+    pub sources: Vec<String>,
+    /// Why the page allows more, from the detail.
+    pub why: Option<String>,
 }
 
 /// One rule's (or detail's) sources and cases.
@@ -163,7 +185,9 @@ pub fn coverage(cases: &[Case], catalogue: &RuleCatalogue, spec: &Spec) -> Cover
             let Some(op) = spec.operation_for(&request.method, &path) else {
                 continue;
             };
-            for status in &step.expect.status {
+            // The mock's own answer where the page allows more is exercised
+            // too: its detail checks it.
+            for status in step.expect.status.iter().chain(&step.expect.exactly) {
                 let ids = exercised
                     .entry((op.method.clone(), op.path.clone(), status.representative()))
                     .or_default();
@@ -193,7 +217,49 @@ pub fn coverage(cases: &[Case], catalogue: &RuleCatalogue, spec: &Spec) -> Cover
         rules,
         examples,
         responses,
+        widened: widened(cases, catalogue),
     }
+}
+
+fn widened(cases: &[Case], catalogue: &RuleCatalogue) -> Vec<Widened> {
+    let statuses = |patterns: &[crate::case::StatusPattern]| {
+        patterns
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let mut widened: Vec<Widened> = cases
+        .iter()
+        .flat_map(|case| case.steps.iter().map(move |step| (case, step)))
+        .filter(|(_, step)| !step.expect.exactly.is_empty())
+        .map(|(case, step)| {
+            let rule = step
+                .expect
+                .status_rule
+                .clone()
+                .unwrap_or_else(|| step.rules.join(", "));
+            let detail = step.rules.join(", ");
+            let entry = catalogue.get(&rule);
+            Widened {
+                sources: entry
+                    .map(|r| r.sources.iter().map(|s| catalogue.cite(s)).collect())
+                    .unwrap_or_default(),
+                why: step
+                    .rules
+                    .first()
+                    .and_then(|d| catalogue.get(d)?.why.clone()),
+                rule,
+                case: case.id().to_owned(),
+                step: step.name.clone(),
+                accepts: statuses(&step.expect.status),
+                mock_answers: statuses(&step.expect.exactly),
+                detail,
+            }
+        })
+        .collect();
+    widened.sort_by(|a, b| (&a.rule, &a.case).cmp(&(&b.rule, &b.case)));
+    widened
 }
 
 /// A case path with its templates filled by a placeholder, for matching
@@ -265,6 +331,27 @@ pub fn render(coverage: &Coverage) -> String {
         };
         let route = format!("{} {}", response.method, response.path);
         let _ = writeln!(out, "  {route:<36} {} {cases}", response.status);
+    }
+    out.push_str(
+        "\nExpectations that accept more than the mock answers, because the page states less (the mock's own answer is checked as its detail):\n",
+    );
+    for widened in &coverage.widened {
+        let _ = writeln!(
+            out,
+            "  {:<9} {} \"{}\": accepts {}; the mock answers {} ({})",
+            widened.rule,
+            widened.case,
+            widened.step,
+            widened.accepts,
+            widened.mock_answers,
+            widened.detail
+        );
+        for source in &widened.sources {
+            let _ = writeln!(out, "            rests on: {source}");
+        }
+        if let Some(why) = &widened.why {
+            let _ = writeln!(out, "            why: {why}");
+        }
     }
     let checked: Vec<&RuleCoverage> = coverage
         .rules

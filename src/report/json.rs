@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{rule_results, totals, RuleResult, Totals};
+use super::{rule_results, totals, unverified, RuleResult, Totals, Unverified};
 use crate::case::RuleCatalogue;
 use crate::runner::CaseOutcome;
 
@@ -14,6 +14,8 @@ struct JsonReport<'a> {
     strict: bool,
     passed: bool,
     totals: Totals,
+    /// The MUST rules no case could evaluate: `passed` is false while any is.
+    unverified: Vec<Unverified>,
     rules: Vec<RuleResult>,
     cases: &'a [CaseOutcome],
 }
@@ -26,13 +28,15 @@ pub fn render(
     target: &str,
 ) -> String {
     let totals = totals(outcomes, strict);
+    let unverified = unverified(outcomes, catalogue);
     let report = JsonReport {
         tool: "pizzastack check",
         version: env!("CARGO_PKG_VERSION"),
         target,
         strict,
-        passed: totals.failed == 0,
+        passed: totals.failed == 0 && unverified.is_empty(),
         totals,
+        unverified,
         rules: rule_results(outcomes, catalogue, strict),
         cases: outcomes,
     };

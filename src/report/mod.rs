@@ -132,17 +132,21 @@ pub fn rule_results(
             };
             let failed = cases_with(Verdict::Fail);
             let errors = cases_with(Verdict::Error);
+            let passed = checks.iter().any(|(_, v)| *v == Verdict::Pass);
             let verdict = if !failed.is_empty() {
                 match rule.level {
                     Level::Mock => RuleVerdict::Info,
                     level if level.fails_run(strict) => RuleVerdict::Fail,
                     _ => RuleVerdict::Warn,
                 }
-            } else if !errors.is_empty() {
-                RuleVerdict::Error
             } else if checks.iter().any(|(_, v)| *v == Verdict::Known) {
                 RuleVerdict::Known
-            } else if checks.iter().any(|(_, v)| *v == Verdict::Pass) {
+            } else if !errors.is_empty() && (strict || !passed) {
+                // Evaluated in one case and held there, it is verified,
+                // even where another case could not reach it (but not
+                // with --strict, where every case must reach it).
+                RuleVerdict::Error
+            } else if passed {
                 RuleVerdict::Pass
             } else if checks.is_empty() {
                 RuleVerdict::NotCovered
@@ -196,4 +200,61 @@ pub fn totals(outcomes: &[CaseOutcome], strict: bool) -> Totals {
         }
     }
     totals
+}
+
+/// A selected MUST rule that no case could evaluate: not verified, so the
+/// run cannot say the target conforms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unverified {
+    /// The rule.
+    pub id: String,
+    /// Why no case evaluated it, from the first case that tried.
+    pub why: String,
+}
+
+/// The MUST rules the cases run touch (any verdict) that none evaluated:
+/// no case passed them, none failed them, and the baseline does not list
+/// them as known. A run is conformant only when this is empty.
+pub fn unverified(outcomes: &[CaseOutcome], catalogue: &RuleCatalogue) -> Vec<Unverified> {
+    catalogue
+        .entries()
+        .filter(|rule| rule.level == Level::Must)
+        .filter_map(|rule| {
+            let checks: Vec<(&CaseOutcome, Verdict)> = outcomes
+                .iter()
+                .flat_map(|o| {
+                    o.rule_checks
+                        .iter()
+                        .filter(|c| c.id == rule.id)
+                        .map(move |c| (o, c.verdict))
+                })
+                .collect();
+            let settled = checks
+                .iter()
+                .any(|(_, v)| matches!(v, Verdict::Pass | Verdict::Fail | Verdict::Known));
+            if checks.is_empty() || settled {
+                return None;
+            }
+            let (first, verdict) = checks[0];
+            let why = match (&first.status, verdict) {
+                (CaseStatus::Skipped { reason }, _) => {
+                    format!(
+                        "every case checking it was skipped ({}: {reason})",
+                        first.id
+                    )
+                }
+                _ => format!(
+                    "every case checking it stopped before its checks ({}: {})",
+                    first.id,
+                    first
+                        .unevaluated()
+                        .unwrap_or_else(|| "not evaluated".to_owned())
+                ),
+            };
+            Some(Unverified {
+                id: rule.id.clone(),
+                why,
+            })
+        })
+        .collect()
 }

@@ -332,6 +332,17 @@ fn render_painted(
             uncovered.join(", ")
         );
     }
+    let unverified = super::unverified(outcomes, catalogue);
+    if !unverified.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNot verified: no case could evaluate {} MUST rule(s), so the run fails unless a baseline lists them as unverifiable:",
+            unverified.len()
+        );
+        for rule in &unverified {
+            let _ = writeln!(out, "  MUST   {:<9} {}", rule.id, rule.why);
+        }
+    }
     let t = totals(outcomes, strict);
     let must_rules = rules
         .iter()

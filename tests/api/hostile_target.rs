@@ -173,3 +173,59 @@ fn a_case_folder_linking_into_itself_is_read_once() {
     assert_eq!(listed, 1, "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A target that answers the runner's first probe (a session log) as a
+/// PizzaStack server would, and then, with `garbage`, every request with
+/// bytes that are not HTTP, or else nothing: its listener is gone.
+async fn target_that_fails_after_the_probe(garbage: bool) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request).await;
+            if first {
+                let body = r#"{"error": "Session not found"}"#;
+                let answer = format!(
+                    "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+                first = false;
+                if !garbage {
+                    return;
+                }
+            } else {
+                let _ = stream
+                    .write_all(b"\x00\x01 not HTTP at all \xff\r\n\r\n")
+                    .await;
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_target_that_answers_garbage_or_goes_away_after_the_probe_is_never_a_pass() {
+    for garbage in [true, false] {
+        let base = target_that_fails_after_the_probe(garbage).await;
+        let output = check_async(vec!["--target".into(), base.clone()]).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "garbage: {garbage}\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("no rule could be verified"))
+            .collect();
+        assert_eq!(lines.len(), 1, "one clear line: {stderr}");
+        assert!(lines[0].contains(&base), "{stderr}");
+    }
+}

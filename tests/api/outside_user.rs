@@ -287,6 +287,120 @@ async fn the_baseline_cycle_records_accepts_and_reports_fixed() {
     assert_eq!(output.status.code(), Some(1));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_baseline_entry_does_not_hide_another_failure_of_the_same_rule() {
+    let folder = Folder::new();
+    let deviating = mock(&["QLT-002"]).await;
+    let args = |extra: &'static [&'static str]| {
+        let mut all = vec!["--target", deviating.as_str(), "quality/"];
+        all.extend_from_slice(extra);
+        all
+    };
+    let output = check_in(&folder.0, &args(&["--write-baseline", "known.json"])).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let path = folder.0.join("known.json");
+    let mut baseline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let entry = baseline["known"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|k| k["rule"] == "QLT-002")
+        .expect("QLT-002 recorded");
+    let seen = entry["seen"]
+        .as_array_mut()
+        .expect("what was seen is pinned");
+    assert!(
+        seen.len() > 1,
+        "QLT-002 fails in more than one step: {seen:?}"
+    );
+    assert!(
+        seen.iter().all(|s| s["case"].is_string()
+            && s["step"].is_string()
+            && s["status"].is_u64()
+            && s["check"].is_string()
+            && s["expected"].is_string()),
+        "{seen:?}"
+    );
+    let output = check_in(&folder.0, &args(&["--baseline", "known.json"])).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "as recorded: {}",
+        text(&output)
+    );
+    // The team accepted only the first failure it saw: the others are new.
+    seen.truncate(1);
+    std::fs::write(&path, baseline.to_string()).unwrap();
+    let output = check_in(&folder.0, &args(&["--baseline", "known.json"])).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("QLT-002"),
+        "{}",
+        text(&output)
+    );
+    // An entry that pins nothing is refused, not taken as "any failure".
+    let unpinned =
+        serde_json::json!({"known": [{"rule": "QLT-002", "cases": [], "reason": "legacy"}]});
+    std::fs::write(&path, unpinned.to_string()).unwrap();
+    let output = check_in(&folder.0, &args(&["--baseline", "known.json"])).await;
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("lists no `seen` failure"),
+        "{}",
+        text(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_must_rule_no_case_could_evaluate_fails_the_run_unless_listed_unverifiable() {
+    let folder = Folder::new();
+    // No admin clock and no --session-ttl: the expiry cases are skipped,
+    // the other session cases verify their rules.
+    let app = spawn_app_with(ServeConfig {
+        api_keys: vec![KEY.into(), OTHER_KEY.into()],
+        ..ServeConfig::default()
+    })
+    .await;
+    let target = app.url("");
+    let output = check_in(&folder.0, &["--target", &target, "sessions/"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("MUST rule(s) not verified") && stderr.contains("SESS-006"),
+        "{}",
+        text(&output)
+    );
+    let output = check_in(
+        &folder.0,
+        &[
+            "--target",
+            &target,
+            "sessions/",
+            "--write-baseline",
+            "known.json",
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let recorded = std::fs::read_to_string(folder.0.join("known.json")).unwrap();
+    let baseline: serde_json::Value = serde_json::from_str(&recorded).unwrap();
+    assert!(
+        baseline["known"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["rule"] == "SESS-006" && k["unverifiable"] == true),
+        "{recorded}"
+    );
+    let output = check_in(
+        &folder.0,
+        &["--target", &target, "sessions/", "--baseline", "known.json"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
 fn text(output: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",

@@ -627,7 +627,15 @@ async fn expiry_cases_are_skipped_without_a_way_to_expire_and_pass_when_the_ttl_
     };
     let skipped = run(&[]).await.unwrap();
     let stdout = String::from_utf8_lossy(&skipped.stdout);
-    assert_eq!(skipped.status.code(), Some(0), "{stdout}");
+    // Nothing was verified, so the run is never a pass.
+    assert_eq!(skipped.status.code(), Some(2), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&skipped.stderr)
+            .contains("no rule could be verified against http://127.0.0.1:")
+            && String::from_utf8_lossy(&skipped.stderr).contains("every case selected was skipped"),
+        "{}",
+        String::from_utf8_lossy(&skipped.stderr)
+    );
     assert!(
         stdout.contains("conformance: 0 passed, 0 failed, 1 skipped"),
         "{stdout}"
@@ -679,4 +687,61 @@ fn the_mock_refuses_to_deviate_from_a_rule_it_does_not_know() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("it can switch off AUTH-001"));
+}
+
+#[tokio::test]
+async fn a_should_or_mock_status_that_fails_stops_no_must_check_after_it() {
+    let base = spawn_wrong_server().await;
+    // The wrong server answers 200 to everything: the first step's status
+    // fails a SHOULD rule (and a MOCK detail), the later steps hold.
+    let text = "\
+name: a guess fails first
+rules: [SESS-003, SESS-002, ERR-002]
+steps:
+  - rules: [SESS-003]
+    request: {method: GET, path: /first}
+    expect: {status: 404, schema: false, body: [{pointer: /x, exists: true}]}
+  - rules: [ERR-002]
+    request: {method: GET, path: /second}
+    expect: {status: 400, schema: false}
+  - rules: [SESS-002]
+    request: {method: GET, path: /third}
+    expect: {status: 200, schema: false}
+";
+    let outcome = run_text(text, &base).await;
+    assert_eq!(
+        outcome.steps.len(),
+        3,
+        "nothing stopped the case: {outcome:#?}"
+    );
+    let verdict = |id: &str| {
+        outcome
+            .rule_checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.verdict)
+    };
+    assert_eq!(verdict("SESS-003"), Some(Verdict::Fail));
+    assert_eq!(verdict("ERR-002"), Some(Verdict::Fail));
+    assert_eq!(verdict("SESS-002"), Some(Verdict::Pass), "{outcome:#?}");
+    // A failed status that a later step needs (a capture) still stops it,
+    // and so does one at MUST.
+    let text = "\
+name: a guess a later step needs
+rules: [SESS-003, SESS-002]
+steps:
+  - rules: [SESS-003]
+    request: {method: GET, path: /first}
+    expect: {status: 404, schema: false}
+    capture: {id: {pointer: /id}}
+  - rules: [SESS-002]
+    request: {method: GET, path: \"/second/{{id}}\"}
+    expect: {status: 200, schema: false}
+";
+    let outcome = run_text(text, &base).await;
+    assert_eq!(outcome.steps.len(), 1, "{outcome:#?}");
+    assert!(outcome
+        .rule_checks
+        .iter()
+        .any(|c| c.id == "SESS-002" && c.verdict == Verdict::Error));
 }
