@@ -231,6 +231,7 @@ switch_enum! {
         ExpiredIdsNeverReused = ("expired-ids-never-reused", "keeps an expired session ID as a tombstone: every later request in it is a 404 {\"error\": \"Session has expired\"}"),
         CompareNeedsTwo = ("compare-needs-two", "refuses a comparison of fewer than two dishes with a 400"),
         ToppingsRequired = ("toppings-required", "refuses an assembly without toppings with a 400"),
+        ToppingsAsObjects = ("toppings-as-objects", "refuses toppings named by strings: each must be an object with a name"),
         StrictValidation = ("strict-validation", "refuses request fields it does not know, and answers every refused body with 422 and a list of field errors"),
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use std::collections::BTreeSet;
 
-use super::assert::{attribution, check_response, excerpt};
+use super::assert::{attribution, check_response, excerpt, Checked};
 use super::outcome::{
     CaseOutcome, CaseStatus, Check, Failure, ReceivedResponse, RuleCheck, SentRequest, StepOutcome,
     Verdict,
@@ -438,7 +438,7 @@ async fn run_step(
             return outcome;
         }
     };
-    let checked = check_response(
+    let mut checked = check_response(
         step,
         &sent.method,
         &sent.path,
@@ -447,13 +447,29 @@ async fn run_step(
         spec,
         catalogue,
     );
+    let below_must = |checked: &Checked| {
+        checked
+            .failures
+            .iter()
+            .all(|f| f.level.is_some_and(|level| level < Level::Must))
+    };
+    let mut response = response;
+    let guessed_or_setup = checked
+        .failures
+        .iter()
+        .all(|f| f.level.is_none_or(|level| level < Level::Must));
+    if !checked.status_ok && guessed_or_setup && (400..500).contains(&response.status) {
+        let shape = another_shape(client, target, step, &sent, &checked, vars, spec, catalogue);
+        if let Some((other, answer, found)) = shape.await {
+            outcome.request = Some(other);
+            response = answer;
+            checked = found;
+        }
+    }
     // A status that fails only a SHOULD or MOCK expectation (a guess, or a
     // point where the pages disagree) stops nothing when no later step
     // needs this one's captures: the MUST checks after it still run.
-    let below_must = checked
-        .failures
-        .iter()
-        .all(|f| f.level.is_some_and(|level| level < Level::Must));
+    let below_must = below_must(&checked);
     let goes_on = !checked.status_ok && below_must && step.captures.is_empty();
     outcome.unchecked_rest = goes_on;
     outcome.blocked =
@@ -514,6 +530,63 @@ async fn run_step(
     }
     outcome.response = Some(response);
     outcome
+}
+
+/// When a target refused a guessed request body: the first of the other
+/// shapes the kit knows for the endpoint that it takes, its answer, and
+/// what checking that answer found. The guess's refusal stays reported at
+/// its own level, saying which shape worked.
+#[allow(clippy::too_many_arguments)]
+async fn another_shape(
+    client: &reqwest::Client,
+    target: &Target,
+    step: &Step,
+    sent: &SentRequest,
+    refused: &Checked,
+    vars: &Vars,
+    spec: &Spec,
+    catalogue: &RuleCatalogue,
+) -> Option<(SentRequest, ReceivedResponse, Checked)> {
+    let body: Value = serde_json::from_str(sent.body.as_deref()?).ok()?;
+    for (name, shape) in super::shapes::other_shapes(&sent.path, &body) {
+        let other = SentRequest {
+            body: Some(shape.to_string()),
+            ..sent.clone()
+        };
+        let Ok(answer) = send(client, target, &other).await else {
+            continue;
+        };
+        let mut found = check_response(
+            step,
+            &other.method,
+            &other.path,
+            &answer,
+            vars,
+            spec,
+            catalogue,
+        );
+        if found.status_ok {
+            let mut refusal = refused.failures.clone();
+            for failure in &mut refusal {
+                if failure.rules.is_empty() {
+                    // A setup step's guess: it counts against the guess.
+                    if let Some(detail) = super::shapes::guess_detail(&sent.path) {
+                        failure.rules = vec![detail.to_owned()];
+                        failure.level =
+                            Some(catalogue.get(detail).map_or(Level::Mock, |r| r.level));
+                    }
+                }
+                failure.actual = format!(
+                    "{} to the guessed body; the target took another shape ({name}), checked instead",
+                    failure.actual
+                );
+            }
+            refusal.append(&mut found.failures);
+            found.failures = refusal;
+            return Some((other, answer, found));
+        }
+    }
+    None
 }
 
 /// Renders a request spec into what will be sent, with the default headers:

@@ -5,6 +5,7 @@
 pub mod assert;
 pub mod exec;
 pub mod outcome;
+pub mod shapes;
 
 pub use exec::{
     http_client, http_client_trusting, root_cause, run_case, tls_problem, ClientError, Expiry,

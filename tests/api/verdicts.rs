@@ -360,3 +360,52 @@ async fn another_refusal_of_an_expired_sessions_object_is_the_detail_and_a_2xx_t
     assert_eq!(verdict(&outcome, "SESS-006"), Some(Verdict::Fail));
     assert!(outcome.fails_run(false));
 }
+
+#[tokio::test]
+async fn a_refused_guessed_body_is_sent_again_in_another_shape_and_the_rules_behind_it_are_checked()
+{
+    // A server that takes toppings only as objects refuses the guessed
+    // names; the runner sends the same toppings as objects, and the
+    // assembled pizza is still judged (and, in a setup step, still made).
+    for case in ["pizza/assemble", "pizza/bake"] {
+        let outcome = run_builtin(
+            case,
+            ServeConfig {
+                freedoms: vec!["toppings-as-objects".to_owned()],
+                ..ServeConfig::default()
+            },
+        )
+        .await;
+        assert_eq!(outcome.status, CaseStatus::Failed, "{case}: {outcome:#?}");
+        assert!(!outcome.fails_run(true), "{case}: only the guess failed");
+        assert!(!outcome.has_unevaluated_rules(), "{case}: {outcome:#?}");
+        assert_eq!(
+            verdict(&outcome, "ASM-001/request-body"),
+            Some(Verdict::Fail),
+            "{case}"
+        );
+        let refusal = outcome
+            .failures()
+            .find(|(_, f)| f.rules == ["ASM-001/request-body"])
+            .map(|(_, f)| f.actual.clone())
+            .unwrap_or_default();
+        assert!(
+            refusal.contains("took another shape (toppings as {\"name\": ...} objects)"),
+            "{case}: {refusal}"
+        );
+    }
+    assert_eq!(
+        verdict(
+            &run_builtin(
+                "pizza/assemble",
+                ServeConfig {
+                    freedoms: vec!["toppings-as-objects".to_owned()],
+                    ..ServeConfig::default()
+                }
+            )
+            .await,
+            "ASM-001"
+        ),
+        Some(Verdict::Pass)
+    );
+}

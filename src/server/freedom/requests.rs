@@ -1,6 +1,6 @@
 //! The freedoms that refuse requests the mock would take: a comparison of
-//! one dish, an assembly without toppings, a field the server does not
-//! know. The docs let a server refuse each (they show field names and types,
+//! one dish, an assembly without toppings or with toppings named by bare
+//! strings, a field the server does not know. The docs let a server refuse each (they show field names and types,
 //! not what is optional). A refusal keeps the mock's check order (ERR-004):
 //! the body is replaced by one the mock itself refuses as a body, so the
 //! key and the session header are still checked first, and the answer's
@@ -33,6 +33,7 @@ pub fn reads_bodies(freedoms: &Freedoms) -> bool {
         Freedom::HexIdSuffix,
         Freedom::CompareNeedsTwo,
         Freedom::ToppingsRequired,
+        Freedom::ToppingsAsObjects,
         Freedom::StrictValidation,
     ]
     .into_iter()
@@ -94,6 +95,14 @@ fn refusal(path: &str, json: &Value, freedoms: &Freedoms, spec: &'static Spec) -
         && json["dish_ids"].as_array().is_some_and(|ids| ids.len() < 2)
     {
         return refuse("dish_ids", "must contain at least 2 items");
+    }
+    if freedoms.has(Freedom::ToppingsAsObjects)
+        && path == "/v1/pizza/assemble"
+        && json["toppings"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(Value::is_string))
+    {
+        return refuse("toppings", "each must be an object with a name");
     }
     if freedoms.has(Freedom::ToppingsRequired) && path == "/v1/pizza/assemble" {
         let listed = json["toppings"].as_array().is_some_and(|t| !t.is_empty());
