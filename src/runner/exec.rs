@@ -532,9 +532,10 @@ async fn run_step(
     outcome
 }
 
-/// When a target refused a guessed request body: the first of the other
-/// shapes the kit knows for the endpoint that it takes, its answer, and
-/// what checking that answer found. The guess's refusal stays reported at
+/// When a target refused a guess (a request body the pages do not show,
+/// or the log read without the session header they disagree on): the
+/// first of the other requests the kit knows that it takes, its answer,
+/// and what checking that answer found. The guess's refusal stays reported at
 /// its own level, saying which shape worked.
 #[allow(clippy::too_many_arguments)]
 async fn another_shape(
@@ -547,12 +548,31 @@ async fn another_shape(
     spec: &Spec,
     catalogue: &RuleCatalogue,
 ) -> Option<(SentRequest, ReceivedResponse, Checked)> {
-    let body: Value = serde_json::from_str(sent.body.as_deref()?).ok()?;
-    for (name, shape) in super::shapes::other_shapes(&sent.path, &body) {
-        let other = SentRequest {
-            body: Some(shape.to_string()),
-            ..sent.clone()
-        };
+    let mut others: Vec<(&str, SentRequest)> = Vec::new();
+    if let Some(body) = sent
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Value>(b).ok())
+    {
+        for (name, shape) in super::shapes::other_shapes(&sent.path, &body) {
+            let body = Some(shape.to_string());
+            others.push((
+                name,
+                SentRequest {
+                    body,
+                    ..sent.clone()
+                },
+            ));
+        }
+    }
+    if let Some((name, header)) =
+        super::shapes::log_with_session_header(&sent.method, &sent.path, &sent.headers)
+    {
+        let mut other = sent.clone();
+        other.headers.push(header);
+        others.push((name, other));
+    }
+    for (name, other) in others {
         let Ok(answer) = send(client, target, &other).await else {
             continue;
         };
@@ -577,7 +597,7 @@ async fn another_shape(
                     }
                 }
                 failure.actual = format!(
-                    "{} to the guessed body; the target took another shape ({name}), checked instead",
+                    "{}; the target took it with {name} instead, and that answer was checked",
                     failure.actual
                 );
             }

@@ -1,7 +1,8 @@
 //! The other shapes the kit knows for the request bodies the pages at hand
-//! do not show (squeeze, roast, assemble): when a target refuses the
-//! guessed shape, the runner sends these in turn, so that the documented
-//! checks behind the guess are still evaluated. Each is built from the
+//! do not show (squeeze, roast, assemble), and the log read with the
+//! session header the pages disagree on: when a target refuses the guess,
+//! the runner sends these in turn, so that the documented checks behind it
+//! are still evaluated. Each is built from the
 //! case's own body, naming the same objects. Plain data in, data out.
 
 use serde_json::{json, Map, Value};
@@ -22,6 +23,31 @@ pub fn other_shapes(path: &str, body: &Value) -> Vec<Shape> {
         "/v1/cook/roast" => roast_shapes(object),
         _ => Vec::new(),
     }
+}
+
+/// The session log read as the Authentication page asks for every
+/// request, with `X-Session-ID` (the session the path names), when the
+/// target refused it without: where the pages disagree, the documented
+/// checks of the log are still made.
+pub fn log_with_session_header(
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+) -> Option<(&'static str, (String, String))> {
+    let session = path
+        .strip_prefix("/v1/session/")?
+        .split('?')
+        .next()?
+        .strip_suffix("/log")?;
+    let has_header = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("x-session-id"));
+    (method == "GET" && !has_header && !session.is_empty()).then(|| {
+        (
+            "X-Session-ID, as the Authentication page asks",
+            ("X-Session-ID".to_owned(), session.to_owned()),
+        )
+    })
 }
 
 /// The detail a refusal of the guessed body counts against, when the step
@@ -133,6 +159,11 @@ mod tests {
             json!({"ingredient_ids": ["tom_1"], "temperature": 220, "duration": "25m"})
         );
         assert!(other_shapes("/v1/tomato/acquire", &json!({"variety": "x"})).is_empty());
+        let (_, header) = log_with_session_header("GET", "/v1/session/abc/log", &[]).unwrap();
+        assert_eq!(header, ("X-Session-ID".to_owned(), "abc".to_owned()));
+        let sent = [("X-Session-ID".to_owned(), "abc".to_owned())];
+        assert!(log_with_session_header("GET", "/v1/session/abc/log", &sent).is_none());
+        assert!(log_with_session_header("POST", "/v1/tomato/acquire", &[]).is_none());
         assert!(other_shapes(
             "/v1/pizza/assemble",
             &json!({"base_id": "b", "toppings": [{"name": "x"}]})

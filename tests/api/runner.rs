@@ -745,3 +745,61 @@ steps:
         .iter()
         .any(|c| c.id == "SESS-002" && c.verdict == Verdict::Error));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_read_refused_without_the_session_header_is_read_again_with_it() {
+    // A server that follows the Authentication page: every request, the
+    // log read too, needs X-Session-ID.
+    async fn answer(headers: HeaderMap) -> impl IntoResponse {
+        if headers.contains_key("x-session-id") {
+            (
+                StatusCode::OK,
+                axum::Json(json!({"objects": [], "operations": []})),
+            )
+        } else {
+            (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"error": "X-Session-ID header is required"})),
+            )
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(answer))
+            .await
+            .unwrap();
+    });
+    let text = "\
+name: the log with X-API-Key alone
+rules: [LOG-001, SESS-001/not-on-log]
+steps:
+  - rules: [LOG-001]
+    request:
+      method: GET
+      path: /v1/session/{{session}}/log
+      headers: {X-Session-ID: null}
+    expect:
+      status: {code: 200, rule: SESS-001/not-on-log}
+      schema: false
+      body:
+        - {pointer: /objects, length: 0}
+";
+    let outcome = run_text(text, &base).await;
+    let verdict = |id: &str| {
+        outcome
+            .rule_checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.verdict)
+    };
+    assert_eq!(verdict("SESS-001/not-on-log"), Some(Verdict::Fail));
+    assert_eq!(verdict("LOG-001"), Some(Verdict::Pass), "{outcome:#?}");
+    let sent = outcome.steps[0].request.as_ref().unwrap();
+    assert!(
+        sent.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("x-session-id")),
+        "the report shows the request that was checked: {sent:?}"
+    );
+}

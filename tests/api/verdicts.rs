@@ -390,7 +390,7 @@ async fn a_refused_guessed_body_is_sent_again_in_another_shape_and_the_rules_beh
             .map(|(_, f)| f.actual.clone())
             .unwrap_or_default();
         assert!(
-            refusal.contains("took another shape (toppings as {\"name\": ...} objects)"),
+            refusal.contains("took it with toppings as {\"name\": ...} objects instead"),
             "{case}: {refusal}"
         );
     }
