@@ -154,7 +154,13 @@ impl Baseline {
             for check in &outcome.rule_checks {
                 // MOCK failures never fail a run: nothing to accept.
                 let counts = check.level >= crate::case::Level::Should;
-                if !counts || !matches!(check.verdict, Verdict::Fail | Verdict::Known) {
+                // A rule known only as unverifiable failed nowhere: the
+                // unverified list records it.
+                let seen = seen_in(outcome, &check.id);
+                if !counts
+                    || !matches!(check.verdict, Verdict::Fail | Verdict::Known)
+                    || seen.is_empty()
+                {
                     continue;
                 }
                 let index = match known.iter().position(|k| k.rule == check.id) {
@@ -174,7 +180,7 @@ impl Baseline {
                 if !entry.cases.contains(&outcome.id) {
                     entry.cases.push(outcome.id.clone());
                 }
-                entry.seen.extend(seen_in(outcome, &check.id));
+                entry.seen.extend(seen);
             }
         }
         known.extend(unverified.iter().map(|u| KnownDeviation {

@@ -342,11 +342,14 @@ pub fn run_check(
         return Ok(CheckExit::Conformant);
     }
     let mut outcomes = run.outcomes;
+    if let Some(baseline) = &baseline {
+        // Marked in each trial already; again here for libtest's path.
+        outcomes.iter_mut().for_each(|o| baseline.mark_known(o));
+    }
+    // Before the baseline accepts any: what --write-baseline records.
+    let unverified = report::unverified(&outcomes, &catalogue);
     let fixed = match &baseline {
         Some(baseline) => {
-            // Marked in each trial already; again here for libtest's path.
-            outcomes.iter_mut().for_each(|o| baseline.mark_known(o));
-            let unverified = report::unverified(&outcomes, &catalogue);
             baseline.accept_unverifiable(&mut outcomes, &unverified);
             baseline.fixed(&outcomes)
         }
@@ -402,7 +405,6 @@ pub fn run_check(
         )?;
     }
     if let Some(path) = &options.write_baseline {
-        let unverified = report::unverified(&outcomes, &catalogue);
         write(
             "baseline",
             path,

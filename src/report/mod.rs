@@ -214,47 +214,38 @@ pub struct Unverified {
 
 /// The MUST rules the cases run touch (any verdict) that none evaluated:
 /// no case passed them, none failed them, and the baseline does not list
-/// them as known. A run is conformant only when this is empty.
+/// them as known, i.e. those whose verdict without `--strict` is `error`
+/// or `skipped`. A run is conformant only when this is empty.
 pub fn unverified(outcomes: &[CaseOutcome], catalogue: &RuleCatalogue) -> Vec<Unverified> {
-    catalogue
-        .entries()
+    let case = |id: &str| outcomes.iter().find(|o| o.id == id);
+    rule_results(outcomes, catalogue, false)
+        .into_iter()
         .filter(|rule| rule.level == Level::Must)
         .filter_map(|rule| {
-            let checks: Vec<(&CaseOutcome, Verdict)> = outcomes
-                .iter()
-                .flat_map(|o| {
-                    o.rule_checks
-                        .iter()
-                        .filter(|c| c.id == rule.id)
-                        .map(move |c| (o, c.verdict))
-                })
-                .collect();
-            let settled = checks
-                .iter()
-                .any(|(_, v)| matches!(v, Verdict::Pass | Verdict::Fail | Verdict::Known));
-            if checks.is_empty() || settled {
-                return None;
-            }
-            let (first, verdict) = checks[0];
-            let why = match (&first.status, verdict) {
-                (CaseStatus::Skipped { reason }, _) => {
+            let why = match rule.verdict {
+                RuleVerdict::Skipped => {
+                    let first = case(rule.cases.first()?)?;
+                    let CaseStatus::Skipped { reason } = &first.status else {
+                        return None;
+                    };
                     format!(
                         "every case checking it was skipped ({}: {reason})",
                         first.id
                     )
                 }
-                _ => format!(
-                    "every case checking it stopped before its checks ({}: {})",
-                    first.id,
-                    first
-                        .unevaluated()
-                        .unwrap_or_else(|| "not evaluated".to_owned())
-                ),
+                RuleVerdict::Error => {
+                    let first = case(rule.error_cases.first()?)?;
+                    format!(
+                        "every case checking it stopped before its checks ({}: {})",
+                        first.id,
+                        first
+                            .unevaluated()
+                            .unwrap_or_else(|| "not evaluated".to_owned())
+                    )
+                }
+                _ => return None,
             };
-            Some(Unverified {
-                id: rule.id.clone(),
-                why,
-            })
+            Some(Unverified { id: rule.id, why })
         })
         .collect()
 }

@@ -399,6 +399,28 @@ async fn a_must_rule_no_case_could_evaluate_fails_the_run_unless_listed_unverifi
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    // Recorded again while the baseline is in use, the rule stays an
+    // unverifiable entry, and the new file is one the next run accepts.
+    let output = check_in(
+        &folder.0,
+        &[
+            "--target",
+            &target,
+            "sessions/",
+            "--baseline",
+            "known.json",
+            "--write-baseline",
+            "again.json",
+        ],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let output = check_in(
+        &folder.0,
+        &["--target", &target, "sessions/", "--baseline", "again.json"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
 }
 
 fn text(output: &Output) -> String {
