@@ -447,20 +447,20 @@ async fn run_step(
         spec,
         catalogue,
     );
-    let below_must = |checked: &Checked| {
+    // Whether every failure is below MUST; a setup failure (no level)
+    // counts as `setup` says.
+    let below_must = |checked: &Checked, setup: bool| {
         checked
             .failures
             .iter()
-            .all(|f| f.level.is_some_and(|level| level < Level::Must))
+            .all(|f| f.level.map_or(setup, |level| level < Level::Must))
     };
     let mut response = response;
-    let guessed_or_setup = checked
-        .failures
-        .iter()
-        .all(|f| f.level.is_none_or(|level| level < Level::Must));
-    if !checked.status_ok && guessed_or_setup && (400..500).contains(&response.status) {
-        let shape = another_shape(client, target, step, &sent, &checked, vars, spec, catalogue);
-        if let Some((other, answer, found)) = shape.await {
+    // A refused guess, in a step that checks rules or in setup, is tried
+    // again in the other forms the kit knows.
+    if !checked.status_ok && below_must(&checked, true) && (400..500).contains(&response.status) {
+        let other = another_request(client, target, step, &sent, &checked, vars, spec, catalogue);
+        if let Some((other, answer, found)) = other.await {
             outcome.request = Some(other);
             response = answer;
             checked = found;
@@ -469,8 +469,7 @@ async fn run_step(
     // A status that fails only a SHOULD or MOCK expectation (a guess, or a
     // point where the pages disagree) stops nothing when no later step
     // needs this one's captures: the MUST checks after it still run.
-    let below_must = below_must(&checked);
-    let goes_on = !checked.status_ok && below_must && step.captures.is_empty();
+    let goes_on = !checked.status_ok && below_must(&checked, false) && step.captures.is_empty();
     outcome.unchecked_rest = goes_on;
     outcome.blocked =
         (!checked.status_ok && !goes_on) || checked.failures.iter().any(Failure::is_of_the_case);
@@ -535,10 +534,10 @@ async fn run_step(
 /// When a target refused a guess (a request body the pages do not show,
 /// or the log read without the session header they disagree on): the
 /// first of the other requests the kit knows that it takes, its answer,
-/// and what checking that answer found. The guess's refusal stays reported at
-/// its own level, saying which shape worked.
+/// and what checking that answer found. The guess's refusal stays reported
+/// at its own level, saying which form was taken.
 #[allow(clippy::too_many_arguments)]
-async fn another_shape(
+async fn another_request(
     client: &reqwest::Client,
     target: &Target,
     step: &Step,

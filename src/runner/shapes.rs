@@ -2,10 +2,17 @@
 //! do not show (squeeze, roast, assemble), and the log read with the
 //! session header the pages disagree on: when a target refuses the guess,
 //! the runner sends these in turn, so that the documented checks behind it
-//! are still evaluated. Each is built from the
-//! case's own body, naming the same objects. Plain data in, data out.
+//! are still evaluated. Each is built from the case's own body, naming the
+//! same objects. Plain data in, data out.
 
 use serde_json::{json, Map, Value};
+
+use crate::ids::ObjectKind;
+
+/// The kind the endpoint at `path` makes, if it makes one.
+fn made_at(path: &str) -> Option<ObjectKind> {
+    ObjectKind::ALL.into_iter().find(|k| k.endpoint() == path)
+}
 
 /// Another shape of `body` for a POST to `path`: its name, for the report,
 /// and the body.
@@ -17,10 +24,10 @@ pub fn other_shapes(path: &str, body: &Value) -> Vec<Shape> {
     let Some(object) = body.as_object() else {
         return Vec::new();
     };
-    match path {
-        "/v1/pizza/assemble" => toppings_as_objects(object).into_iter().collect(),
-        "/v1/tomato/squeeze" => squeeze_shapes(object),
-        "/v1/cook/roast" => roast_shapes(object),
+    match made_at(path) {
+        Some(ObjectKind::Assembled) => toppings_as_objects(object).into_iter().collect(),
+        Some(ObjectKind::Juice) => squeeze_shapes(object),
+        Some(ObjectKind::Roasted) => roast_shapes(object),
         _ => Vec::new(),
     }
 }
@@ -54,10 +61,10 @@ pub fn log_with_session_header(
 /// that sent it is setup (cites no rule): the guess is the kit's, never the
 /// target's fault.
 pub fn guess_detail(path: &str) -> Option<&'static str> {
-    match path {
-        "/v1/pizza/assemble" => Some("ASM-001/request-body"),
-        "/v1/tomato/squeeze" => Some("SQZ-001/request-body"),
-        "/v1/cook/roast" => Some("RST-001/request-body"),
+    match made_at(path)? {
+        ObjectKind::Assembled => Some("ASM-001/request-body"),
+        ObjectKind::Juice => Some("SQZ-001/request-body"),
+        ObjectKind::Roasted => Some("RST-001/request-body"),
         _ => None,
     }
 }

@@ -350,21 +350,7 @@ async fn the_refusing_freedoms_refuse_only_what_the_docs_leave_open_and_keep_the
 
     // An assembly without toppings.
     let app = app_taking("toppings-required").await;
-    let base = app
-        .exchange(
-            "POST",
-            "/v1/pizza/base",
-            &with_session,
-            Some(json!({"thickness": "thin", "size": "12inch", "style": "roman"})),
-        )
-        .await
-        .2["id"]
-        .clone();
-    let sauce = app
-        .exchange("POST", "/v1/cook/simmer", &with_session, Some(json!({"ingredients": [{"id": "generic", "name": "garlic", "amount": 2, "unit": "cloves"}], "temperature": 100, "duration": "30m"})))
-        .await
-        .2["id"]
-        .clone();
+    let (base, sauce) = base_and_sauce(&app, &with_session).await;
     let (status, _, body) = app
         .exchange(
             "POST",
@@ -399,21 +385,7 @@ async fn the_refusing_freedoms_refuse_only_what_the_docs_leave_open_and_keep_the
     let app = app_taking("toppings-as-objects").await;
     let session = new_session();
     let with_session = [("X-Session-ID", session.as_str())];
-    let base = app
-        .exchange(
-            "POST",
-            "/v1/pizza/base",
-            &with_session,
-            Some(json!({"thickness": "thin", "size": "12inch", "style": "roman"})),
-        )
-        .await
-        .2["id"]
-        .clone();
-    let sauce = app
-        .exchange("POST", "/v1/cook/simmer", &with_session, Some(json!({"ingredients": [{"id": "generic", "name": "garlic", "amount": 2, "unit": "cloves"}], "temperature": 100, "duration": "30m"})))
-        .await
-        .2["id"]
-        .clone();
+    let (base, sauce) = base_and_sauce(&app, &with_session).await;
     let (status, _, _) = app
         .exchange(
             "POST",
@@ -540,4 +512,30 @@ async fn without_key(app: &TestApp, path: &str, session: &str, body: Value) -> u
     )
     .await
     .status
+}
+
+/// A base and a sauce made in the session `with_session` names, for an
+/// assembly: their IDs.
+async fn base_and_sauce(app: &TestApp, with_session: &[(&str, &str)]) -> (Value, Value) {
+    let base = app
+        .exchange(
+            "POST",
+            "/v1/pizza/base",
+            with_session,
+            Some(json!({"thickness": "thin", "size": "12inch", "style": "roman"})),
+        )
+        .await
+        .2["id"]
+        .clone();
+    let sauce = app
+        .exchange(
+            "POST",
+            "/v1/cook/simmer",
+            with_session,
+            Some(json!({"ingredients": [{"id": "generic", "name": "garlic", "amount": 2, "unit": "cloves"}], "temperature": 100, "duration": "30m"})),
+        )
+        .await
+        .2["id"]
+        .clone();
+    (base, sauce)
 }

@@ -595,3 +595,15 @@ fn find_or_install(names: &[&str], package: &str) -> Result<std::path::PathBuf, 
     }
     find().ok_or_else(|| format!("{package} was installed but {} is not on PATH", names[0]))
 }
+
+/// The verdict `rule` got in one case's outcome, if the case touched it.
+pub fn verdict(
+    outcome: &pizzastack::runner::CaseOutcome,
+    rule: &str,
+) -> Option<pizzastack::runner::Verdict> {
+    outcome
+        .rule_checks
+        .iter()
+        .find(|c| c.id == rule)
+        .map(|c| c.verdict)
+}

@@ -714,16 +714,13 @@ steps:
         3,
         "nothing stopped the case: {outcome:#?}"
     );
-    let verdict = |id: &str| {
-        outcome
-            .rule_checks
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.verdict)
-    };
-    assert_eq!(verdict("SESS-003"), Some(Verdict::Fail));
-    assert_eq!(verdict("ERR-002"), Some(Verdict::Fail));
-    assert_eq!(verdict("SESS-002"), Some(Verdict::Pass), "{outcome:#?}");
+    assert_eq!(verdict(&outcome, "SESS-003"), Some(Verdict::Fail));
+    assert_eq!(verdict(&outcome, "ERR-002"), Some(Verdict::Fail));
+    assert_eq!(
+        verdict(&outcome, "SESS-002"),
+        Some(Verdict::Pass),
+        "{outcome:#?}"
+    );
     // A failed status that a later step needs (a capture) still stops it,
     // and so does one at MUST.
     let text = "\
@@ -786,15 +783,15 @@ steps:
         - {pointer: /objects, length: 0}
 ";
     let outcome = run_text(text, &base).await;
-    let verdict = |id: &str| {
-        outcome
-            .rule_checks
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.verdict)
-    };
-    assert_eq!(verdict("SESS-001/not-on-log"), Some(Verdict::Fail));
-    assert_eq!(verdict("LOG-001"), Some(Verdict::Pass), "{outcome:#?}");
+    assert_eq!(
+        verdict(&outcome, "SESS-001/not-on-log"),
+        Some(Verdict::Fail)
+    );
+    assert_eq!(
+        verdict(&outcome, "LOG-001"),
+        Some(Verdict::Pass),
+        "{outcome:#?}"
+    );
     let sent = outcome.steps[0].request.as_ref().unwrap();
     assert!(
         sent.headers

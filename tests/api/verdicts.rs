@@ -28,14 +28,6 @@ async fn run_builtin(case_id: &str, config: ServeConfig) -> CaseOutcome {
     .await
 }
 
-fn verdict(outcome: &CaseOutcome, rule: &str) -> Option<Verdict> {
-    outcome
-        .rule_checks
-        .iter()
-        .find(|c| c.id == rule)
-        .map(|c| c.verdict)
-}
-
 #[tokio::test]
 async fn a_log_endpoint_written_without_v1_fails_no_must_rule() {
     // The report that started it all: a server writing "/tomato/acquire"

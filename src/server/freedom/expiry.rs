@@ -15,9 +15,9 @@ const REMEMBERED: usize = 100_000;
 /// When each session was last named, and the tombstones of expired ones.
 #[derive(Debug, Default)]
 pub struct SessionMemory {
-    /// (API key, session ID) → when it was last named, or `None` for a
-    /// tombstone (never reused).
-    seen: Mutex<HashMap<(String, String), Option<Instant>>>,
+    /// (API key's index, session ID) → when it was last named, or `None`
+    /// for a tombstone (never reused).
+    seen: Mutex<HashMap<(u16, String), Option<Instant>>>,
 }
 
 /// What the layer does with a request in a session.
@@ -35,14 +35,14 @@ impl SessionMemory {
     /// ID starts over) or, with `tombstones`, kept refused for good.
     pub fn judge(
         &self,
-        key: &str,
+        key: u16,
         session: &str,
         now: Instant,
         ttl: Duration,
         tombstones: bool,
     ) -> Judged {
         let mut seen = self.seen.lock();
-        let entry = (key.to_owned(), session.to_owned());
+        let entry = (key, session.to_owned());
         match seen.get(&entry).copied() {
             Some(None) => Judged::Expired,
             Some(Some(last)) if now.saturating_duration_since(last) >= ttl => {
@@ -82,27 +82,24 @@ mod tests {
         let later = start + Duration::from_secs(11);
         for tombstones in [false, true] {
             let memory = SessionMemory::default();
+            assert_eq!(memory.judge(0, "s", start, ttl, tombstones), Judged::PassOn);
             assert_eq!(
-                memory.judge("k", "s", start, ttl, tombstones),
-                Judged::PassOn
-            );
-            assert_eq!(
-                memory.judge("k", "s", start + Duration::from_secs(9), ttl, tombstones),
+                memory.judge(0, "s", start + Duration::from_secs(9), ttl, tombstones),
                 Judged::PassOn,
                 "a request within the TTL renews"
             );
             assert_eq!(
-                memory.judge("k", "s", later + Duration::from_secs(9), ttl, tombstones),
+                memory.judge(0, "s", later + Duration::from_secs(9), ttl, tombstones),
                 Judged::Expired
             );
-            let again = memory.judge("k", "s", later + Duration::from_secs(9), ttl, tombstones);
+            let again = memory.judge(0, "s", later + Duration::from_secs(9), ttl, tombstones);
             assert_eq!(
                 again == Judged::Expired,
                 tombstones,
                 "tombstones: {tombstones}"
             );
             assert_eq!(
-                memory.judge("other", "s", later, ttl, tombstones),
+                memory.judge(1, "s", later, ttl, tombstones),
                 Judged::PassOn,
                 "sessions are per key"
             );

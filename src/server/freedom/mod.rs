@@ -275,7 +275,10 @@ static HEX_ID: LazyLock<regex::Regex> = LazyLock::new(|| {
 fn expired_session(state: &AppState, request: &Request) -> bool {
     let headers = request.headers();
     let path = request.uri().path();
-    if super::extract::api_key(headers, state).is_err() || !path.starts_with("/v1/") {
+    let Ok(super::extract::ApiKey(key)) = super::extract::api_key(headers, state) else {
+        return false;
+    };
+    if !path.starts_with("/v1/") {
         return false;
     }
     let session = match path
@@ -288,10 +291,6 @@ fn expired_session(state: &AppState, request: &Request) -> bool {
             Err(_) => return false,
         },
     };
-    let key = headers
-        .get(super::extract::API_KEY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
     let store = state.store();
     let judged = state.freedom_sessions().judge(
         key,
