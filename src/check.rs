@@ -72,6 +72,11 @@ pub struct CheckOptions {
     pub write_baseline: Option<PathBuf>,
     /// libtest's own arguments: filters, `--list`, `--exact`, `--skip`, `--test-threads`.
     pub libtest: libtest_mimic::Arguments,
+    /// Whether the case files run (`false` for `pizzastack explore`).
+    pub suite: bool,
+    /// Generated workflows to run after the cases, judged by the oracle
+    /// (`check --explore`, `pizzastack explore`).
+    pub explore: Option<crate::explore::ExploreOptions>,
 }
 
 /// Which cases run. A case is selected by a filter that its ID or one of
@@ -204,6 +209,9 @@ pub enum CheckError {
     /// The `--baseline` file cannot be used.
     #[error(transparent)]
     Baseline(#[from] BaselineError),
+    /// Exploring could not run (a case that cannot be saved).
+    #[error(transparent)]
+    Explore(crate::explore::ExploreError),
     /// A report file cannot be written.
     #[error("cannot write the {what} report to {}: {source}", path.display())]
     Report {
@@ -239,7 +247,11 @@ pub fn run_check(
         extend_catalogue(&mut catalogue, path)?;
     }
     let spec = Spec::embedded().map_err(CheckError::Spec)?;
-    let loaded = options.cases.load(&catalogue)?;
+    let loaded = if options.suite {
+        options.cases.load(&catalogue)?
+    } else {
+        crate::case::LoadedCases::default()
+    };
     if !loaded.diagnostics.is_empty() {
         // anstream drops the colours where stderr is not a terminal.
         for diagnostic in &loaded.diagnostics {
@@ -247,7 +259,7 @@ pub fn run_check(
         }
         return Err(CheckError::CaseFiles(loaded.diagnostics.len()));
     }
-    if loaded.cases.is_empty() {
+    if loaded.cases.is_empty() && options.suite {
         return Err(CheckError::NoCases);
     }
     if options.coverage {
@@ -261,7 +273,7 @@ pub fn run_check(
         .into_iter()
         .filter(|case| selection.selects(case))
         .collect();
-    if cases.is_empty() {
+    if cases.is_empty() && options.suite {
         return Err(CheckError::NoMatch {
             filters: selection.filters.join(", "),
             exact: if selection.exact { " exactly" } else { "" },
@@ -329,19 +341,48 @@ pub fn run_check(
         // say `ok` of a case that only warned, and repeat every failure.
         libtest.logfile = Some(NULL_DEVICE.to_owned());
     }
-    let run = run_suite(
-        &libtest,
-        cases,
-        &client,
-        target,
-        spec,
-        runtime.handle(),
-        &suite,
-    );
-    if list {
-        return Ok(CheckExit::Conformant);
+    let mut outcomes = if options.suite {
+        let run = run_suite(
+            &libtest,
+            cases,
+            &client,
+            target.clone(),
+            spec,
+            runtime.handle(),
+            &suite,
+        );
+        if list {
+            return Ok(CheckExit::Conformant);
+        }
+        run.outcomes
+    } else {
+        Vec::new()
+    };
+    if let Some(explore) = &options.explore {
+        let pem = match &options.ca_cert {
+            Some(path) => Some(std::fs::read(path).map_err(|source| CheckError::CaFile {
+                path: path.clone(),
+                source,
+            })?),
+            None => None,
+        };
+        // Each worker its own connections; the CA file was read and
+        // checked above, so building a client again cannot fail here.
+        let make_client =
+            || http_client_trusting(pem.as_deref()).unwrap_or_else(|_| client.clone());
+        let explored = crate::explore::explore(&target, &make_client, spec, &catalogue, explore)
+            .map_err(CheckError::Explore)?;
+        if options.format == Format::Human {
+            report::explored::print(&explored, options.strict);
+        }
+        if let Some(why) = &explored.transport {
+            return Err(CheckError::Unreachable {
+                base_url: base_url.clone(),
+                why: format!("it stopped answering while explored: {why}"),
+            });
+        }
+        outcomes.extend(explored.outcomes());
     }
-    let mut outcomes = run.outcomes;
     if let Some(baseline) = &baseline {
         // Marked in each trial already; again here for libtest's path.
         outcomes.iter_mut().for_each(|o| baseline.mark_known(o));

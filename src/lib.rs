@@ -12,6 +12,10 @@
 //! - [`runner`]: runs one case against any base URL over HTTP; results as data.
 //! - [`suite`]: the one libtest-mimic harness over many cases, with snapshots
 //!   and failure rendering.
+//! - [`oracle`]: the docs-level oracle: exchanges in, per-rule verdicts out,
+//!   from a shadow model of what the pages guarantee; no HTTP.
+//! - [`explore`]: `pizzastack explore`: generated workflows judged by the
+//!   oracle, each failure shrunk to a case file.
 //! - [`report`]: terminal summary, JUnit and JSON; the only writer of results.
 //! - [`snapshot`]: redacted insta snapshots of case exchanges; the only module touching insta.
 //! - [`config`]: the server's typed configuration and its checks.
@@ -35,9 +39,11 @@ pub mod check;
 pub mod clock;
 pub mod config;
 pub mod embedded;
+pub mod explore;
 pub mod ids;
 pub mod injection;
 pub mod kitchen;
+pub mod oracle;
 pub mod report;
 pub mod runner;
 pub mod server;

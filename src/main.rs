@@ -47,6 +47,21 @@ enum Command {
         after_help = "Example: pizzastack check --target http://127.0.0.1:9000 --report-junit conformance.xml"
     )]
     Check(Box<CheckArgs>),
+    /// Explore any PizzaStack implementation with generated workflows,
+    /// judged by the documented rules; each failure is shrunk to a case file.
+    ///
+    /// Workflows run every documented endpoint with every documented value,
+    /// repeated steps, long sessions, several sessions and both keys at once,
+    /// and adversarial steps (IDs of other sessions, forged IDs, missing
+    /// headers, keys that differ slightly from a valid one, expiry). The
+    /// oracle judges every answer against what the pages guarantee given
+    /// what came before. Exit codes as `check`: 0 no documented rule broken,
+    /// 1 one was, 2 the run could not be made.
+    #[command(
+        help_template = "{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+        after_help = "Example: pizzastack explore --target http://127.0.0.1:9000 --time 60s --save found/\nReplay what it saved: pizzastack check --target http://127.0.0.1:9000 --cases found/"
+    )]
+    Explore(Box<ExploreArgs>),
     /// Print the JSON Schema of case files (specs/case.schema.json), for
     /// editors and for checking your own cases.
     CaseSchema,
@@ -68,6 +83,88 @@ enum SnapshotsCommand {
     Accept { dir: std::path::PathBuf },
     /// Delete every changed snapshot of DIR; the baselines stay.
     Reject { dir: std::path::PathBuf },
+}
+
+/// How long a run explores, and from which seed.
+#[derive(Args)]
+struct ExploreBudget {
+    /// The seed the workflows are drawn from; printed always, so a run can
+    /// be repeated exactly. Random by default.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// Write each failure found, shrunk, as a case file into DIR (which
+    /// `check --cases DIR` replays).
+    #[arg(long, value_name = "DIR")]
+    save: Option<std::path::PathBuf>,
+
+    /// Workflows run at once (two per core by default).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: Option<u16>,
+}
+
+#[derive(Args)]
+struct ExploreArgs {
+    /// Root URL of the implementation under test, e.g. http://127.0.0.1:8080
+    #[arg(long, value_name = "URL", env = "PIZZASTACK_TARGET")]
+    target: String,
+
+    /// The API key the workflows send.
+    #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY, env = "PIZZASTACK_API_KEY")]
+    api_key: String,
+
+    /// A second accepted API key: workflows then use both keys at once.
+    #[arg(long, value_name = "KEY")]
+    other_api_key: Option<String>,
+
+    /// The target's session TTL, so that workflows can let sessions expire
+    /// (each worker waits it out at most once, and only a TTL up to 60s).
+    /// Not needed against the mock with --admin.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    session_ttl: Option<Duration>,
+
+    /// How long to explore (shrinking a failure comes on top, at most 8s each).
+    #[arg(long, default_value = "60s", value_parser = parse_positive_duration, value_name = "DURATION", conflicts_with = "steps")]
+    time: Duration,
+
+    /// Explore until this many requests were sent, instead of --time.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    steps: Option<u64>,
+
+    #[command(flatten)]
+    budget: ExploreBudget,
+
+    /// Per-request timeout (more than zero).
+    #[arg(long, default_value = "10s", value_parser = parse_positive_duration, value_name = "DURATION")]
+    timeout: Duration,
+
+    /// The most of one response body read (e.g. 10MiB).
+    #[arg(long, default_value = "10MiB", value_name = "SIZE")]
+    max_body: ByteSize,
+
+    /// Trust the CA certificates of this PEM file too.
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Option<std::path::PathBuf>,
+
+    /// Treat SHOULD failures as failures (they are warnings otherwise).
+    #[arg(long)]
+    strict: bool,
+
+    /// Write a JUnit XML report to PATH.
+    #[arg(long, value_name = "PATH")]
+    report_junit: Option<std::path::PathBuf>,
+
+    /// Write a JSON report with per-rule results to PATH.
+    #[arg(long, value_name = "PATH")]
+    report_json: Option<std::path::PathBuf>,
+
+    /// Write a self-contained HTML report to PATH.
+    #[arg(long, value_name = "PATH")]
+    report_html: Option<std::path::PathBuf>,
+
+    /// Colours: `auto`, `always` or `never`.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
 }
 
 #[derive(Args)]
@@ -191,6 +288,14 @@ struct CheckArgs {
     /// or `never`.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
+
+    /// After the cases, explore the target with generated workflows for
+    /// DURATION (as `pizzastack explore`), in the same report and exit code.
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    explore: Option<Duration>,
+
+    #[command(flatten)]
+    explore_budget: ExploreBudget,
 
     /// Run only the cases whose ID or one of whose rule IDs contains FILTER
     /// (e.g. `sessions/` or `SESS-005`); a filter that selects nothing is
@@ -492,6 +597,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => serve(*args).map(|()| ExitCode::SUCCESS),
         Command::Check(args) => check(*args).map(|exit| ExitCode::from(exit.code())),
+        Command::Explore(args) => explore(*args).map(|exit| ExitCode::from(exit.code())),
         Command::CaseSchema => {
             print!("{}", pizzastack::case::format::case_schema_text());
             Ok(ExitCode::SUCCESS)
@@ -583,7 +689,73 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")
 }
 
+/// The explorer's settings from its arguments.
+fn explore_options(
+    budget: &ExploreBudget,
+    length: pizzastack::explore::Budget,
+) -> pizzastack::explore::ExploreOptions {
+    use std::io::IsTerminal as _;
+    pizzastack::explore::ExploreOptions {
+        seed: budget.seed.unwrap_or_else(rand::random),
+        budget: length,
+        save: budget.save.clone(),
+        workers: budget
+            .workers
+            .map_or_else(pizzastack::explore::default_workers, usize::from),
+        progress: std::io::stderr().is_terminal(),
+    }
+}
+
+fn explore(args: ExploreArgs) -> anyhow::Result<pizzastack::check::CheckExit> {
+    let length = match args.steps {
+        Some(n) => pizzastack::explore::Budget::Steps(usize::try_from(n).unwrap_or(usize::MAX)),
+        None => pizzastack::explore::Budget::Time(args.time),
+    };
+    let options = pizzastack::check::CheckOptions {
+        target: Some(args.target),
+        coverage: false,
+        api_key: args.api_key,
+        other_api_key: args.other_api_key,
+        timeout: args.timeout,
+        max_body: bytes(args.max_body),
+        session_ttl: args.session_ttl,
+        rules_files: Vec::new(),
+        cases: pizzastack::case::CaseSources::default(),
+        strict: args.strict,
+        report_junit: args.report_junit,
+        report_json: args.report_json,
+        ca_cert: args.ca_cert,
+        snapshots: None,
+        libtest: libtest_mimic::Arguments::default(),
+        selection: pizzastack::check::Selection::default(),
+        format: pizzastack::check::Format::Human,
+        progress: true,
+        report_html: args.report_html,
+        baseline: None,
+        write_baseline: None,
+        suite: false,
+        explore: Some(explore_options(&args.budget, length)),
+    };
+    set_color(args.color);
+    let runtime = runtime()?;
+    Ok(pizzastack::check::run_check(&options, &runtime)?)
+}
+
+fn set_color(color: ColorWhen) {
+    match color {
+        ColorWhen::Auto => {}
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+    }
+}
+
 fn check(args: CheckArgs) -> anyhow::Result<pizzastack::check::CheckExit> {
+    let explore = args.explore.map(|time| {
+        explore_options(
+            &args.explore_budget,
+            pizzastack::explore::Budget::Time(time),
+        )
+    });
     let options = pizzastack::check::CheckOptions {
         target: args.target,
         coverage: args.coverage,
@@ -634,12 +806,10 @@ fn check(args: CheckArgs) -> anyhow::Result<pizzastack::check::CheckExit> {
         report_html: args.report_html,
         baseline: args.baseline,
         write_baseline: args.write_baseline,
+        suite: true,
+        explore,
     };
-    match args.color {
-        ColorWhen::Auto => {}
-        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
-        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
-    }
+    set_color(args.color);
     let runtime = runtime()?;
     Ok(pizzastack::check::run_check(&options, &runtime)?)
 }

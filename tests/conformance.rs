@@ -82,6 +82,8 @@ fn main() -> ExitCode {
         ca_cert: None,
         snapshots,
         libtest,
+        suite: true,
+        explore: None,
     };
     let exit = run_check(&options, &runtime).unwrap_or_else(|error| {
         eprintln!("error: {error}");

@@ -32,6 +32,9 @@ pub enum ValueCheck {
     /// An array with an element having every member of this object (or
     /// equal to this value).
     Contains(Value),
+    /// An array with no element having every member of this object (or
+    /// equal to this value): `absent`'s counterpart inside a list.
+    NotContains(Value),
     /// A string starting with this text (templates rendered).
     Prefix(String),
     /// An array, string or object of exactly this many elements.
@@ -115,6 +118,11 @@ pub const KINDS: &[Kind] = &[
         name: "contains",
         templated: true,
         schema: || json!({"description": "An array with an element having every member of this object (or equal to this value)."}),
+    },
+    Kind {
+        name: "not_contains",
+        templated: true,
+        schema: || json!({"description": "An array with no element having every member of this object (or equal to this value)."}),
     },
     Kind {
         name: "prefix",
@@ -220,6 +228,7 @@ impl ValueCheck {
             "equals" => Self::Equals(value.clone()),
             "not_equals" => Self::NotEquals(value.clone()),
             "contains" => Self::Contains(value.clone()),
+            "not_contains" => Self::NotContains(value.clone()),
             "matches" => {
                 let pattern = string(value)?;
                 let re = regex::Regex::new(&pattern).map_err(|e| {
@@ -341,6 +350,13 @@ impl ValueCheck {
                     .is_some_and(|items| items.iter().any(|item| json_contains(item, &wanted)));
                 want(has, format!("an array with an element like {wanted}"))
             }
+            Self::NotContains(unwanted) => {
+                let unwanted = render_json(unwanted, vars).map_err(Mismatch::Template)?;
+                let clear = found
+                    .and_then(Value::as_array)
+                    .is_some_and(|items| !items.iter().any(|item| json_contains(item, &unwanted)));
+                want(clear, format!("an array with no element like {unwanted}"))
+            }
             Self::Prefix(prefix) => {
                 let prefix = render(prefix, vars).map_err(Mismatch::Template)?;
                 want(
@@ -430,11 +446,46 @@ impl ValueCheck {
             Self::Exists => "exists",
             Self::Absent => "absent",
             Self::Contains(_) => "contains",
+            Self::NotContains(_) => "not_contains",
             Self::Prefix(_) => "prefix",
             Self::Length(_) => "length",
             Self::LessThan(_) => "less_than",
             Self::GreaterThan(_) => "greater_than",
             Self::Sorted { .. } => "sorted",
+        }
+    }
+}
+
+impl ValueCheck {
+    /// Its value as a case file writes it, so that [`ValueCheck::parse`]
+    /// reads back the same check: what `explore` writes its cases with.
+    pub fn value(&self) -> Value {
+        match self {
+            Self::Equals(v)
+            | Self::NotEquals(v)
+            | Self::Contains(v)
+            | Self::NotContains(v)
+            | Self::LessThan(v)
+            | Self::GreaterThan(v) => v.clone(),
+            Self::Matches(re) => Value::String(re.as_str().to_owned()),
+            Self::Type(t) => Value::String(t.name().to_owned()),
+            Self::Range { min, max } => {
+                let mut bounds = serde_json::Map::new();
+                if let Some(min) = min {
+                    bounds.insert("min".to_owned(), json!(min));
+                }
+                if let Some(max) = max {
+                    bounds.insert("max".to_owned(), json!(max));
+                }
+                Value::Object(bounds)
+            }
+            Self::Exists | Self::Absent => Value::Bool(true),
+            Self::Prefix(p) => Value::String(p.clone()),
+            Self::Length(n) => json!(n),
+            Self::Sorted { by, descending } => json!({
+                "by": by,
+                "order": if *descending { "descending" } else { "ascending" },
+            }),
         }
     }
 }
@@ -694,6 +745,7 @@ mod tests {
             ("exists", json!(true)),
             ("absent", json!(true)),
             ("contains", json!({"a": 1})),
+            ("not_contains", json!({"a": 2})),
             ("prefix", json!("tom_")),
             ("length", json!(2)),
             ("less_than", json!([1, "{{x}}"])),
@@ -705,7 +757,18 @@ mod tests {
             let check = ValueCheck::parse(name, &value).unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert_eq!(check.name(), name);
             assert!(kind(name).is_some());
+            // What `explore` writes reads back as the same check.
+            let again = ValueCheck::parse(name, &check.value()).unwrap();
+            assert_eq!((again.name(), again.value()), (name, check.value()));
         }
+    }
+
+    #[test]
+    fn not_contains_holds_only_without_a_matching_element() {
+        let check = ValueCheck::NotContains(json!({"id": "b"}));
+        assert!(checked(&check, json!([{"id": "a", "type": "raw"}])).is_ok());
+        assert!(checked(&check, json!([{"id": "b", "type": "raw"}])).is_err());
+        assert!(check.check(None, &Vars::default()).is_err());
     }
 
     #[test]

@@ -321,10 +321,32 @@ pub enum CaptureSource {
 }
 
 /// Variables every case has without capturing them.
-pub const BUILTIN_VARIABLES: [&str; 5] = [
+pub const BUILTIN_VARIABLES: [&str; 7] = [
     "session",
     "other_session",
     "api_key",
     "other_api_key",
     "uuid",
+    "api_key_swapcase",
+    "api_key_chopped",
 ];
+
+/// The built-in variables made from the API key: the key with the case of
+/// each ASCII letter swapped (`api_key_swapcase`), and without its last
+/// character (`api_key_chopped`): keys that differ slightly from a valid
+/// one, which AUTH-001 refuses as unknown.
+pub fn key_variants(key: &str) -> [(&'static str, String); 2] {
+    let swapped = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let mut chopped = key.to_owned();
+    chopped.pop();
+    [("api_key_swapcase", swapped), ("api_key_chopped", chopped)]
+}

@@ -3,6 +3,7 @@
 //! results to stdout or to report files.
 
 pub mod coverage;
+pub mod explored;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -287,6 +287,9 @@ pub async fn run_case(
     vars.set("other_session", json!(uuid::Uuid::new_v4().to_string()));
     vars.set("uuid", json!(uuid::Uuid::new_v4().to_string()));
     vars.set("api_key", json!(target.api_key));
+    for (name, value) in crate::case::key_variants(&target.api_key) {
+        vars.set(name, json!(value));
+    }
     vars.set(
         "other_api_key",
         json!(target.other_api_key.clone().unwrap_or_default()),
@@ -643,7 +646,11 @@ fn build_request(
     })
 }
 
-async fn send(
+/// Sends one request and reads its answer, at most `target.max_body`.
+///
+/// # Errors
+/// No (whole) answer, or a method HTTP does not allow.
+pub async fn send(
     client: &reqwest::Client,
     target: &Target,
     sent: &SentRequest,
