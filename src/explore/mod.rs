@@ -316,17 +316,14 @@ pub fn explore(
     for (model, _steps, ran, rule) in failures {
         let level = catalogue.get(rule).map_or(Level::Mock, |r| r.level);
         let name = format!("{}.yaml", rule.replace('/', "--").to_ascii_lowercase());
-        let text = |kept: &[usize]| {
-            save::case_yaml(&save::Failed {
-                rule,
-                level,
-                seed: options.seed,
-                target: &target.base_url,
-                model: &model,
-                ran: &ran,
-                kept: Some(kept),
-            })
-        };
+        let case = save::case_yaml(&save::Failed {
+            rule,
+            level,
+            seed: options.seed,
+            target: &target.base_url,
+            model: &model,
+            ran: &ran,
+        });
         let replaying = Replaying {
             runtime: &runtime,
             client: &client,
@@ -336,8 +333,6 @@ pub fn explore(
             name: &name,
             rule,
         };
-        let kept = prune(&replaying, &ran, &text);
-        let case = text(&kept);
         let file = match &options.save {
             Some(dir) => {
                 let path = dir.join(&name);
@@ -355,7 +350,7 @@ pub fn explore(
         found.push(Found {
             rule,
             level,
-            steps: kept.len(),
+            steps: ran.failure.map_or(0, |(_, last)| last + 1),
             case,
             file,
             replays_failed,
@@ -429,7 +424,8 @@ fn worker(
         }
         Expiry::Unavailable => false,
     };
-    let new_oracle = || Oracle::new(spec, catalogue.clone(), config.clone());
+    let shared_catalogue = std::sync::Arc::new(catalogue.clone());
+    let new_oracle = || Oracle::new(spec, shared_catalogue.clone(), config.clone());
     while !over(shared) {
         let Ok(mut tree) = strategy.new_tree(&mut rng) else {
             continue;
@@ -495,6 +491,15 @@ fn worker(
             }
         }
         let (model, steps, ran) = best;
+        let pruning = Pruning {
+            runtime: &runtime,
+            runner: &runner,
+            shared,
+            new_oracle: &new_oracle,
+            may_expire: &may_expire,
+            target,
+        };
+        let (steps, ran) = prune(&pruning, &model, steps, ran, rule);
         shared
             .found
             .lock()
@@ -610,31 +615,72 @@ impl Replaying<'_> {
     }
 }
 
-/// How long pruning a shrunk workflow's case may take.
+/// How long pruning a shrunk workflow may take.
 const PRUNE_TIME: Duration = Duration::from_secs(6);
 
-/// The steps of the shrunk workflow its case keeps: each other step is left
-/// out in turn, from the last, while the case without it still loads and
-/// still breaks the rule when the ordinary runner replays it.
-fn prune(replaying: &Replaying<'_>, ran: &Ran, case: &dyn Fn(&[usize]) -> String) -> Vec<usize> {
+/// What pruning a shrunk workflow needs.
+struct Pruning<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    runner: &'a Runner<'a>,
+    shared: &'a Shared,
+    new_oracle: &'a dyn Fn() -> Oracle,
+    may_expire: &'a dyn Fn() -> bool,
+    target: &'a Target,
+}
+
+/// Leaves each step of a shrunk workflow out in turn, from the last, while
+/// the rest still breaks the rule: each candidate is run again and judged
+/// afresh by the oracle (never replayed against a fixed expectation, whose
+/// premise a removed step may have been). A failure that hangs on values
+/// drawn at random (its check is bounded by other answers) gets three runs
+/// per candidate.
+fn prune(
+    p: &Pruning<'_>,
+    model: &Model,
+    steps: Vec<Step>,
+    ran: Ran,
+    rule: &'static str,
+) -> (Vec<Step>, Ran) {
     let Some((_, last)) = ran.failure else {
-        return Vec::new();
+        return (steps, ran);
     };
-    let mut kept: Vec<usize> = (0..=last).collect();
+    let statistical = ran.exchanges[last].findings.iter().any(|f| {
+        f.rule == rule
+            && !f.passed
+            && matches!(&f.expect, crate::oracle::Expect::Body { bounds_from, .. } if !bounds_from.is_empty())
+    });
+    let tries = if statistical { 3 } else { 1 };
+    let mut steps = steps;
+    steps.truncate(ran.exchanges[last].step + 1);
+    let mut ran = ran;
     let until = Instant::now() + PRUNE_TIME;
-    for candidate in (0..last).rev() {
+    for candidate in (0..steps.len().saturating_sub(1)).rev() {
         if Instant::now() >= until {
             break;
         }
-        let without: Vec<usize> = kept.iter().copied().filter(|i| *i != candidate).collect();
-        if replaying
-            .once(&case(&without))
-            .is_some_and(|(_, broke)| broke)
-        {
-            kept = without;
+        let mut without = steps.clone();
+        without.remove(candidate);
+        for _ in 0..tries {
+            let again = run_alone_if_expiring(
+                p.runtime,
+                p.runner,
+                p.shared,
+                p.new_oracle,
+                model,
+                &without,
+                StopAt::Rule(rule),
+                None,
+                p.may_expire,
+                p.target,
+            );
+            if again.failure.is_some() {
+                steps = without;
+                ran = again;
+                break;
+            }
         }
     }
-    kept
+    (steps, ran)
 }
 
 fn unreplayed(

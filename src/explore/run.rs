@@ -112,7 +112,13 @@ pub struct How<'a> {
 impl Runner<'_> {
     /// Runs `steps` from `model`'s sessions, judging each answer with
     /// `oracle`; stops as `how` says.
-    pub async fn run(&self, oracle: &mut Oracle, model: &Model, steps: &[Step], how: &How<'_>) -> Ran {
+    pub async fn run(
+        &self,
+        oracle: &mut Oracle,
+        model: &Model,
+        steps: &[Step],
+        how: &How<'_>,
+    ) -> Ran {
         let How {
             stop,
             known,

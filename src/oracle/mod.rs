@@ -173,7 +173,7 @@ struct Twins {
 /// The shadow model and the judge.
 pub struct Oracle {
     spec: &'static Spec,
-    catalogue: RuleCatalogue,
+    catalogue: std::sync::Arc<RuleCatalogue>,
     config: OracleConfig,
     sessions: HashMap<SessionKey, SessionShadow>,
     objects: HashMap<String, Shadow>,
@@ -212,7 +212,11 @@ struct Refusal {
 
 impl Oracle {
     /// An oracle that knows nothing yet of the server.
-    pub fn new(spec: &'static Spec, catalogue: RuleCatalogue, config: OracleConfig) -> Self {
+    pub fn new(
+        spec: &'static Spec,
+        catalogue: std::sync::Arc<RuleCatalogue>,
+        config: OracleConfig,
+    ) -> Self {
         Self {
             spec,
             catalogue,
@@ -513,16 +517,15 @@ impl Oracle {
 /// Every rule and detail ID of the embedded catalogue, leaked once so that
 /// findings carry `&'static str`.
 fn static_rule(id: &str) -> Option<&'static str> {
-    static IDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    static IDS: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
     IDS.get_or_init(|| {
         RuleCatalogue::embedded()
             .entries()
             .map(|r| &*Box::leak(r.id.clone().into_boxed_str()))
             .collect()
     })
-    .iter()
+    .get(id)
     .copied()
-    .find(|r| *r == id)
 }
 
 /// A value as a failure shows it: compact JSON, at most 160 characters.

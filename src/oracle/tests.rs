@@ -7,7 +7,7 @@ use super::*;
 fn oracle() -> Oracle {
     Oracle::new(
         Spec::embedded().expect("the embedded specs load"),
-        RuleCatalogue::embedded(),
+        std::sync::Arc::new(RuleCatalogue::embedded()),
         OracleConfig {
             valid_keys: vec!["key".to_owned(), "other".to_owned()],
             other_keys_invalid: true,

@@ -12,6 +12,7 @@ mod client_dev;
 mod concurrency;
 mod endpoints;
 mod errors;
+mod explore;
 mod fleet;
 mod freedoms;
 mod fuzz;
