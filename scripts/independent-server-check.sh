@@ -67,6 +67,32 @@ for rule in SESS-005 QLT-002 SIM-002; do
     failures=$((failures + 1))
   fi
 done
+run_explore() {
+  "$check" explore --target "$1" --api-key key-one --other-api-key key-two --session-ttl 2s --strict --seed 7 --time "${EXPLORE_TIME:-20s}"
+}
+
+# explore: generated workflows judged by the docs; the server's 2 s TTL is
+# waited out at most once per worker.
+target=$(start)
+if run_explore "$target" >"$out" 2>&1; then
+  echo "explored: passes with --strict ($(grep '^explore: seed' "$out"))"
+else
+  echo "FALSE ALARM: explore fails the independent server, which follows the docs:"
+  grep -E '^explore:|^FAIL' "$out"
+  failures=$((failures + 1))
+fi
+for rule in SESS-005 SIM-002; do
+  target=$(start --break "$rule")
+  status=0
+  run_explore "$target" >"$out" 2>&1 || status=$?
+  if [ "$status" = 1 ] && grep -q "^explore: FAIL $rule " "$out"; then
+    echo "explored with $rule broken: caught, exit 1 ($(grep "^explore: FAIL $rule " "$out"))"
+  else
+    echo "MISSED by explore: with $rule broken, exit $status"
+    grep -E '^explore:' "$out"
+    failures=$((failures + 1))
+  fi
+done
 rm -f "$out"
-echo "independent-server: $((4 - failures)) passed, $failures failed"
+echo "independent-server: $((7 - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

@@ -11,9 +11,13 @@
 //! expire only in workflows that hold the run's expiry lock alone, since
 //! the admin clock moves every session.
 
+mod draw;
 pub mod model;
+mod replay;
+mod request;
 pub mod run;
 pub mod save;
+mod shrink;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -31,7 +35,9 @@ use crate::runner::outcome::{CaseOutcome, CaseStatus, RuleCheck, Verdict};
 use crate::runner::{Expiry, Target};
 use crate::spec::Spec;
 use model::{Model, Step, Workflows};
+use replay::Replaying;
 use run::{Learned, Ran, Runner, StopAt};
+use shrink::Trying;
 
 /// How long a run explores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,11 +64,6 @@ pub struct ExploreOptions {
 
 /// The longest workflow drawn: long enough for logs of 50+ objects.
 const MAX_STEPS: usize = 120;
-/// How long shrinking one failure may take, and how many runs.
-const SHRINK_TIME: Duration = Duration::from_secs(8);
-const SHRINK_RUNS: usize = 400;
-/// How many times a saved case is replayed to see it fail.
-const REPLAYS: usize = 3;
 
 /// A failure found, shrunk and replayed.
 #[derive(Debug, Clone)]
@@ -75,7 +76,7 @@ pub struct Found {
     pub steps: usize,
     /// Where it was written (`--save`).
     pub file: Option<PathBuf>,
-    /// Replays of the saved case that failed, of [`REPLAYS`].
+    /// Replays of the saved case that failed, of [`replay::REPLAYS`].
     pub replays_failed: usize,
     /// What the reports show: the saved case's replay.
     pub outcome: CaseOutcome,
@@ -426,23 +427,20 @@ fn worker(
     };
     let shared_catalogue = std::sync::Arc::new(catalogue.clone());
     let new_oracle = || Oracle::new(spec, shared_catalogue.clone(), config.clone());
+    let trying = Trying {
+        runtime: &runtime,
+        runner: &runner,
+        shared,
+        new_oracle: &new_oracle,
+        may_expire: &may_expire,
+        target,
+    };
     while !over(shared) {
         let Ok(mut tree) = strategy.new_tree(&mut rng) else {
             continue;
         };
         let (model, steps, seen) = tree.current();
-        let ran = run_alone_if_expiring(
-            &runtime,
-            &runner,
-            shared,
-            &new_oracle,
-            &model,
-            &steps,
-            StopAt::NewFailure,
-            seen.as_deref(),
-            &may_expire,
-            target,
-        );
+        let ran = trying.run(&model, &steps, StopAt::NewFailure, seen.as_deref());
         shared.count(&ran);
         if let Some(why) = &ran.transport {
             let mut transport = shared
@@ -459,251 +457,12 @@ fn worker(
         if !shared.claim(rule) {
             continue;
         }
-        let mut best = (model, steps, ran);
-        let shrink_until = Instant::now() + SHRINK_TIME;
-        if tree.simplify() {
-            for _ in 0..SHRINK_RUNS {
-                if Instant::now() >= shrink_until {
-                    break;
-                }
-                let (model, steps, seen) = tree.current();
-                let ran = run_alone_if_expiring(
-                    &runtime,
-                    &runner,
-                    shared,
-                    &new_oracle,
-                    &model,
-                    &steps,
-                    StopAt::Rule(rule),
-                    seen.as_deref(),
-                    &may_expire,
-                    target,
-                );
-                let kept = if ran.failure.is_some() {
-                    best = (model, steps, ran);
-                    tree.simplify()
-                } else {
-                    tree.complicate()
-                };
-                if !kept {
-                    break;
-                }
-            }
-        }
-        let (model, steps, ran) = best;
-        let pruning = Pruning {
-            runtime: &runtime,
-            runner: &runner,
-            shared,
-            new_oracle: &new_oracle,
-            may_expire: &may_expire,
-            target,
-        };
-        let (steps, ran) = prune(&pruning, &model, steps, ran, rule);
+        let (model, steps, ran) = trying.shrink(&mut tree, (model, steps, ran), rule);
         shared
             .found
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push((model, steps, ran, rule));
-    }
-}
-
-/// Runs one workflow, holding the expiry lock alone if it lets sessions
-/// expire through the shared admin clock, else with the others.
-#[allow(clippy::too_many_arguments)]
-fn run_alone_if_expiring(
-    runtime: &tokio::runtime::Runtime,
-    runner: &Runner<'_>,
-    shared: &Shared,
-    new_oracle: &dyn Fn() -> Oracle,
-    model: &Model,
-    steps: &[Step],
-    stop: StopAt,
-    seen: Option<&AtomicUsize>,
-    may_expire: &dyn Fn() -> bool,
-    target: &Target,
-) -> Ran {
-    let expiring = matches!(target.expiry, Expiry::AdminClock { .. })
-        && steps.iter().any(|s| matches!(s, Step::Expire));
-    let mut oracle = new_oracle();
-    let known = |rule: &str| shared.known(rule);
-    let how = run::How {
-        stop,
-        known: &known,
-        seen,
-        expire: may_expire,
-    };
-    let mut go = || runtime.block_on(runner.run(&mut oracle, model, steps, &how));
-    if expiring {
-        let _alone = shared
-            .expiry
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        go()
-    } else {
-        let _together = shared.expiry.read().unwrap_or_else(PoisonError::into_inner);
-        go()
-    }
-}
-
-/// What replaying a saved case needs.
-struct Replaying<'a> {
-    runtime: &'a tokio::runtime::Runtime,
-    client: &'a reqwest::Client,
-    target: &'a Target,
-    spec: &'static Spec,
-    catalogue: &'a RuleCatalogue,
-    name: &'a str,
-    rule: &'static str,
-}
-
-impl Replaying<'_> {
-    /// Runs the case once with the ordinary runner: its outcome, and
-    /// whether the rule failed. `None` when the case does not load.
-    fn once(&self, case: &str) -> Option<(CaseOutcome, bool)> {
-        let file = format!("explore/{}", self.name);
-        let parsed = crate::case::parse_case(&file, case, self.catalogue).ok()?;
-        let outcome = self.runtime.block_on(crate::runner::run_case(
-            self.client,
-            self.target,
-            &parsed,
-            self.spec,
-            self.catalogue,
-        ));
-        let broke = outcome
-            .rule_checks
-            .iter()
-            .any(|c| c.id == self.rule && c.verdict == Verdict::Fail);
-        Some((outcome, broke))
-    }
-
-    /// Replays up to [`REPLAYS`] times until it fails; the outcome is what
-    /// the reports show.
-    fn replay(&self, case: &str) -> (CaseOutcome, usize) {
-        let file = format!("explore/{}", self.name);
-        let mut last = None;
-        let mut failed = 0;
-        for _ in 0..REPLAYS {
-            let Some((outcome, broke)) = self.once(case) else {
-                let reason = "the saved case does not load".to_owned();
-                return (unreplayed(&file, self.rule, self.catalogue, reason), 0);
-            };
-            last = Some(outcome);
-            if broke {
-                failed += 1;
-                break;
-            }
-        }
-        let mut outcome =
-            last.unwrap_or_else(|| unreplayed(&file, self.rule, self.catalogue, String::new()));
-        if failed == 0 {
-            // Found and shrunk, but the values it hangs on came out otherwise
-            // each time it was replayed: still a failure the workflows saw.
-            let level = self
-                .catalogue
-                .get(self.rule)
-                .map_or(Level::Mock, |r| r.level);
-            outcome.rule_checks.retain(|c| c.id != self.rule);
-            outcome.rule_checks.push(RuleCheck {
-                id: self.rule.to_owned(),
-                level,
-                verdict: Verdict::Fail,
-            });
-            outcome.status = CaseStatus::Failed;
-        }
-        (outcome, failed)
-    }
-}
-
-/// How long pruning a shrunk workflow may take.
-const PRUNE_TIME: Duration = Duration::from_secs(6);
-
-/// What pruning a shrunk workflow needs.
-struct Pruning<'a> {
-    runtime: &'a tokio::runtime::Runtime,
-    runner: &'a Runner<'a>,
-    shared: &'a Shared,
-    new_oracle: &'a dyn Fn() -> Oracle,
-    may_expire: &'a dyn Fn() -> bool,
-    target: &'a Target,
-}
-
-/// Leaves each step of a shrunk workflow out in turn, from the last, while
-/// the rest still breaks the rule: each candidate is run again and judged
-/// afresh by the oracle (never replayed against a fixed expectation, whose
-/// premise a removed step may have been). A failure that hangs on values
-/// drawn at random (its check is bounded by other answers) gets three runs
-/// per candidate.
-fn prune(
-    p: &Pruning<'_>,
-    model: &Model,
-    steps: Vec<Step>,
-    ran: Ran,
-    rule: &'static str,
-) -> (Vec<Step>, Ran) {
-    let Some((_, last)) = ran.failure else {
-        return (steps, ran);
-    };
-    let statistical = ran.exchanges[last].findings.iter().any(|f| {
-        f.rule == rule
-            && !f.passed
-            && matches!(&f.expect, crate::oracle::Expect::Body { bounds_from, .. } if !bounds_from.is_empty())
-    });
-    let tries = if statistical { 3 } else { 1 };
-    let mut steps = steps;
-    steps.truncate(ran.exchanges[last].step + 1);
-    let mut ran = ran;
-    let until = Instant::now() + PRUNE_TIME;
-    for candidate in (0..steps.len().saturating_sub(1)).rev() {
-        if Instant::now() >= until {
-            break;
-        }
-        let mut without = steps.clone();
-        without.remove(candidate);
-        for _ in 0..tries {
-            let again = run_alone_if_expiring(
-                p.runtime,
-                p.runner,
-                p.shared,
-                p.new_oracle,
-                model,
-                &without,
-                StopAt::Rule(rule),
-                None,
-                p.may_expire,
-                p.target,
-            );
-            if again.failure.is_some() {
-                steps = without;
-                ran = again;
-                break;
-            }
-        }
-    }
-    (steps, ran)
-}
-
-fn unreplayed(
-    file: &str,
-    rule: &'static str,
-    catalogue: &RuleCatalogue,
-    reason: String,
-) -> CaseOutcome {
-    let level = catalogue.get(rule).map_or(Level::Mock, |r| r.level);
-    CaseOutcome {
-        id: file.trim_end_matches(".yaml").to_owned(),
-        name: format!("explore: {rule}"),
-        file: file.to_owned(),
-        rules: vec![rule.to_owned()],
-        level,
-        status: CaseStatus::Error { reason },
-        steps: Vec::new(),
-        rule_checks: vec![RuleCheck {
-            id: rule.to_owned(),
-            level,
-            verdict: Verdict::Fail,
-        }],
-        duration: Duration::ZERO,
     }
 }
 

@@ -58,9 +58,8 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, key: &str) {
     if !out.status(rule, &[StatusPattern::Class(2)]) {
         return;
     }
-    let before = out.found.len();
-    out.schema();
-    untyped_entries(out, before);
+    let typed = typed_entries(out);
+    out.schema_of(typed.as_ref().or(exchange.answer));
     for id in &objects {
         let mut wanted = Map::new();
         wanted.insert("id".to_owned(), Value::String(id.clone()));
@@ -104,36 +103,30 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, key: &str) {
 /// a `type` (MOCK for a baked pizza or a roast, SHOULD for an assembled
 /// pizza), not against LOG-001: the log example reads `type` of the
 /// entries it prints, but the pages give those kinds none of their own.
-fn untyped_entries(out: &mut Findings<'_, '_>, from: usize) {
-    let answer = out.exchange.answer;
-    for index in from..out.found.len() {
-        let finding = &out.found[index];
-        if finding.passed || finding.rule != "LOG-001" || !finding.actual.contains("\"type\"") {
+/// Judges those entries' `type` and gives back a copy of the answer with
+/// the missing ones filled in, for the log's schema.
+fn typed_entries(out: &mut Findings<'_, '_>) -> Option<Value> {
+    let mut answer = out.exchange.answer?.clone();
+    let entries = answer.get_mut("objects")?.as_array_mut()?;
+    for (index, entry) in entries.iter_mut().enumerate() {
+        let Some(object) = entry.as_object_mut() else {
             continue;
-        }
-        let entry = finding
-            .actual
-            .strip_prefix("/objects/")
-            .and_then(|rest| rest.split(':').next())
-            .and_then(|i| i.parse::<usize>().ok());
-        let id = entry.and_then(|i| {
-            answer?
-                .get("objects")?
-                .get(i)?
-                .get("id")?
-                .as_str()
-                .map(str::to_owned)
-        });
-        let kind = id.and_then(|id| out.oracle.objects.get(&id).map(|o| o.kind));
+        };
+        let kind = object
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| out.oracle.objects.get(id))
+            .map(|o| o.kind);
         let rule = match kind {
             Some(ObjectKind::Baked) => "BAK-001/type",
             Some(ObjectKind::Roasted) => "RST-001/shape",
             Some(ObjectKind::Assembled) => "ASM-001/type",
             _ => continue,
         };
-        let level = out.oracle.level(rule);
-        let finding = &mut out.found[index];
-        finding.rule = rule;
-        finding.level = level;
+        let pointer = format!("/objects/{index}/type");
+        if !out.body(rule, &pointer, ValueCheck::Type(JsonType::String)) {
+            object.insert("type".to_owned(), Value::String(String::new()));
+        }
     }
+    Some(answer)
 }

@@ -15,6 +15,7 @@
 //! by the same code the runner uses, so that a failure found here is
 //! replayed by `check` as the same failure.
 
+mod content;
 mod log;
 mod pipeline;
 
@@ -415,6 +416,12 @@ impl<'o, 'e> Findings<'o, 'e> {
 
     /// Judges the answer against the documented layer of its schema.
     fn schema(&mut self) {
+        self.schema_of(self.exchange.answer);
+    }
+
+    /// The answer's schema, judged on `answer` (the answer itself, or a
+    /// copy with what another rule judges filled in).
+    fn schema_of(&mut self, answer: Option<&Value>) {
         let exchange = self.exchange;
         let spec = self.oracle.spec;
         let Some(file) = spec
@@ -423,7 +430,7 @@ impl<'o, 'e> Findings<'o, 'e> {
         else {
             return;
         };
-        let Some(answer) = exchange.answer else {
+        let Some(answer) = answer else {
             if let Some(rule) = spec
                 .schema_rule(file)
                 .and_then(|r| self.oracle.static_rule(r))

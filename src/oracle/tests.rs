@@ -279,3 +279,60 @@ fn after_expiry_a_request_in_the_session_may_be_refused() {
     let again = observe(&mut o, &ask, 404, json!({"error": "Session has expired"}));
     assert!(failed(&again).is_empty(), "{again:?}");
 }
+
+#[test]
+fn an_assembled_pizza_logged_without_type_fails_its_own_rule_not_the_logs() {
+    let mut o = oracle();
+    acquire(&mut o, "a", "tom_aaaaaaaaaaaa");
+    let simmer = json!({"ingredients": [{"id": "tom_aaaaaaaaaaaa", "name": "t", "amount": 1, "unit": "g"}], "temperature": 100, "duration": "30m"});
+    let sauce = json!({"id": "sce_aaaaaaaaaaaa", "type": "sauce", "sauce_quality": "degraded", "degradation_reason": "raw_ingredient"});
+    observe(&mut o, &post("/v1/cook/simmer", "a", simmer), 200, sauce);
+    let base = json!({"thickness": "thin", "size": "10inch", "style": "roman"});
+    let made = json!({"id": "bas_aaaaaaaaaaaa", "type": "base", "thickness": "thin", "size": "10inch", "style": "roman", "hydration": 0.6});
+    observe(&mut o, &post("/v1/pizza/base", "a", base), 200, made);
+    let assemble = json!({"base_id": "bas_aaaaaaaaaaaa", "sauce_id": "sce_aaaaaaaaaaaa", "toppings": ["basil"]});
+    // An answer without `type` (ASM-001/type's SHOULD): the log is not
+    // expected to invent one.
+    let pizza = json!({"id": "pza_aaaaaaaaaaaa", "assembly_quality": "degraded"});
+    observe(
+        &mut o,
+        &post("/v1/pizza/assemble", "a", assemble),
+        200,
+        pizza,
+    );
+    let path = log("a");
+    let ask = Ask {
+        path: &path,
+        key: Some("key"),
+        session: Some("a"),
+        body: None,
+    };
+    let op = |id: &str| json!({"timestamp": "2026-01-01T00:00:00.000Z", "endpoint": "/v1/tomato/acquire", "result_id": id});
+    let answer = |pizza: Value| {
+        json!({"session_id": "a",
+               "objects": [{"id": "tom_aaaaaaaaaaaa", "type": "raw"},
+                           {"id": "sce_aaaaaaaaaaaa", "type": "sauce", "sauce_quality": "degraded"},
+                           {"id": "bas_aaaaaaaaaaaa", "type": "base"}, pizza],
+               "operations": [op("tom_aaaaaaaaaaaa"), op("sce_aaaaaaaaaaaa"), op("bas_aaaaaaaaaaaa"), op("pza_aaaaaaaaaaaa")]})
+    };
+    let typed = observe(
+        &mut o,
+        &ask,
+        200,
+        answer(
+            json!({"id": "pza_aaaaaaaaaaaa", "type": "assembled", "assembly_quality": "degraded"}),
+        ),
+    );
+    assert!(failed(&typed).is_empty(), "{typed:?}");
+    let untyped = observe(
+        &mut o,
+        &ask,
+        200,
+        answer(json!({"id": "pza_aaaaaaaaaaaa", "assembly_quality": "degraded"})),
+    );
+    assert_eq!(failed(&untyped), ["ASM-001/type"], "{untyped:?}");
+    assert!(
+        untyped.iter().all(|f| f.passed || f.rule == "ASM-001/type"),
+        "{untyped:?}"
+    );
+}

@@ -38,7 +38,7 @@ pub fn render(explored: &Explored, strict: bool) -> String {
         };
         let _ = writeln!(
             out,
-            "explore: {counts} {} ({}) in {} steps; {replay}{}",
+            "explore: {counts} {} ({}) in {} step(s); {replay}{}",
             found.rule,
             found.level.as_str(),
             found.steps,

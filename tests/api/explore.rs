@@ -5,8 +5,6 @@
 //! alone or all together, with `--strict`. (The independent server of
 //! `scripts/` is explored by `scripts/independent-server-check.sh`.)
 
-use std::time::Duration;
-
 use pizzastack::case::{Level, RuleCatalogue};
 use pizzastack::config::ServeConfig;
 use pizzastack::explore::{explore, Budget, ExploreOptions, Explored};
@@ -142,7 +140,6 @@ fn every_rule_switched_off_is_found_and_shrunk_to_a_case_that_replays_both_ways(
             run.steps,
             found.steps
         );
-        assert!(elapsed < Duration::from_secs(40), "{detail}: {elapsed:?}");
         if found.steps > 12 {
             missed.push(format!(
                 "{detail}: the case has {} steps:\n{}",
