@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 use proptest::strategy::Union;
 
-use super::model::{slot_kinds, Aim, BadKey, Foreign, Label, Model, Step, Topping, PIPELINE};
+use super::model::{
+    slot_kinds, Aim, BadKey, Foreign, Label, Model, Step, Topping, COOKABLE, PIPELINE,
+};
 use crate::ids::ObjectKind;
 
 /// The next steps that make sense in `state`, weighted.
@@ -115,71 +117,63 @@ pub(super) fn transitions(state: &Model) -> BoxedStrategy<Step> {
     add(
         &mut arms,
         6,
-        pick(
-            state,
-            &[K::Raw, K::Sliced, K::Sauce],
-            move |state, session, _| {
-                // Mostly one kind at a time, so that correct sauces (sliced only)
-                // and degraded ones (raw) are both common, then mixes.
-                let mut pools: Vec<(u32, Vec<Label>)> = Vec::new();
-                for (weight, kinds) in [
-                    (3, &[K::Sliced][..]),
-                    (2, &[K::Raw][..]),
-                    (1, &[K::Sauce][..]),
-                    (1, &[K::Raw, K::Sliced, K::Sauce][..]),
-                ] {
-                    let pool = state.live(session, kinds);
-                    if !pool.is_empty() {
-                        pools.push((weight, pool));
-                    }
+        pick(state, &COOKABLE, move |state, session, _| {
+            // Mostly one kind at a time, so that correct sauces (sliced only)
+            // and degraded ones (raw) are both common, then mixes.
+            let mut pools: Vec<(u32, Vec<Label>)> = Vec::new();
+            for (weight, kinds) in [
+                (3, &[K::Sliced][..]),
+                (2, &[K::Raw][..]),
+                (1, &[K::Sauce][..]),
+                (1, &COOKABLE[..]),
+            ] {
+                let pool = state.live(session, kinds);
+                if !pool.is_empty() {
+                    pools.push((weight, pool));
                 }
-                let inputs = Union::new_weighted(
-                    pools
-                        .into_iter()
-                        .map(|(w, pool)| {
-                            let most = pool.len().min(3);
-                            (w, subsequence(pool, 1..=most).boxed())
-                        })
-                        .collect(),
-                );
-                (
-                    inputs,
-                    any::<bool>(),
-                    prop_oneof![Just(100u16), 60u16..200],
-                    0u8..3,
+            }
+            let inputs = Union::new_weighted(
+                pools
+                    .into_iter()
+                    .map(|(w, pool)| {
+                        let most = pool.len().min(3);
+                        (w, subsequence(pool, 1..=most).boxed())
+                    })
+                    .collect(),
+            );
+            (
+                inputs,
+                any::<bool>(),
+                prop_oneof![Just(100u16), 60u16..200],
+                0u8..3,
+            )
+                .prop_map(
+                    move |(ingredients, garlic, temperature, duration)| Step::Simmer {
+                        label,
+                        session,
+                        ingredients,
+                        garlic,
+                        temperature,
+                        duration,
+                    },
                 )
-                    .prop_map(
-                        move |(ingredients, garlic, temperature, duration)| Step::Simmer {
-                            label,
-                            session,
-                            ingredients,
-                            garlic,
-                            temperature,
-                            duration,
-                        },
-                    )
-                    .boxed()
-            },
-        ),
+                .boxed()
+        }),
     );
     add(
         &mut arms,
         2,
-        pick(
-            state,
-            &[K::Raw, K::Sliced, K::Sauce],
-            move |state, session, _| {
-                let inputs = state.live(session, &[K::Raw, K::Sliced, K::Sauce]);
-                (subsequence(inputs.clone(), 1..=inputs.len().min(2)), 0u8..4)
-                    .prop_map(move |(ingredients, shape)| Step::Roast {
-                        label,
-                        session,
-                        ingredients,
-                        shape,
-                    })
-                    .boxed()
-            },
-        ),
+        pick(state, &COOKABLE, move |state, session, _| {
+            let inputs = state.live(session, &COOKABLE);
+            (subsequence(inputs.clone(), 1..=inputs.len().min(2)), 0u8..4)
+                .prop_map(move |(ingredients, shape)| Step::Roast {
+                    label,
+                    session,
+                    ingredients,
+                    shape,
+                })
+                .boxed()
+        }),
     );
     // Assemble needs a base and a sauce in one session.
     let both: Vec<usize> = (0..n)

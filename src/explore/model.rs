@@ -332,6 +332,10 @@ pub(super) const PIPELINE: [ObjectKind; 8] = [
     ObjectKind::Baked,
 ];
 
+/// What a simmer or a roast takes as an ingredient.
+pub(super) const COOKABLE: [ObjectKind; 3] =
+    [ObjectKind::Raw, ObjectKind::Sliced, ObjectKind::Sauce];
+
 impl ReferenceStateMachine for Workflows {
     type State = Model;
     type Transition = Step;
@@ -426,7 +430,7 @@ impl ReferenceStateMachine for Workflows {
                     && !ingredients.is_empty()
                     && ingredients
                         .iter()
-                        .all(|i| state.own(*i, *session, &[K::Raw, K::Sliced, K::Sauce]))
+                        .all(|i| state.own(*i, *session, &COOKABLE))
             }
             Step::Assemble {
                 label,

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::pipeline::Whose;
+use super::pipeline::{own_kinds, Whose};
 use super::{Findings, Shadow};
 use crate::case::ValueCheck;
 use crate::ids::ObjectKind;
@@ -42,13 +42,7 @@ fn quality(out: &Findings<'_, '_>, field: &str) -> Option<bool> {
 /// SIM-002 (a raw tomato degrades, sliced ones do not) and QLT-001 (a
 /// degraded sauce simmered again stays degraded).
 pub(super) fn sauce(out: &mut Findings<'_, '_>, whose: &[(String, Whose)], shadow: &mut Shadow) {
-    let kinds: Vec<ObjectKind> = whose
-        .iter()
-        .filter_map(|(_, w)| match w {
-            Whose::Own(k) => Some(*k),
-            _ => None,
-        })
-        .collect();
+    let kinds = own_kinds(whose);
     let degraded_input = whose.iter().any(|(id, _)| {
         out.oracle
             .objects

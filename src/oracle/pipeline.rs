@@ -25,6 +25,17 @@ pub(super) enum Whose {
     OtherKey,
 }
 
+/// The kinds of the named IDs that are the session's own.
+pub(super) fn own_kinds(whose: &[(String, Whose)]) -> Vec<ObjectKind> {
+    whose
+        .iter()
+        .filter_map(|(_, w)| match w {
+            Whose::Own(k) => Some(*k),
+            _ => None,
+        })
+        .collect()
+}
+
 pub(super) fn judge(out: &mut Findings<'_, '_>, kind: ObjectKind, key: String) {
     let exchange = out.exchange;
     let guessed = guessed_body(kind);
@@ -68,13 +79,10 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, kind: ObjectKind, key: String) {
     }
     let understood = understood(out, kind);
     if !understood {
-        let own: Option<Vec<ObjectKind>> = whose
+        let own = whose
             .iter()
-            .map(|(_, w)| match w {
-                Whose::Own(k) => Some(*k),
-                _ => None,
-            })
-            .collect();
+            .all(|(_, w)| matches!(w, Whose::Own(_)))
+            .then(|| own_kinds(&whose));
         let promised = own.is_some_and(|kinds| demands_success(kind, exchange.request, &kinds));
         if guessed && promised && out.oracle.is_the_guess(exchange) {
             let detail = request_body_detail(kind);
@@ -109,13 +117,7 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, kind: ObjectKind, key: String) {
         }
         return;
     }
-    let kinds: Vec<ObjectKind> = whose
-        .iter()
-        .filter_map(|(_, w)| match w {
-            Whose::Own(k) => Some(*k),
-            _ => None,
-        })
-        .collect();
+    let kinds = own_kinds(&whose);
     if kind == ObjectKind::Baked {
         if let Some(&wrong) = kinds.iter().find(|k| **k != ObjectKind::Assembled) {
             let rule = if wrong == ObjectKind::Base {

@@ -31,6 +31,15 @@ fn post<'a>(path: &'a str, session: &'a str, body: Value) -> Ask<'a> {
     }
 }
 
+fn get<'a>(path: &'a str, session: &'a str) -> Ask<'a> {
+    Ask {
+        path,
+        key: Some("key"),
+        session: Some(session),
+        body: None,
+    }
+}
+
 fn log(session: &str) -> String {
     format!("/v1/session/{session}/log")
 }
@@ -149,12 +158,7 @@ fn the_log_lists_every_object_of_the_session_and_only_those() {
     acquire(&mut o, "a", "tom_aaaaaaaaaaaa");
     acquire(&mut o, "a", "tom_bbbbbbbbbbbb");
     let path = log("a");
-    let ask = Ask {
-        path: &path,
-        key: Some("key"),
-        session: Some("a"),
-        body: None,
-    };
+    let ask = get(&path, "a");
     let entry = |id: &str| json!({"id": id, "type": "raw"});
     let op = |id: &str| json!({"timestamp": "2026-01-01T00:00:00Z", "endpoint": "/v1/tomato/acquire", "result_id": id});
     let whole = json!({"session_id": "a", "objects": [entry("tom_aaaaaaaaaaaa"), entry("tom_bbbbbbbbbbbb")],
@@ -193,12 +197,7 @@ fn after_expiry_the_log_is_404_until_the_id_is_used_again() {
     acquire(&mut o, "a", "tom_aaaaaaaaaaaa");
     o.sessions_expired();
     let path = log("a");
-    let ask = Ask {
-        path: &path,
-        key: Some("key"),
-        session: Some("a"),
-        body: None,
-    };
+    let ask = get(&path, "a");
     assert_eq!(
         failed(&observe(&mut o, &ask, 200, json!({"objects": []}))),
         ["SESS-006"]
@@ -301,12 +300,7 @@ fn an_assembled_pizza_logged_without_type_fails_its_own_rule_not_the_logs() {
         pizza,
     );
     let path = log("a");
-    let ask = Ask {
-        path: &path,
-        key: Some("key"),
-        session: Some("a"),
-        body: None,
-    };
+    let ask = get(&path, "a");
     let op = |id: &str| json!({"timestamp": "2026-01-01T00:00:00.000Z", "endpoint": "/v1/tomato/acquire", "result_id": id});
     let answer = |pizza: Value| {
         json!({"session_id": "a",
