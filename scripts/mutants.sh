@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Conformance power measured by mutation testing: cargo-mutants changes the
-# mock's rules one small edit at a time (src/kitchen, the in-memory store,
-# src/server/extract.rs; see .cargo/mutants.toml) and the conformance
+# mock's rules one small edit at a time (crates/mock/src/kitchen, the in-memory store,
+# crates/mock/src/server/extract.rs; see .cargo/mutants.toml) and the conformance
 # suite alone, strict and without snapshots, must notice. A survivor is
 # acceptable only when it changes nothing the documentation fixes; each one
 # is listed in scripts/mutants-triage.txt with the MOCK rule or undocumented
@@ -25,13 +25,13 @@ if ! "$tool/bin/cargo-mutants" --version 2>/dev/null | grep -qF "$version"; then
 fi
 export PATH="$tool/bin:$PATH"
 
-args=()
+args=(--package pizzastack-mock)
 case "${1:-}" in
   "") ;;
   --subset)
     # Names as `cargo mutants --list` shows them; --file would add to the
     # config's globs rather than narrow them.
-    args+=(--re 'src/kitchen/cook\.rs|src/kitchen/pizza\.rs|src/server/extract\.rs|SessionObjects::get|SessionView::get|SessionStore::renew')
+    args+=(--re 'crates/mock/src/kitchen/cook\.rs|crates/mock/src/kitchen/pizza\.rs|crates/mock/src/server/extract\.rs|SessionObjects::get|SessionView::get|SessionStore::renew')
     ;;
   *)
     echo "usage: bash scripts/mutants.sh [--subset]" >&2
@@ -76,7 +76,7 @@ unviable=$(count unviable.txt)
 timeouts=$(count timeout.txt)
 
 # A mutant is named without its line and column, so that edits elsewhere
-# in a file do not unlist it: `src/kitchen/quality.rs: replace + with - in Seeded::new`.
+# in a file do not unlist it: `crates/mock/src/kitchen/quality.rs: replace + with - in Seeded::new`.
 triaged=$(mktemp)
 trap 'rm -f "$triaged"' EXIT
 grep -v '^#' scripts/mutants-triage.txt | grep -F ' -- why: ' | sed 's/ -- why: .*//' | sort -u >"$triaged"

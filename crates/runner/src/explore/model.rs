@@ -1,0 +1,496 @@
+//! What `explore` generates: workflows as proptest-state-machine
+//! transitions over a reference model of what the generator asked for.
+//!
+//! The model knows only what the requests would make if the server does
+//! as the docs say (which sessions exist, which objects of which kind
+//! live in which session); the oracle judges what the server did. Objects
+//! are named by labels fixed when a step is generated, so shrinking that
+//! deletes a step can tell, by the preconditions, which later steps named
+//! what it made.
+
+use proptest::prelude::*;
+use proptest_state_machine::ReferenceStateMachine;
+
+use pizzastack_spec::ids::ObjectKind;
+
+/// An object the generator asked for, named before it exists.
+pub type Label = u32;
+
+/// Which valid key a session is used with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// `--api-key`.
+    Main,
+    /// `--other-api-key`.
+    Other,
+}
+
+/// How a session's ID is made, so that a case file can spell it too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionName {
+    /// A fresh UUID (`{{session}}`, `{{other_session}}`, `{{uuid}}-n`).
+    Fresh(u8),
+    /// Another session's ID with `-` and a digit after it: siblings differ
+    /// in one character, and share their parent's whole ID as a prefix.
+    Child {
+        /// The parent session.
+        of: usize,
+        /// The digit.
+        suffix: u8,
+    },
+}
+
+/// A session of the workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSpec {
+    pub who: Who,
+    pub name: SessionName,
+}
+
+/// An object the model expects to exist.
+#[derive(Debug, Clone)]
+pub struct Made {
+    pub label: Label,
+    pub kind: ObjectKind,
+    pub session: usize,
+    /// Its session has not expired since it was made.
+    pub alive: bool,
+}
+
+/// The reference model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub sessions: Vec<SessionSpec>,
+    pub made: Vec<Made>,
+    pub next: Label,
+    pub expiries: u8,
+}
+
+/// A topping: a name, or an object of the session.
+#[derive(Debug, Clone)]
+pub enum Topping {
+    Name(u8),
+    Object(Label),
+}
+
+/// An ID that is not an object of the request's session.
+#[derive(Debug, Clone)]
+pub enum Foreign {
+    /// An object of another session (or of this one, before it expired).
+    Object(Label),
+    /// A well-formed ID of this kind that names nothing.
+    Forged(ObjectKind, u64),
+    /// An object's ID with one more character: a known prefix, an unknown
+    /// suffix.
+    Extended(Label),
+}
+
+/// A key that is not a valid one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadKey {
+    Missing,
+    /// The valid key with a character after it.
+    Appended,
+    /// A character, then the valid key.
+    Prepended,
+    /// The valid key with its letters' case swapped.
+    Swapcase,
+    /// The valid key without its last character.
+    Chopped,
+    /// The valid key, a space, a character.
+    Spaced,
+}
+
+/// An endpoint, for the steps that can aim at any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aim {
+    Create(ObjectKind),
+    Log,
+}
+
+/// One step of a workflow.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Acquire {
+        label: Label,
+        session: usize,
+        variety: u8,
+        ripeness: u8,
+        weight: u16,
+    },
+    Slice {
+        label: Label,
+        session: usize,
+        tomatoes: Vec<Label>,
+    },
+    Squeeze {
+        label: Label,
+        session: usize,
+        tomatoes: Vec<Label>,
+        shape: u8,
+    },
+    Simmer {
+        label: Label,
+        session: usize,
+        ingredients: Vec<Label>,
+        garlic: bool,
+        temperature: u16,
+        duration: u8,
+    },
+    Roast {
+        label: Label,
+        session: usize,
+        ingredients: Vec<Label>,
+        shape: u8,
+    },
+    Base {
+        label: Label,
+        session: usize,
+        thickness: u8,
+        size: u8,
+        style: u8,
+        hydration: Option<u8>,
+    },
+    Assemble {
+        label: Label,
+        session: usize,
+        base: Label,
+        sauce: Label,
+        toppings: Vec<Topping>,
+        shape: u8,
+    },
+    Bake {
+        label: Label,
+        session: usize,
+        pizza: Label,
+    },
+    Analyze {
+        session: usize,
+        dish: Label,
+        depth: u8,
+        aroma: bool,
+        texture: bool,
+    },
+    Compare {
+        session: usize,
+        dishes: Vec<Label>,
+    },
+    /// Read a session's log (with or without `X-Session-ID`).
+    Log {
+        session: usize,
+        header: bool,
+    },
+    /// A request at `aim` that names an ID not of the session.
+    Foreign {
+        session: usize,
+        aim: ObjectKind,
+        id: Foreign,
+    },
+    /// A request with a key that is not valid.
+    BadKey {
+        session: usize,
+        aim: Aim,
+        key: BadKey,
+    },
+    /// A request without `X-Session-ID`.
+    NoSession {
+        aim: ObjectKind,
+    },
+    /// Bake something that is not an assembled pizza.
+    BakeWrong {
+        session: usize,
+        what: Label,
+    },
+    /// Let every session expire.
+    Expire,
+}
+
+impl Step {
+    /// The object the step makes, if it makes one.
+    pub fn makes(&self) -> Option<(Label, ObjectKind, usize)> {
+        use ObjectKind as K;
+        Some(match *self {
+            Step::Acquire { label, session, .. } => (label, K::Raw, session),
+            Step::Slice { label, session, .. } => (label, K::Sliced, session),
+            Step::Squeeze { label, session, .. } => (label, K::Juice, session),
+            Step::Simmer { label, session, .. } => (label, K::Sauce, session),
+            Step::Roast { label, session, .. } => (label, K::Roasted, session),
+            Step::Base { label, session, .. } => (label, K::Base, session),
+            Step::Assemble { label, session, .. } => (label, K::Assembled, session),
+            Step::Bake { label, session, .. } => (label, K::Baked, session),
+            _ => return None,
+        })
+    }
+}
+
+impl Step {
+    /// The objects named in the step's lists (ingredients, tomatoes,
+    /// toppings, dishes): those it can do without while one is left.
+    pub fn listed(&self) -> Vec<Label> {
+        match self {
+            Step::Slice { tomatoes: l, .. }
+            | Step::Squeeze { tomatoes: l, .. }
+            | Step::Simmer { ingredients: l, .. }
+            | Step::Roast { ingredients: l, .. }
+            | Step::Compare { dishes: l, .. } => l.clone(),
+            Step::Assemble { toppings, .. } => toppings
+                .iter()
+                .filter_map(|t| match t {
+                    Topping::Object(l) => Some(*l),
+                    Topping::Name(_) => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The step with only the listed objects `keep` says yes to.
+    pub fn keeping(&self, keep: impl Fn(Label) -> bool) -> Step {
+        let mut step = self.clone();
+        match &mut step {
+            Step::Slice { tomatoes: l, .. }
+            | Step::Squeeze { tomatoes: l, .. }
+            | Step::Simmer { ingredients: l, .. }
+            | Step::Roast { ingredients: l, .. }
+            | Step::Compare { dishes: l, .. } => l.retain(|x| keep(*x)),
+            Step::Assemble { toppings, .. } => toppings.retain(|t| match t {
+                Topping::Object(l) => keep(*l),
+                Topping::Name(_) => true,
+            }),
+            _ => {}
+        }
+        step
+    }
+}
+
+impl Model {
+    /// `steps` made a workflow again after some were left out: a step whose
+    /// lists name an object no step made any more loses it from them, and a
+    /// step that the model's preconditions still refuse is left out too.
+    pub fn repair(&self, steps: Vec<Step>) -> Vec<Step> {
+        let mut state = self.clone();
+        let mut kept = Vec::with_capacity(steps.len());
+        for step in steps {
+            let step = if Workflows::preconditions(&state, &step) {
+                step
+            } else {
+                let narrowed = step.keeping(|l| state.find(l).is_some());
+                if !Workflows::preconditions(&state, &narrowed) {
+                    continue;
+                }
+                narrowed
+            };
+            state = Workflows::apply(state, &step);
+            kept.push(step);
+        }
+        kept
+    }
+
+    fn find(&self, label: Label) -> Option<&Made> {
+        self.made.iter().find(|m| m.label == label)
+    }
+
+    /// Whether `label` is a live object of `session` of one of `kinds`.
+    fn own(&self, label: Label, session: usize, kinds: &[ObjectKind]) -> bool {
+        self.find(label)
+            .is_some_and(|m| m.session == session && m.alive && kinds.contains(&m.kind))
+    }
+
+    pub(super) fn live(&self, session: usize, kinds: &[ObjectKind]) -> Vec<Label> {
+        self.made
+            .iter()
+            .filter(|m| m.session == session && m.alive && kinds.contains(&m.kind))
+            .map(|m| m.label)
+            .collect()
+    }
+
+    /// Sessions that hold a live object of one of `kinds`.
+    pub(super) fn holding(&self, kinds: &[ObjectKind]) -> Vec<usize> {
+        let mut sessions: Vec<usize> = self
+            .made
+            .iter()
+            .filter(|m| m.alive && kinds.contains(&m.kind))
+            .map(|m| m.session)
+            .collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        sessions
+    }
+}
+
+/// The generator, as proptest-state-machine's reference state machine.
+pub struct Workflows;
+
+pub(super) const PIPELINE: [ObjectKind; 8] = [
+    ObjectKind::Raw,
+    ObjectKind::Sliced,
+    ObjectKind::Juice,
+    ObjectKind::Sauce,
+    ObjectKind::Roasted,
+    ObjectKind::Base,
+    ObjectKind::Assembled,
+    ObjectKind::Baked,
+];
+
+/// What a simmer or a roast takes as an ingredient.
+pub(super) const COOKABLE: [ObjectKind; 3] =
+    [ObjectKind::Raw, ObjectKind::Sliced, ObjectKind::Sauce];
+
+impl ReferenceStateMachine for Workflows {
+    type State = Model;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Model> {
+        proptest::collection::vec((any::<u8>(), prop::bool::weighted(0.3), 1u8..4), 0..4)
+            .prop_map(|extra| {
+                let mut sessions = vec![SessionSpec {
+                    who: Who::Main,
+                    name: SessionName::Fresh(0),
+                }];
+                for (pick, other_key, suffix) in extra {
+                    let n = sessions.len();
+                    let name = if pick % 3 == 0 {
+                        SessionName::Fresh(u8::try_from(n).unwrap_or(u8::MAX))
+                    } else {
+                        SessionName::Child {
+                            of: usize::from(pick) % n,
+                            suffix,
+                        }
+                    };
+                    let who = if other_key { Who::Other } else { Who::Main };
+                    sessions.push(SessionSpec { who, name });
+                }
+                Model {
+                    sessions,
+                    made: Vec::new(),
+                    next: 0,
+                    expiries: 0,
+                }
+            })
+            .boxed()
+    }
+
+    fn transitions(state: &Model) -> BoxedStrategy<Step> {
+        super::draw::transitions(state)
+    }
+
+    fn apply(mut state: Model, step: &Step) -> Model {
+        if let Some((label, kind, session)) = step.makes() {
+            state.made.push(Made {
+                label,
+                kind,
+                session,
+                alive: true,
+            });
+            state.next = state.next.max(label + 1);
+        }
+        if matches!(step, Step::Expire) {
+            state.made.iter_mut().for_each(|m| m.alive = false);
+            state.expiries += 1;
+        }
+        state
+    }
+
+    fn preconditions(state: &Model, step: &Step) -> bool {
+        use ObjectKind as K;
+        let sessions = state.sessions.len();
+        let fresh = |label: Label| state.find(label).is_none();
+        match step {
+            Step::Acquire { label, session, .. } | Step::Base { label, session, .. } => {
+                *session < sessions && fresh(*label)
+            }
+            Step::Slice {
+                label,
+                session,
+                tomatoes,
+            }
+            | Step::Squeeze {
+                label,
+                session,
+                tomatoes,
+                ..
+            } => {
+                fresh(*label)
+                    && !tomatoes.is_empty()
+                    && tomatoes.iter().all(|t| state.own(*t, *session, &[K::Raw]))
+            }
+            Step::Simmer {
+                label,
+                session,
+                ingredients,
+                ..
+            }
+            | Step::Roast {
+                label,
+                session,
+                ingredients,
+                ..
+            } => {
+                fresh(*label)
+                    && !ingredients.is_empty()
+                    && ingredients
+                        .iter()
+                        .all(|i| state.own(*i, *session, &COOKABLE))
+            }
+            Step::Assemble {
+                label,
+                session,
+                base,
+                sauce,
+                toppings,
+                ..
+            } => {
+                fresh(*label)
+                    && state.own(*base, *session, &[K::Base])
+                    && state.own(*sauce, *session, &[K::Sauce])
+                    && toppings.iter().all(|t| match t {
+                        Topping::Name(_) => true,
+                        Topping::Object(l) => state.own(*l, *session, &PIPELINE),
+                    })
+            }
+            Step::Bake {
+                label,
+                session,
+                pizza,
+            } => fresh(*label) && state.own(*pizza, *session, &[K::Assembled]),
+            Step::Analyze { session, dish, .. } => state.own(*dish, *session, &PIPELINE),
+            Step::Compare { session, dishes } => {
+                dishes.len() >= 2 && dishes.iter().all(|d| state.own(*d, *session, &PIPELINE))
+            }
+            Step::Log { session, .. } | Step::BadKey { session, .. } => *session < sessions,
+            Step::NoSession { .. } => true,
+            Step::BakeWrong { session, what } => {
+                state.own(*what, *session, &PIPELINE)
+                    && state.find(*what).is_some_and(|m| m.kind != K::Assembled)
+            }
+            Step::Foreign { session, aim, id } => {
+                *session < sessions
+                    && match id {
+                        Foreign::Forged(..) => true,
+                        Foreign::Object(l) | Foreign::Extended(l) => {
+                            state.find(*l).is_some_and(|m| {
+                                let fits = slot_kinds(*aim).contains(&m.kind);
+                                let foreign = m.session != *session || !m.alive;
+                                fits && (foreign || matches!(id, Foreign::Extended(_)))
+                            })
+                        }
+                    }
+            }
+            Step::Expire => state.expiries == 0 && !state.made.is_empty(),
+        }
+    }
+}
+
+/// The kinds an endpoint's main ID slot takes, for a foreign ID that
+/// should pass any body check but the lookup.
+pub fn slot_kinds(aim: ObjectKind) -> &'static [ObjectKind] {
+    use ObjectKind as K;
+    match aim {
+        K::Sliced | K::Juice => &[K::Raw],
+        K::Sauce | K::Roasted => &[K::Raw, K::Sliced],
+        K::Assembled => &[K::Sauce],
+        K::Baked => &[K::Assembled],
+        K::Analysis | K::Comparison => &PIPELINE,
+        K::Raw | K::Base => &[],
+    }
+}
