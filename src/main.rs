@@ -438,7 +438,7 @@ struct ServeArgs {
     /// 20ms..80ms, optionally for one path or a prefix ending in *
     /// (300ms:/v1/pizza/bake). A path's rule wins over one for all paths.
     /// Changeable with PUT /__admin/latency.
-    #[arg(long = "latency", value_name = "DURATION[..DURATION][:PATH]", value_parser = parse_latency, help_heading = "For client developers: latency, faults, the request journal, CORS")]
+    #[arg(long = "latency", value_name = "DURATION[..DURATION][:PATH]", value_parser = pizzastack::injection::LatencyRule::parse, help_heading = "For client developers: latency, faults, the request journal, CORS")]
     latency: Vec<pizzastack::injection::LatencyRule>,
 
     /// Answer a share of requests with a fault instead (repeatable): KIND is
@@ -446,7 +446,7 @@ struct ServeArgs {
     /// Retry-After), reset (the connection is dropped) or hang (no answer
     /// for --hang-for, then dropped); RATE from 0 to 1. A faulted request
     /// changes nothing. Changeable with PUT /__admin/faults.
-    #[arg(long = "fault", value_name = "KIND:RATE[:PATH]", value_parser = parse_fault, help_heading = "For client developers: latency, faults, the request journal, CORS")]
+    #[arg(long = "fault", value_name = "KIND:RATE[:PATH]", value_parser = pizzastack::injection::FaultRule::parse, help_heading = "For client developers: latency, faults, the request journal, CORS")]
     faults: Vec<pizzastack::injection::FaultRule>,
 
     /// Makes the faults and latencies chosen the same from run to run.
@@ -486,14 +486,6 @@ struct ServeArgs {
         help_heading = "For client developers: latency, faults, the request journal, CORS"
     )]
     cors: Vec<String>,
-}
-
-fn parse_latency(text: &str) -> Result<pizzastack::injection::LatencyRule, String> {
-    pizzastack::injection::LatencyRule::parse(text)
-}
-
-fn parse_fault(text: &str) -> Result<pizzastack::injection::FaultRule, String> {
-    pizzastack::injection::FaultRule::parse(text)
 }
 
 /// The freedoms, each with what it does, for `--help` and for clap to

@@ -10,6 +10,7 @@ mod browser;
 mod case_files;
 mod client_dev;
 mod concurrency;
+mod embedded;
 mod endpoints;
 mod errors;
 mod explore;

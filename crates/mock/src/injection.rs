@@ -4,6 +4,23 @@
 
 use std::time::Duration;
 
+/// A latency or fault rule that does not read, with what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    #[error("unknown fault `{0}`: one of 429, 500, 502, 503, 504, reset, hang")]
+    UnknownFault(String),
+    #[error("`{text}`: {reason} (expected e.g. 50ms)")]
+    Duration { text: String, reason: String },
+    #[error("`{0}`: the range runs backwards")]
+    Backwards(String),
+    #[error("`{0}`: expected KIND:RATE[:PATH], e.g. 503:0.1")]
+    NoRate(String),
+    #[error("`{0}`: a rate is a number from 0 to 1")]
+    Rate(String),
+    #[error("`{0}`: a path starts with /")]
+    Path(String),
+}
+
 /// What an injected fault does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
@@ -21,16 +38,14 @@ impl FaultKind {
     ///
     /// # Errors
     /// Any other word.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RuleError> {
         match text {
             "reset" => Ok(Self::Reset),
             "hang" => Ok(Self::Hang),
             "429" | "500" | "502" | "503" | "504" => Ok(Self::Status(
                 text.parse().expect("one of the listed numbers"),
             )),
-            other => Err(format!(
-                "unknown fault `{other}`: one of 429, 500, 502, 503, 504, reset, hang"
-            )),
+            other => Err(RuleError::UnknownFault(other.to_owned())),
         }
     }
 
@@ -65,11 +80,11 @@ impl PathPattern {
             .is_none_or(|pattern| path_matches(pattern, path))
     }
 
-    fn parse(text: Option<&str>) -> Result<Self, String> {
+    fn parse(text: Option<&str>) -> Result<Self, RuleError> {
         match text {
             None => Ok(Self(None)),
             Some(path) if path.starts_with('/') => Ok(Self(Some(path.to_owned()))),
-            Some(other) => Err(format!("`{other}`: a path starts with /")),
+            Some(other) => Err(RuleError::Path(other.to_owned())),
         }
     }
 
@@ -93,14 +108,16 @@ impl LatencyRule {
     ///
     /// # Errors
     /// What is wrong with `text`, in words.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RuleError> {
         let (range, path) = match text.split_once(':') {
             Some((range, path)) => (range, Some(path)),
             None => (text, None),
         };
         let duration = |t: &str| {
-            humantime::parse_duration(t.trim())
-                .map_err(|e| format!("`{t}`: {e} (expected e.g. 50ms)"))
+            humantime::parse_duration(t.trim()).map_err(|e| RuleError::Duration {
+                text: t.to_owned(),
+                reason: e.to_string(),
+            })
         };
         let (min, max) = match range.split_once("..") {
             Some((low, high)) => (duration(low)?, duration(high)?),
@@ -110,7 +127,7 @@ impl LatencyRule {
             }
         };
         if min > max {
-            return Err(format!("`{range}`: the range runs backwards"));
+            return Err(RuleError::Backwards(range.to_owned()));
         }
         Ok(Self {
             min,
@@ -147,17 +164,17 @@ impl FaultRule {
     ///
     /// # Errors
     /// What is wrong with `text`, in words.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RuleError> {
         let mut parts = text.splitn(3, ':');
         let kind = FaultKind::parse(parts.next().unwrap_or_default())?;
         let rate_text = parts
             .next()
-            .ok_or_else(|| format!("`{text}`: expected KIND:RATE[:PATH], e.g. 503:0.1"))?;
+            .ok_or_else(|| RuleError::NoRate(text.to_owned()))?;
         let rate: f64 = rate_text
             .parse()
             .ok()
             .filter(|r| (0.0..=1.0).contains(r))
-            .ok_or_else(|| format!("`{rate_text}`: a rate is a number from 0 to 1"))?;
+            .ok_or_else(|| RuleError::Rate(rate_text.to_owned()))?;
         Ok(Self {
             kind,
             rate,
@@ -190,12 +207,13 @@ mod tests {
             ("503:2", "from 0 to 1"),
             ("503:0.1:v1", "starts with /"),
         ] {
-            let error = FaultRule::parse(bad).unwrap_err();
+            let error = FaultRule::parse(bad).unwrap_err().to_string();
             assert!(error.contains(says), "{bad}: {error}");
         }
-        assert!(LatencyRule::parse("80ms..20ms")
-            .unwrap_err()
-            .contains("backwards"));
+        assert_eq!(
+            LatencyRule::parse("80ms..20ms"),
+            Err(RuleError::Backwards("80ms..20ms".into()))
+        );
         assert!(LatencyRule::parse("soon").is_err());
     }
 }

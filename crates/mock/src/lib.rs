@@ -3,7 +3,12 @@
 //! test can switch on. It never imports the runner (`pizzastack-runner`);
 //! both stand on `pizzastack-spec`.
 //!
+//! A Rust client's tests embed it with [`MockServer`]; the `pizzastack
+//! serve` command runs the same server.
+//!
 //! Modules, from the top down, and what each owns:
+//! - [`mock_server`]: the mock embedded in a test: start, builder, clock,
+//!   journal, stop on drop.
 //! - [`server`]: HTTP only: routes, extractors, the error shape, admin
 //!   endpoints, `router`/`run`/`serve`.
 //! - [`config`]: the server's typed configuration and its checks.
@@ -23,6 +28,12 @@ pub mod clock;
 pub mod config;
 pub mod injection;
 pub mod kitchen;
+pub mod mock_server;
 pub mod server;
 pub mod store;
 pub mod switches;
+
+pub use injection::{FaultRule, LatencyRule};
+pub use mock_server::{MockServer, MockServerBuilder};
+pub use server::JournalEntry;
+pub use switches::{Deviation, Freedom};

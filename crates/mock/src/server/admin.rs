@@ -13,7 +13,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use super::error::ApiError;
 use super::response::JsonText;
 use super::state::AppState;
-use crate::injection::{FaultKind, FaultRule, LatencyRule};
+use crate::injection::{FaultKind, FaultRule, LatencyRule, RuleError};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,7 +128,7 @@ fn rules_in<T>(
     body: &[u8],
     key: &str,
     example: &str,
-    parse: fn(&str) -> Result<T, String>,
+    parse: fn(&str) -> Result<T, RuleError>,
 ) -> Result<Vec<T>, ApiError> {
     parse_rules(key, &names_in(body, key, example)?, parse)
 }
@@ -138,7 +138,7 @@ fn rules_in<T>(
 fn parse_rules<T>(
     key: &str,
     texts: &[String],
-    parse: fn(&str) -> Result<T, String>,
+    parse: fn(&str) -> Result<T, RuleError>,
 ) -> Result<Vec<T>, ApiError> {
     texts
         .iter()

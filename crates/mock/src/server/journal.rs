@@ -88,6 +88,11 @@ impl Journal {
             .collect()
     }
 
+    /// Every kept entry, newest first.
+    pub fn newest_first(&self) -> Vec<Entry> {
+        self.entries.lock().0.iter().rev().cloned().collect()
+    }
+
     /// How many kept entries `filter` selects (its limit aside).
     fn count(&self, filter: &Filter) -> usize {
         let guard = self.entries.lock();

@@ -29,6 +29,7 @@ use tower_http::trace::TraceLayer;
 pub use crate::switches::{Deviation, Deviations, Freedom, Freedoms, Switch};
 pub use error::ApiError;
 pub use extract::{API_KEY_HEADER, SESSION_HEADER};
+pub use journal::Entry as JournalEntry;
 pub use state::AppState;
 
 use crate::config::{ConfigError, ServeConfig};

@@ -338,36 +338,30 @@ impl<'o, 'e> Findings<'o, 'e> {
         self.found
     }
 
-    fn push(&mut self, rule: &'static str, expect: Expect, result: Result<(), String>) {
+    /// One finding: `instead` is what the answer showed when the check did
+    /// not hold, and `None` when it held.
+    fn push(&mut self, rule: &'static str, expect: Expect, instead: Option<String>) {
         let level = self.oracle.level(rule);
-        let (passed, actual) = match result {
-            Ok(()) => (true, String::new()),
-            Err(actual) => (false, actual),
-        };
         self.found.push(Finding {
             rule,
             level,
-            passed,
+            passed: instead.is_none(),
             expect,
-            actual,
+            actual: instead.unwrap_or_default(),
         });
     }
 
     /// A check that held, with nothing of the answer to point at.
     fn pass(&mut self, rule: &'static str, expect: Expect) {
-        self.push(rule, expect, Ok(()));
+        self.push(rule, expect, None);
     }
 
     /// Expects the status to be one of `patterns`; says whether it was.
     fn status(&mut self, rule: &'static str, patterns: &[StatusPattern]) -> bool {
         let status = self.exchange.status;
         let ok = patterns.iter().any(|p| p.matches(status));
-        let result = if ok {
-            Ok(())
-        } else {
-            Err(format!("status {status}"))
-        };
-        self.push(rule, Expect::Status(patterns.to_vec()), result);
+        let instead = (!ok).then(|| format!("status {status}"));
+        self.push(rule, Expect::Status(patterns.to_vec()), instead);
         ok
     }
 
@@ -384,15 +378,15 @@ impl<'o, 'e> Findings<'o, 'e> {
         bounds_from: Vec<(usize, String)>,
     ) -> bool {
         let found = self.exchange.answer.and_then(|a| a.pointer(pointer));
-        let result = match check.check(found, &Vars::default()) {
-            Ok(()) => Ok(()),
-            Err(_) => Err(match found {
+        let instead = check
+            .check(found, &Vars::default())
+            .is_err()
+            .then(|| match found {
                 Some(v) => excerpt(v),
                 None if self.exchange.answer.is_none() => "a body that is not JSON".to_owned(),
                 None => "nothing there".to_owned(),
-            }),
-        };
-        let ok = result.is_ok();
+            });
+        let ok = instead.is_none();
         self.push(
             rule,
             Expect::Body {
@@ -400,18 +394,18 @@ impl<'o, 'e> Findings<'o, 'e> {
                 check,
                 bounds_from,
             },
-            result,
+            instead,
         );
         ok
     }
 
     fn header_contains(&mut self, rule: &'static str, name: &'static str, text: &'static str) {
-        let result = match self.exchange.content_type {
-            Some(v) if v.to_ascii_lowercase().contains(text) => Ok(()),
-            Some(v) => Err(format!("{name}: {v}")),
-            None => Err(format!("no {name}")),
+        let instead = match self.exchange.content_type {
+            Some(v) if v.to_ascii_lowercase().contains(text) => None,
+            Some(v) => Some(format!("{name}: {v}")),
+            None => Some(format!("no {name}")),
         };
-        self.push(rule, Expect::HeaderContains { name, text }, result);
+        self.push(rule, Expect::HeaderContains { name, text }, instead);
     }
 
     /// Judges the answer against the documented layer of its schema.
@@ -438,7 +432,7 @@ impl<'o, 'e> Findings<'o, 'e> {
                 self.push(
                     rule,
                     Expect::Schema,
-                    Err("a body that is not JSON".to_owned()),
+                    Some("a body that is not JSON".to_owned()),
                 );
             }
             return;
@@ -449,12 +443,12 @@ impl<'o, 'e> Findings<'o, 'e> {
                 .schema_rule(file)
                 .and_then(|r| self.oracle.static_rule(r))
             {
-                self.push(rule, Expect::Schema, Ok(()));
+                self.push(rule, Expect::Schema, None);
             }
         }
         for problem in problems {
             if let Some(rule) = self.oracle.static_rule(&problem.rule) {
-                self.push(rule, Expect::Schema, Err(problem.message));
+                self.push(rule, Expect::Schema, Some(problem.message));
             }
         }
     }

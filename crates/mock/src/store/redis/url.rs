@@ -4,15 +4,24 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreUrl(String);
 
-impl std::str::FromStr for StoreUrl {
-    type Err = String;
+/// A `--store` address that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreUrlError {
+    #[error("{0}; give it as redis://HOST:PORT[/DB]")]
+    Unreadable(redis::RedisError),
+    #[error("only redis://HOST:PORT[/DB] is supported")]
+    NotTcp,
+}
 
-    fn from_str(text: &str) -> Result<Self, String> {
+impl std::str::FromStr for StoreUrl {
+    type Err = StoreUrlError;
+
+    fn from_str(text: &str) -> Result<Self, StoreUrlError> {
         let info: redis::ConnectionInfo = redis::IntoConnectionInfo::into_connection_info(text)
-            .map_err(|e| format!("{e}; give it as redis://HOST:PORT[/DB]"))?;
+            .map_err(StoreUrlError::Unreadable)?;
         match info.addr() {
             redis::ConnectionAddr::Tcp(..) => Ok(Self(text.to_owned())),
-            _ => Err("only redis://HOST:PORT[/DB] is supported".to_owned()),
+            _ => Err(StoreUrlError::NotTcp),
         }
     }
 }
