@@ -25,7 +25,7 @@ if ! "$tool/bin/cargo-mutants" --version 2>/dev/null | grep -qF "$version"; then
 fi
 export PATH="$tool/bin:$PATH"
 
-args=(--package pizzastack-mock)
+args=(--package pizzastack-mock --test-package pizzastack)
 case "${1:-}" in
   "") ;;
   --subset)
