@@ -2,7 +2,6 @@
 //! serves from a thread of its own, keeps the journal, refuses a bad
 //! configuration with a typed error, and frees its port when dropped.
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -10,21 +9,15 @@ use pizzastack::config::ConfigError;
 use pizzastack::server::ServeError;
 use pizzastack_mock::{Deviation, MockServer};
 
+use crate::helpers::{exchange_raw, new_session, TestApp};
+
 /// One request over a plain socket, from a thread with no runtime.
 fn raw_get(mock: &MockServer, path: &str, key: &str) -> String {
-    let mut stream = TcpStream::connect(mock.address()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    write!(
-        stream,
+    let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {}\r\nX-API-Key: {key}\r\nConnection: close\r\n\r\n",
         mock.address()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    answer
+    );
+    exchange_raw(mock.address(), request.as_bytes(), Duration::from_secs(5)).0
 }
 
 #[test]
@@ -84,30 +77,23 @@ async fn the_clock_moves_for_the_sessions_of_an_async_test() {
         .session_ttl(Duration::from_secs(60))
         .start()
         .await;
-    let session = "0b6e2c1a-7d4f-4a8e-9c3b-5f1e2d3c4b5a";
-    let client = pizzastack::runner::http_client().unwrap();
-    let acquired = client
-        .post(format!("{}/v1/tomato/acquire", mock.uri()))
-        .header("X-API-Key", mock.api_key())
-        .header("X-Session-ID", session)
-        .header("Content-Type", "application/json")
-        .body(r#"{"variety": "roma", "ripeness": 0.8, "weight": 120}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(acquired.status(), 200);
-
-    let log = || async {
-        client
-            .get(format!("{}/v1/session/{session}/log", mock.uri()))
-            .header("X-API-Key", mock.api_key())
-            .send()
-            .await
-            .unwrap()
-            .status()
+    let app = TestApp {
+        addr: mock.address(),
+        client: pizzastack::runner::http_client().unwrap(),
     };
+    let session = new_session();
+    app.acquire(&session).await;
+
     mock.advance_clock(Duration::from_secs(59)).await;
-    assert_eq!(log().await, 200, "59 s idle of a 60 s TTL");
+    assert_eq!(
+        app.log(&session).await.status,
+        200,
+        "59 s idle of a 60 s TTL"
+    );
     mock.advance_clock(Duration::from_secs(61)).await;
-    assert_eq!(log().await, 404, "61 s idle: expired (SESS-006)");
+    assert_eq!(
+        app.log(&session).await.status,
+        404,
+        "61 s idle: expired (SESS-006)"
+    );
 }

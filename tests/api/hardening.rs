@@ -4,7 +4,7 @@
 //! 100-continue`, two API keys; and shutdown with requests still open.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -19,35 +19,6 @@ async fn app_with_limits(limits: ConnectionLimits) -> TestApp {
         ..ServeConfig::default()
     })
     .await
-}
-
-/// Sends `bytes` on a fresh connection and reads until the server closes
-/// it or `wait` passes; returns what was read and whether it closed.
-fn exchange_raw(addr: SocketAddr, bytes: &[u8], wait: Duration) -> (String, bool) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(bytes).unwrap();
-    read_until_closed(&mut stream, wait)
-}
-
-fn read_until_closed(stream: &mut TcpStream, wait: Duration) -> (String, bool) {
-    let deadline = Instant::now() + wait;
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return (String::from_utf8_lossy(&received).into_owned(), false);
-        }
-        stream.set_read_timeout(Some(left)).unwrap();
-        match stream.read(&mut buffer) {
-            Ok(0) => return (String::from_utf8_lossy(&received).into_owned(), true),
-            Ok(n) => received.extend_from_slice(&buffer[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
-                return (String::from_utf8_lossy(&received).into_owned(), true)
-            }
-            Err(_) => return (String::from_utf8_lossy(&received).into_owned(), false),
-        }
-    }
 }
 
 fn limits(header: u64, body: u64, connections: usize) -> ConnectionLimits {

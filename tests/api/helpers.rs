@@ -3,7 +3,9 @@
 //! path and status, and every error against the JSON error shape (ERR-001),
 //! so each test also proves that what the mock sent conforms.
 
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
 
 use pizzastack::config::ServeConfig;
 use pizzastack::server::{run, AppState};
@@ -606,4 +608,35 @@ pub fn verdict(
         .iter()
         .find(|c| c.id == rule)
         .map(|c| c.verdict)
+}
+
+/// Sends `bytes` on a fresh connection and reads until the server closes
+/// it or `wait` passes; returns what was read and whether it closed.
+pub fn exchange_raw(addr: SocketAddr, bytes: &[u8], wait: Duration) -> (String, bool) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(bytes).unwrap();
+    read_until_closed(&mut stream, wait)
+}
+
+/// Reads until the server closes the connection or `wait` passes;
+/// returns what was read and whether it closed.
+pub fn read_until_closed(stream: &mut TcpStream, wait: Duration) -> (String, bool) {
+    let deadline = Instant::now() + wait;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return (String::from_utf8_lossy(&received).into_owned(), false);
+        }
+        stream.set_read_timeout(Some(left)).unwrap();
+        match stream.read(&mut buffer) {
+            Ok(0) => return (String::from_utf8_lossy(&received).into_owned(), true),
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (String::from_utf8_lossy(&received).into_owned(), true)
+            }
+            Err(_) => return (String::from_utf8_lossy(&received).into_owned(), false),
+        }
+    }
 }

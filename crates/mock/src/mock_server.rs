@@ -27,7 +27,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::config::{ServeConfig, DEFAULT_API_KEY};
+use crate::config::ServeConfig;
 use crate::injection::{FaultRule, LatencyRule};
 use crate::server::{run, AppState, Deviation, Freedom, JournalEntry, ServeError, Switch as _};
 use crate::store::StoreLimits;
@@ -148,9 +148,7 @@ impl MockServer {
     /// injected fault, as `GET /__admin/requests` lists them. The journal
     /// keeps the last 1000.
     pub fn received_requests(&self) -> Vec<JournalEntry> {
-        let mut entries = self.state.journal().newest_first();
-        entries.reverse();
-        entries
+        self.state.journal().oldest_first()
     }
 }
 
@@ -283,11 +281,8 @@ impl MockServerBuilder {
                     }
                 });
             })?;
-        let api_key = config
-            .effective_api_keys()
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| DEFAULT_API_KEY.to_owned());
+        // Never empty: without keys, the docs' example key is the one.
+        let api_key = config.effective_api_keys().swap_remove(0);
         Ok(MockServer {
             address,
             api_key,

@@ -88,9 +88,9 @@ impl Journal {
             .collect()
     }
 
-    /// Every kept entry, newest first.
-    pub fn newest_first(&self) -> Vec<Entry> {
-        self.entries.lock().0.iter().rev().cloned().collect()
+    /// Every kept entry, oldest first.
+    pub fn oldest_first(&self) -> Vec<Entry> {
+        self.entries.lock().0.iter().cloned().collect()
     }
 
     /// How many kept entries `filter` selects (its limit aside).
