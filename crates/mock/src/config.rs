@@ -254,6 +254,18 @@ pub fn visible_ascii_token(bytes: &[u8]) -> Option<&str> {
     visible.then(|| std::str::from_utf8(bytes).ok()).flatten()
 }
 
+/// A key as the banner and the inspector show it: its first and last two
+/// characters.
+pub fn mask_key(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 6 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..2].iter().collect();
+    let tail: String = chars[chars.len() - 2..].iter().collect();
+    format!("{head}…{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::quality::Seeded;
-use super::{
+use super::shared::{
     expect_kind, resolve_all, to_json, KitchenError, INGREDIENT_EXPECTED, INGREDIENT_KINDS,
 };
 use crate::store::{BuiltObject, ObjectRef, SessionObjects};

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
 use super::quality::{Seeded, DEGRADED_OVERALL, DEGRADED_SUB, OPTIMAL_OVERALL, OPTIMAL_SUB};
-use super::{
+use super::shared::{
     expect_kind, resolve_all, to_json, KitchenError, INGREDIENT_EXPECTED, INGREDIENT_KINDS,
 };
 use crate::store::{BuiltObject, SessionObjects};

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::quality::Seeded;
-use super::{indexed_fields, resolve_all, to_json, KitchenError};
+use super::shared::{indexed_fields, resolve_all, to_json, KitchenError};
 use crate::store::{BuiltObject, ObjectRef, SessionObjects};
 use pizzastack_spec::ids::ObjectKind;
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Number, Value};
 
 use super::quality::Seeded;
-use super::{render, resolve_list_of_kinds, to_json, KitchenError};
+use super::shared::{render, resolve_list_of_kinds, to_json, KitchenError};
 use crate::store::{BuiltObject, SessionObjects};
 use pizzastack_spec::ids::ObjectKind;
 

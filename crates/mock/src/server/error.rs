@@ -1,9 +1,12 @@
-//! The one error type of the HTTP layer and its JSON shape (ERR-001).
+//! The errors of the HTTP layer: `ApiError`, every way a request can fail,
+//! with its JSON shape (ERR-001); and `ServeError`, why serving stops.
+
+use std::io;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::config::MAX_BODY_BYTES;
+use crate::config::{ConfigError, MAX_BODY_BYTES};
 use crate::kitchen::KitchenError;
 use crate::store::StoreError;
 
@@ -132,4 +135,27 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// Why `serve` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The configuration was refused before anything was bound.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: io::Error,
+    },
+    /// The embedded specification is broken (ruled out by the tests).
+    #[error("the embedded specification is broken: {0}")]
+    Spec(&'static pizzastack_spec::SpecError),
+    /// The `--store` address cannot be used.
+    #[error("--store: {0}")]
+    Store(crate::store::StoreError),
+    /// The server failed while running.
+    #[error("the server stopped: {0}")]
+    Io(#[from] io::Error),
 }

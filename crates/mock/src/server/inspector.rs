@@ -59,7 +59,7 @@ fn humane(duration: Duration) -> String {
 
 /// The key with this index, masked as the banner masks it.
 fn masked(state: &AppState, index: u16) -> String {
-    super::mask_key(state.api_key_text(index).unwrap_or_default())
+    crate::config::mask_key(state.api_key_text(index).unwrap_or_default())
 }
 
 /// `GET /__admin/ui`: the live sessions.

@@ -27,35 +27,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 pub use crate::switches::{Deviation, Deviations, Freedom, Freedoms, Switch};
-pub use error::ApiError;
+pub use error::{ApiError, ServeError};
 pub use extract::{API_KEY_HEADER, SESSION_HEADER};
-pub use journal::Entry as JournalEntry;
+pub use state::journal::Entry as JournalEntry;
 pub use state::AppState;
 
-use crate::config::{ConfigError, ServeConfig};
-
-/// Why `serve` stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    /// The configuration was refused before anything was bound.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: std::net::SocketAddr,
-        source: io::Error,
-    },
-    /// The embedded specification is broken (ruled out by the tests).
-    #[error("the embedded specification is broken: {0}")]
-    Spec(&'static pizzastack_spec::SpecError),
-    /// The `--store` address cannot be used.
-    #[error("--store: {0}")]
-    Store(crate::store::StoreError),
-    /// The server failed while running.
-    #[error("the server stopped: {0}")]
-    Io(#[from] io::Error),
-}
+use crate::config::ServeConfig;
 
 /// All routes of the mock, with the JSON error shape for unknown paths,
 /// wrong methods, oversized bodies and (as a last resort) panics.
@@ -122,18 +99,6 @@ pub fn router(state: AppState) -> Router {
         router
     };
     router.with_state(state)
-}
-
-/// A key as the banner and the inspector show it: its first and last two
-/// characters.
-fn mask_key(key: &str) -> String {
-    let chars: Vec<char> = key.chars().collect();
-    if chars.len() <= 6 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..2].iter().collect();
-    let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}…{tail}")
 }
 
 /// The latency and faults in force, in one line for the start-up banner.
@@ -233,7 +198,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let keys: Vec<String> = config
         .effective_api_keys()
         .iter()
-        .map(|key| mask_key(key))
+        .map(|key| crate::config::mask_key(key))
         .collect();
     tracing::info!(
         address = %local,

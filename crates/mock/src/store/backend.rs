@@ -5,10 +5,12 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
-use super::{
-    BuiltObject, InspectedObject, RedisStore, SessionKey, SessionObjects, SessionStore,
-    SessionSummary, StoreError, StoreStats,
+use super::memory::SessionStore;
+use super::model::{
+    BuiltObject, InspectedObject, SessionKey, SessionObjects, SessionSummary, StoreError,
+    StoreStats,
 };
+use super::redis::RedisStore;
 use pizzastack_spec::ids::ObjectKind;
 
 /// Where the sessions live. Every method has the same meaning for both;

@@ -10,7 +10,7 @@
 
 use std::cell::RefCell;
 
-use super::{ObjectRef, SessionObjects, View};
+use super::model::{ObjectLookup, ObjectRef, SessionObjects};
 use pizzastack_spec::ids::ObjectId;
 
 #[derive(Default)]
@@ -22,12 +22,16 @@ pub(super) struct Fetched {
     missed: RefCell<Vec<Box<str>>>,
 }
 
+impl ObjectLookup for Fetched {
+    fn get(&self, id: &str) -> Option<ObjectRef> {
+        Fetched::get(self, id)
+    }
+}
+
 impl Fetched {
     /// The view a build gets.
     pub(super) fn objects(&self) -> SessionObjects<'_> {
-        SessionObjects {
-            view: View::Fetched(self),
-        }
+        SessionObjects::new(self)
     }
 
     pub(super) fn get(&self, id: &str) -> Option<ObjectRef> {

@@ -1,6 +1,7 @@
 //! Unit tests of the session store: creation, lookup, limits, expiry and
 //! the sweeper, with the clock moved by hand.
 
+use super::sweep::SWEEP_BATCH;
 use super::*;
 
 fn store(ttl_secs: u64, limits: StoreLimits) -> SessionStore {

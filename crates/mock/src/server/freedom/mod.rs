@@ -4,13 +4,10 @@
 //! alarm on a server that decides those points differently. Never used
 //! unless asked for. Most change only how answers look; the rest refuse a
 //! request the docs let a server refuse (`requests.rs`: one dish compared,
-//! no toppings, unknown fields; `expiry.rs`: a request in an expired
+//! no toppings, unknown fields; `state/memory.rs`: a request in an expired
 //! session), and none makes an object the mock would not.
 
-mod expiry;
 mod requests;
-
-pub use expiry::SessionMemory;
 
 use crate::switches::Freedom;
 use std::sync::LazyLock;
@@ -299,7 +296,7 @@ fn expired_session(state: &AppState, request: &Request) -> bool {
         store.ttl(),
         state.freedoms().has(Freedom::ExpiredIdsNeverReused),
     );
-    judged == expiry::Judged::Expired
+    judged == super::state::memory::Judged::Expired
 }
 
 /// Rewrites hexadecimal IDs in a request body into the mock's form.

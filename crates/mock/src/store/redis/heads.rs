@@ -1,7 +1,7 @@
 //! What a replica remembers of the objects it made or read.
 
 use crate::store::fetched::Fetched;
-use crate::store::ObjectRef;
+use crate::store::model::ObjectRef;
 
 /// What this replica remembers of objects: their kind and degradation,
 /// which never change. A creation builds on them and its commit checks

@@ -2,7 +2,7 @@
 
 use redis::Value;
 
-use crate::store::{ObjectRef, StoreError};
+use crate::store::model::{ObjectRef, StoreError};
 use pizzastack_spec::ids::ObjectKind;
 
 /// An object's stored record: kind, degraded, time, a space, the JSON.

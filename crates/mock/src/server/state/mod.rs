@@ -4,12 +4,17 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::inject::Injection;
-use super::journal::Journal;
-use super::ServeError;
+pub mod injection;
+pub mod journal;
+pub mod memory;
+
+use super::error::ServeError;
 use crate::clock::Clock;
 use crate::config::{ClientOptions, ConfigError, ConnectionLimits, ServeConfig};
 use crate::store::{RedisStore, SessionStore, Store};
+use injection::Injection;
+use journal::Journal;
+use memory::SessionMemory;
 use pizzastack_spec::Spec;
 
 use crate::switches::{Deviation, Deviations, Freedoms, UnknownSwitch};
@@ -36,7 +41,7 @@ struct Inner {
     /// Choices the docs allow, taken instead of the mock's own.
     freedoms: Freedoms,
     /// When each session was last named, for the expired-session freedoms.
-    freedom_sessions: super::freedom::SessionMemory,
+    freedom_sessions: SessionMemory,
     /// Latency and faults on purpose.
     injection: Injection,
     /// The requests received, for `/__admin/requests`.
@@ -153,7 +158,7 @@ impl AppState {
     }
 
     /// When each session was last named, for the expired-session freedoms.
-    pub fn freedom_sessions(&self) -> &super::freedom::SessionMemory {
+    pub fn freedom_sessions(&self) -> &SessionMemory {
         &self.0.freedom_sessions
     }
 
