@@ -5,9 +5,10 @@
 
 use pizzastack::case::RuleCatalogue;
 use pizzastack::config::ServeConfig;
-use pizzastack::report::{self, RuleVerdict};
+use pizzastack::report;
 use pizzastack::runner::{run_case, CaseOutcome, CaseStatus, Verdict};
 use pizzastack::spec::Spec;
+use pizzastack::summary::{RuleVerdict, Summary};
 
 use crate::helpers::*;
 
@@ -153,25 +154,22 @@ steps:
     );
 
     let outcomes = vec![outcome];
-    let rules = report::rule_results(&outcomes, &catalogue, false);
-    let id002 = rules.iter().find(|r| r.id == "ID-002").unwrap();
+    let summary = Summary::new(&outcomes, &catalogue, false, "http://x");
+    let id002 = summary.rules.iter().find(|r| r.id == "ID-002").unwrap();
     assert_eq!(id002.verdict, RuleVerdict::Error);
     assert_eq!(id002.error_cases, ["setup"]);
-    let totals = report::totals(&outcomes, false);
+    let totals = summary.totals;
     assert_eq!((totals.failed, totals.errors), (0, 1));
 
-    let terminal = report::terminal::render_summary(&outcomes, &catalogue, false, "http://x");
+    let terminal = report::terminal::render_summary(&summary);
     assert!(terminal.contains("Could not be evaluated"), "{terminal}");
     assert!(terminal.contains("ID-002    error"), "{terminal}");
-    let junit = report::junit::render(&outcomes, &catalogue, false, "http://x");
+    let junit = report::junit::render(&summary);
     assert!(
         junit.contains("<error") && !junit.contains("<failure"),
         "{junit}"
     );
-    let json: serde_json::Value = serde_json::from_str(&report::json::render(
-        &outcomes, &catalogue, false, "http://x",
-    ))
-    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&report::json::render(&summary)).unwrap();
     let rule = json["rules"]
         .as_array()
         .unwrap()
@@ -250,13 +248,14 @@ async fn a_refused_guessed_body_leaves_its_rule_unevaluated_and_says_so() {
     assert_eq!(verdict(&outcome, "SQZ-001"), Some(Verdict::Error));
     assert!(!outcome.fails_run(false));
     let outcomes = vec![outcome];
-    let totals = report::totals(&outcomes, false);
+    let summary = Summary::new(&outcomes, &catalogue, false, "http://x");
+    let totals = summary.totals;
     assert_eq!(
         (totals.passed, totals.errors),
         (0, 1),
         "not verified is not passed"
     );
-    let terminal = report::terminal::render_summary(&outcomes, &catalogue, false, "http://x");
+    let terminal = report::terminal::render_summary(&summary);
     assert!(
         terminal.contains("tomato/squeeze: step 2")
             && terminal.contains("so SQZ-001 could not be evaluated"),

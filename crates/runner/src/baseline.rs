@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::Unverified;
 use crate::runner::{CaseOutcome, CaseStatus, Verdict};
+use crate::summary::Unverified;
 
 /// The deviations a team accepts for now.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

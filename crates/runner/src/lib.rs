@@ -8,10 +8,11 @@
 //! - [`check`]: `pizzastack check`: load cases, reach the target, run, report, exit code.
 //! - [`suite`]: the one libtest-mimic harness over many cases, with snapshots
 //!   and failure rendering.
-//! - [`report`]: terminal summary, JUnit, JSON and HTML; the only writer of results.
+//! - [`report`]: terminal summary, JUnit, JSON and HTML, each rendered from one [`summary`].
 //! - [`explore`]: `pizzastack explore`: generated workflows judged by the
 //!   oracle, each failure shrunk to a case file.
 //! - [`baseline`]: known deviations a team accepts for now, with reasons.
+//! - [`summary`]: the run's summary, computed once: case and rule verdicts, totals, MUST counts.
 //! - [`snapshot`]: redacted insta snapshots of case exchanges; the only module touching insta.
 //! - [`oracle`]: the docs-level oracle: exchanges in, per-rule verdicts out,
 //!   from a shadow model of what the pages guarantee; no HTTP.
@@ -27,3 +28,4 @@ pub mod report;
 pub mod runner;
 pub mod snapshot;
 pub mod suite;
+pub mod summary;

@@ -3,6 +3,11 @@
 //! `specs/case.schema.json`. A new kind is one entry of [`KINDS`] and one
 //! variant of [`ValueCheck`] with its arms below.
 
+mod json_type;
+mod parse;
+
+pub use json_type::JsonType;
+
 use serde_json::{json, Value};
 
 use super::template::{render, render_json, TemplateError, Vars};
@@ -234,7 +239,7 @@ impl ValueCheck {
                 let re = regex::Regex::new(&pattern).map_err(|e| {
                     Invalid::new(format!(
                         "`{pattern}` is not a valid regular expression: {}",
-                        super::regex_problem(&e)
+                        super::hint::regex_problem(&e)
                     ))
                 })?;
                 Self::Matches(re)
@@ -249,7 +254,7 @@ impl ValueCheck {
                 })?;
                 Self::Type(t)
             }
-            "range" => parse_range(value)?,
+            "range" => parse::parse_range(value)?,
             "exists" | "absent" => {
                 if boolean(value)? == (name == "exists") {
                     Self::Exists
@@ -266,12 +271,12 @@ impl ValueCheck {
                 let bound = match value {
                     Value::Array(items) if !items.is_empty() => {
                         for (i, item) in items.iter().enumerate() {
-                            check_bound(name, item).map_err(|e| e.at(format!("/{i}")))?;
+                            parse::check_bound(name, item).map_err(|e| e.at(format!("/{i}")))?;
                         }
                         value.clone()
                     }
                     _ => {
-                        check_bound(name, value)?;
+                        parse::check_bound(name, value)?;
                         value.clone()
                     }
                 };
@@ -281,7 +286,7 @@ impl ValueCheck {
                     Self::GreaterThan(bound)
                 }
             }
-            "sorted" => parse_sorted(value)?,
+            "sorted" => parse::parse_sorted(value)?,
             _ => {
                 return Err(Invalid::new(format!("unknown check `{name}`"))
                     .hint(format!("one of: {}", names().join(", "))))
@@ -500,122 +505,6 @@ pub fn kind(name: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.name == name)
 }
 
-fn parse_range(value: &Value) -> Result<ValueCheck, Invalid> {
-    let shape = || {
-        Invalid::new("`range` must be [min, max] or {min: .., max: ..}")
-            .hint("e.g. `range: [0.90, 0.98]`")
-    };
-    let (min, max) =
-        match value {
-            Value::Array(items) if items.len() == 2 => {
-                for (i, item) in items.iter().enumerate() {
-                    if !item.is_number() {
-                        return Err(
-                            Invalid::new("a bound of `range` must be a number").at(format!("/{i}"))
-                        );
-                    }
-                }
-                (items[0].as_f64(), items[1].as_f64())
-            }
-            Value::Object(map) => {
-                let mut bounds = (None, None);
-                for (key, bound) in map {
-                    let slot = match key.as_str() {
-                        "min" => &mut bounds.0,
-                        "max" => &mut bounds.1,
-                        other => {
-                            return Err(unknown_key(other, &["min", "max"], "`range`")
-                                .at(format!("/{other}")))
-                        }
-                    };
-                    *slot = Some(bound.as_f64().ok_or_else(|| {
-                        Invalid::new(format!("`{key}` must be a number")).at(format!("/{key}"))
-                    })?);
-                }
-                if bounds == (None, None) {
-                    return Err(Invalid::new("`range` needs numeric bounds")
-                        .hint("e.g. `range: [0.90, 0.98]`"));
-                }
-                bounds
-            }
-            _ => return Err(shape()),
-        };
-    if let (Some(min), Some(max)) = (min, max) {
-        if min > max {
-            return Err(Invalid::new(format!(
-                "the range is empty: {min} is above {max}"
-            )));
-        }
-    }
-    Ok(ValueCheck::Range { min, max })
-}
-
-fn check_bound(name: &str, bound: &Value) -> Result<(), Invalid> {
-    match bound {
-        Value::Number(_) => Ok(()),
-        Value::String(s) if s.trim().starts_with("{{") => Ok(()),
-        _ => Err(Invalid::new(format!(
-            "`{name}` must be a number, a {{{{template}}}} naming a captured number, or a list of them"
-        ))),
-    }
-}
-
-fn parse_sorted(value: &Value) -> Result<ValueCheck, Invalid> {
-    let Value::Object(map) = value else {
-        return Err(Invalid::new(format!(
-            "`sorted` must be a mapping, not {}",
-            describe(value)
-        ))
-        .hint("e.g. `sorted: {by: /score, order: descending}`"));
-    };
-    let mut by = String::new();
-    let mut descending = None;
-    for (key, v) in map {
-        let text = v.as_str().ok_or_else(|| {
-            Invalid::new(format!(
-                "`sorted.{key}` must be a string, not {}",
-                describe(v)
-            ))
-            .at(format!("/{key}"))
-        })?;
-        match key.as_str() {
-            "by" => by = text.to_owned(),
-            "order" => {
-                descending = Some(match text {
-                    "descending" => true,
-                    "ascending" => false,
-                    other => {
-                        return Err(Invalid::new(format!("unknown order `{other}`"))
-                            .hint("ascending or descending")
-                            .at("/order"))
-                    }
-                });
-            }
-            other => {
-                return Err(unknown_key(other, &["by", "order"], "`sorted`").at(format!("/{other}")))
-            }
-        }
-    }
-    let Some(descending) = descending else {
-        return Err(Invalid::new("`sorted` needs an `order`")
-            .hint("e.g. `sorted: {by: /score, order: descending}`"));
-    };
-    Ok(ValueCheck::Sorted { by, descending })
-}
-
-/// An unknown key, with the closest known one as a hint.
-fn unknown_key(key: &str, known: &[&str], within: &str) -> Invalid {
-    let invalid = Invalid::new(format!("unknown key `{key}` in {within}"));
-    match known
-        .iter()
-        .min_by_key(|k| strsim::levenshtein(k, key))
-        .filter(|k| strsim::levenshtein(k, key) <= 2)
-    {
-        Some(close) => invalid.hint(format!("did you mean `{close}`?")),
-        None => invalid.hint(format!("one of: {}", known.join(", "))),
-    }
-}
-
 /// A JSON value's kind in words, for messages.
 fn describe(value: &Value) -> &'static str {
     match value {
@@ -663,161 +552,5 @@ pub fn pointer_name(pointer: &str) -> &str {
     }
 }
 
-/// A JSON type, as `type:` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonType {
-    /// `null`.
-    Null,
-    /// `true` or `false`.
-    Boolean,
-    /// Any number.
-    Number,
-    /// A number without a fractional part (`2.0` included, as JSON Schema has it).
-    Integer,
-    /// A string.
-    String,
-    /// An array.
-    Array,
-    /// An object.
-    Object,
-}
-
-impl JsonType {
-    /// Every type, in the order messages list them.
-    pub const ALL: [JsonType; 7] = [
-        JsonType::Null,
-        JsonType::Boolean,
-        JsonType::Number,
-        JsonType::Integer,
-        JsonType::String,
-        JsonType::Array,
-        JsonType::Object,
-    ];
-
-    /// The type with this name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.name() == name)
-    }
-
-    /// Its name in case files and JSON Schema.
-    pub fn name(self) -> &'static str {
-        match self {
-            JsonType::Null => "null",
-            JsonType::Boolean => "boolean",
-            JsonType::Number => "number",
-            JsonType::Integer => "integer",
-            JsonType::String => "string",
-            JsonType::Array => "array",
-            JsonType::Object => "object",
-        }
-    }
-
-    /// Whether `value` is of this type.
-    pub fn matches(self, value: &Value) -> bool {
-        match self {
-            JsonType::Null => value.is_null(),
-            JsonType::Boolean => value.is_boolean(),
-            JsonType::Number => value.is_number(),
-            JsonType::Integer => value.as_f64().is_some_and(|n| n.fract() == 0.0),
-            JsonType::String => value.is_string(),
-            JsonType::Array => value.is_array(),
-            JsonType::Object => value.is_object(),
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn checked(check: &ValueCheck, found: Value) -> Result<(), Mismatch> {
-        check.check(Some(&found), &Vars::default())
-    }
-
-    #[test]
-    fn every_kind_parses_and_names_itself() {
-        let samples = [
-            ("equals", json!(1)),
-            ("not_equals", json!(1)),
-            ("matches", json!("^a")),
-            ("type", json!("string")),
-            ("range", json!([0, 1])),
-            ("exists", json!(true)),
-            ("absent", json!(true)),
-            ("contains", json!({"a": 1})),
-            ("not_contains", json!({"a": 2})),
-            ("prefix", json!("tom_")),
-            ("length", json!(2)),
-            ("less_than", json!([1, "{{x}}"])),
-            ("greater_than", json!(0)),
-            ("sorted", json!({"by": "/s", "order": "ascending"})),
-        ];
-        assert_eq!(samples.len(), KINDS.len());
-        for (name, value) in samples {
-            let check = ValueCheck::parse(name, &value).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-            assert_eq!(check.name(), name);
-            assert!(kind(name).is_some());
-            // What `explore` writes reads back as the same check.
-            let again = ValueCheck::parse(name, &check.value()).unwrap();
-            assert_eq!((again.name(), again.value()), (name, check.value()));
-        }
-    }
-
-    #[test]
-    fn not_contains_holds_only_without_a_matching_element() {
-        let check = ValueCheck::NotContains(json!({"id": "b"}));
-        assert!(checked(&check, json!([{"id": "a", "type": "raw"}])).is_ok());
-        assert!(checked(&check, json!([{"id": "b", "type": "raw"}])).is_err());
-        assert!(check.check(None, &Vars::default()).is_err());
-    }
-
-    #[test]
-    fn numbers_compare_by_value() {
-        assert_eq!(
-            checked(&ValueCheck::Equals(json!(150)), json!(150.0)),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn a_failed_range_says_what_it_wanted() {
-        let range = ValueCheck::parse("range", &json!([0.9, 0.98])).unwrap();
-        assert_eq!(
-            checked(&range, json!(0.99)),
-            Err(Mismatch::Expected("a number in [0.9, 0.98]".to_owned()))
-        );
-    }
-
-    #[test]
-    fn absent_values_fail_every_positive_check() {
-        for check in [
-            ValueCheck::Equals(json!(1)),
-            ValueCheck::NotEquals(json!(1)),
-            ValueCheck::Exists,
-            ValueCheck::Prefix("tom_".into()),
-            ValueCheck::Length(0),
-            ValueCheck::Type(JsonType::Null),
-        ] {
-            assert!(check.check(None, &Vars::default()).is_err(), "{check:?}");
-        }
-    }
-
-    #[test]
-    fn an_unrenderable_template_is_its_own_mismatch() {
-        let check = ValueCheck::Prefix("{{nowhere}}".to_owned());
-        assert!(matches!(
-            checked(&check, json!("x")),
-            Err(Mismatch::Template(_))
-        ));
-    }
-
-    #[test]
-    fn invalid_values_say_where() {
-        let error = ValueCheck::parse("sorted", &json!({"by": "/s", "order": "up"})).unwrap_err();
-        assert_eq!(error.at, "/order");
-        let error = ValueCheck::parse("range", &json!({"mni": 1})).unwrap_err();
-        assert_eq!(error.hint.as_deref(), Some("did you mean `min`?"));
-        let error = ValueCheck::parse("less_than", &json!([1, true])).unwrap_err();
-        assert_eq!(error.at, "/1");
-    }
-}
+mod tests;

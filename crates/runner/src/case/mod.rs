@@ -6,6 +6,7 @@
 pub mod assertion;
 pub mod examples;
 pub mod format;
+pub mod hint;
 pub mod load;
 pub mod model;
 pub mod rules;
@@ -18,11 +19,3 @@ pub use load::{load_embedded, parse_case, parse_case_with, yaml_to_json, Diagnos
 pub use model::*;
 pub use rules::{Page, Rule, RuleCatalogue, Source};
 pub use sources::CaseSources;
-
-/// What is wrong with a regular expression, on one line: the regex crate's
-/// own message repeats the pattern with a caret over several lines.
-pub(crate) fn regex_problem(error: &regex::Error) -> String {
-    let text = error.to_string();
-    let last = text.lines().last().unwrap_or_default();
-    last.strip_prefix("error: ").unwrap_or(last).to_owned()
-}

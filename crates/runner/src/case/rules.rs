@@ -305,7 +305,7 @@ impl RuleCatalogue {
 
     /// The known ID closest to `id`, for "did you mean" hints.
     pub fn closest(&self, id: &str) -> Option<&str> {
-        closest(id, self.rules.keys().map(String::as_str))
+        super::hint::closest(id, self.rules.keys().map(String::as_str))
     }
 
     /// Each listed page with the text of its stored copy in `dir` (the
@@ -336,20 +336,6 @@ impl RuleCatalogue {
             .collect();
         Some(pages)
     }
-}
-
-/// The candidate closest to `word` by edit distance, if reasonably close.
-pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| {
-            (
-                strsim::levenshtein(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
-                c,
-            )
-        })
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]

@@ -6,14 +6,67 @@
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 use proptest::strategy::Union;
+use proptest_state_machine::ReferenceStateMachine;
 
 use super::model::{
-    slot_kinds, Aim, BadKey, Foreign, Label, Model, Step, Topping, COOKABLE, PIPELINE,
+    slot_kinds, Aim, BadKey, Foreign, Label, Model, SessionName, SessionSpec, Step, Topping, Who,
+    COOKABLE, PIPELINE,
 };
 use pizzastack_spec::ids::ObjectKind;
 
+/// The generator, as proptest-state-machine's reference state machine:
+/// workflows drawn here, kept to what the model allows.
+pub struct Workflows;
+
+impl ReferenceStateMachine for Workflows {
+    type State = Model;
+    type Transition = Step;
+
+    fn init_state() -> BoxedStrategy<Model> {
+        proptest::collection::vec((any::<u8>(), prop::bool::weighted(0.3), 1u8..4), 0..4)
+            .prop_map(|extra| {
+                let mut sessions = vec![SessionSpec {
+                    who: Who::Main,
+                    name: SessionName::Fresh(0),
+                }];
+                for (pick, other_key, suffix) in extra {
+                    let n = sessions.len();
+                    let name = if pick % 3 == 0 {
+                        SessionName::Fresh(u8::try_from(n).unwrap_or(u8::MAX))
+                    } else {
+                        SessionName::Child {
+                            of: usize::from(pick) % n,
+                            suffix,
+                        }
+                    };
+                    let who = if other_key { Who::Other } else { Who::Main };
+                    sessions.push(SessionSpec { who, name });
+                }
+                Model {
+                    sessions,
+                    made: Vec::new(),
+                    next: 0,
+                    expiries: 0,
+                }
+            })
+            .boxed()
+    }
+
+    fn transitions(state: &Model) -> BoxedStrategy<Step> {
+        transitions(state)
+    }
+
+    fn apply(state: Model, step: &Step) -> Model {
+        state.after(step)
+    }
+
+    fn preconditions(state: &Model, step: &Step) -> bool {
+        state.allows(step)
+    }
+}
+
 /// The next steps that make sense in `state`, weighted.
-pub(super) fn transitions(state: &Model) -> BoxedStrategy<Step> {
+fn transitions(state: &Model) -> BoxedStrategy<Step> {
     use ObjectKind as K;
     let label = state.next;
     let n = state.sessions.len();

@@ -3,7 +3,7 @@
 //!
 //! Workers (threads, each with its own runtime and connections) draw
 //! workflows from proptest-state-machine's sequential strategy over
-//! [`model::Workflows`], each from its own seed derived from the run's,
+//! [`draw::Workflows`], each from its own seed derived from the run's,
 //! and run them ([`run::Runner`]) with a fresh [`Oracle`]. The first
 //! failure of a rule not yet found is shrunk by proptest's value tree
 //! against the same target, written as a case ([`save`]) and replayed with
@@ -17,6 +17,7 @@ mod replay;
 mod request;
 pub mod run;
 pub mod save;
+mod shared;
 mod shrink;
 
 use std::collections::{BTreeMap, HashMap};
@@ -33,10 +34,13 @@ use crate::case::{Level, RuleCatalogue};
 use crate::oracle::{Oracle, OracleConfig};
 use crate::runner::outcome::{CaseOutcome, CaseStatus, RuleCheck, Verdict};
 use crate::runner::{Expiry, Target};
-use model::{Model, Step, Workflows};
+use draw::Workflows;
+
 use pizzastack_spec::Spec;
 use replay::Replaying;
-use run::{Learned, Ran, Runner, StopAt};
+use request::Learned;
+use run::{Runner, StopAt};
+use shared::Shared;
 use shrink::Trying;
 
 /// How long a run explores.
@@ -157,58 +161,6 @@ pub enum ExploreError {
     },
     #[error("cannot start a worker: {0}")]
     Worker(std::io::Error),
-}
-
-/// A failure's workflow, shrunk: its sessions, steps, run, and rule.
-type Shrunk = (Model, Vec<Step>, Ran, &'static str);
-
-/// What the workers share.
-struct Shared {
-    stop: AtomicBool,
-    steps: AtomicUsize,
-    workflows: AtomicUsize,
-    sessions: AtomicUsize,
-    /// Rules whose failure a worker found (and is shrinking or has shrunk).
-    claimed: Mutex<Vec<&'static str>>,
-    found: Mutex<Vec<Shrunk>>,
-    tally: Mutex<HashMap<&'static str, (Level, usize, usize)>>,
-    transport: Mutex<Option<String>>,
-    /// Held alone by a workflow that lets sessions expire.
-    expiry: RwLock<()>,
-    learned: Learned,
-}
-
-impl Shared {
-    fn known(&self, rule: &str) -> bool {
-        self.claimed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains(&rule)
-    }
-
-    /// Whether this worker is the first to find `rule` broken.
-    fn claim(&self, rule: &'static str) -> bool {
-        let mut claimed = self.claimed.lock().unwrap_or_else(PoisonError::into_inner);
-        if claimed.contains(&rule) {
-            return false;
-        }
-        claimed.push(rule);
-        true
-    }
-
-    fn count(&self, ran: &Ran) {
-        self.workflows.fetch_add(1, Ordering::Relaxed);
-        self.sessions.fetch_add(ran.sessions, Ordering::Relaxed);
-        let mut tally = self.tally.lock().unwrap_or_else(PoisonError::into_inner);
-        for finding in ran.exchanges.iter().flat_map(|e| &e.findings) {
-            let entry = tally.entry(finding.rule).or_insert((finding.level, 0, 0));
-            if finding.passed {
-                entry.1 += 1;
-            } else {
-                entry.2 += 1;
-            }
-        }
-    }
 }
 
 /// The seed of worker `index` of a run seeded `seed`.

@@ -8,9 +8,6 @@
 //! deletes a step can tell, by the preconditions, which later steps named
 //! what it made.
 
-use proptest::prelude::*;
-use proptest_state_machine::ReferenceStateMachine;
-
 use pizzastack_spec::ids::ObjectKind;
 
 /// An object the generator asked for, named before it exists.
@@ -264,6 +261,115 @@ impl Step {
 }
 
 impl Model {
+    /// The model after `step`.
+    pub fn after(mut self, step: &Step) -> Model {
+        if let Some((label, kind, session)) = step.makes() {
+            self.made.push(Made {
+                label,
+                kind,
+                session,
+                alive: true,
+            });
+            self.next = self.next.max(label + 1);
+        }
+        if matches!(step, Step::Expire) {
+            self.made.iter_mut().for_each(|m| m.alive = false);
+            self.expiries += 1;
+        }
+        self
+    }
+
+    /// Whether `step` makes sense in this state (proptest-state-machine's
+    /// preconditions).
+    pub fn allows(&self, step: &Step) -> bool {
+        use ObjectKind as K;
+        let sessions = self.sessions.len();
+        let fresh = |label: Label| self.find(label).is_none();
+        match step {
+            Step::Acquire { label, session, .. } | Step::Base { label, session, .. } => {
+                *session < sessions && fresh(*label)
+            }
+            Step::Slice {
+                label,
+                session,
+                tomatoes,
+            }
+            | Step::Squeeze {
+                label,
+                session,
+                tomatoes,
+                ..
+            } => {
+                fresh(*label)
+                    && !tomatoes.is_empty()
+                    && tomatoes.iter().all(|t| self.own(*t, *session, &[K::Raw]))
+            }
+            Step::Simmer {
+                label,
+                session,
+                ingredients,
+                ..
+            }
+            | Step::Roast {
+                label,
+                session,
+                ingredients,
+                ..
+            } => {
+                fresh(*label)
+                    && !ingredients.is_empty()
+                    && ingredients
+                        .iter()
+                        .all(|i| self.own(*i, *session, &COOKABLE))
+            }
+            Step::Assemble {
+                label,
+                session,
+                base,
+                sauce,
+                toppings,
+                ..
+            } => {
+                fresh(*label)
+                    && self.own(*base, *session, &[K::Base])
+                    && self.own(*sauce, *session, &[K::Sauce])
+                    && toppings.iter().all(|t| match t {
+                        Topping::Name(_) => true,
+                        Topping::Object(l) => self.own(*l, *session, &PIPELINE),
+                    })
+            }
+            Step::Bake {
+                label,
+                session,
+                pizza,
+            } => fresh(*label) && self.own(*pizza, *session, &[K::Assembled]),
+            Step::Analyze { session, dish, .. } => self.own(*dish, *session, &PIPELINE),
+            Step::Compare { session, dishes } => {
+                dishes.len() >= 2 && dishes.iter().all(|d| self.own(*d, *session, &PIPELINE))
+            }
+            Step::Log { session, .. } | Step::BadKey { session, .. } => *session < sessions,
+            Step::NoSession { .. } => true,
+            Step::BakeWrong { session, what } => {
+                self.own(*what, *session, &PIPELINE)
+                    && self.find(*what).is_some_and(|m| m.kind != K::Assembled)
+            }
+            Step::Foreign { session, aim, id } => {
+                *session < sessions
+                    && match id {
+                        Foreign::Forged(..) => true,
+                        Foreign::Object(l) | Foreign::Extended(l) => {
+                            self.find(*l).is_some_and(|m| {
+                                let fits = slot_kinds(*aim).contains(&m.kind);
+                                let foreign = m.session != *session || !m.alive;
+                                fits && (foreign || matches!(id, Foreign::Extended(_)))
+                            })
+                        }
+                    }
+            }
+            Step::Expire => self.expiries == 0 && !self.made.is_empty(),
+        }
+    }
+
     /// `steps` made a workflow again after some were left out: a step whose
     /// lists name an object no step made any more loses it from them, and a
     /// step that the model's preconditions still refuse is left out too.
@@ -271,16 +377,16 @@ impl Model {
         let mut state = self.clone();
         let mut kept = Vec::with_capacity(steps.len());
         for step in steps {
-            let step = if Workflows::preconditions(&state, &step) {
+            let step = if state.allows(&step) {
                 step
             } else {
                 let narrowed = step.keeping(|l| state.find(l).is_some());
-                if !Workflows::preconditions(&state, &narrowed) {
+                if !state.allows(&narrowed) {
                     continue;
                 }
                 narrowed
             };
-            state = Workflows::apply(state, &step);
+            state = state.after(&step);
             kept.push(step);
         }
         kept
@@ -318,9 +424,6 @@ impl Model {
     }
 }
 
-/// The generator, as proptest-state-machine's reference state machine.
-pub struct Workflows;
-
 pub(super) const PIPELINE: [ObjectKind; 8] = [
     ObjectKind::Raw,
     ObjectKind::Sliced,
@@ -335,151 +438,6 @@ pub(super) const PIPELINE: [ObjectKind; 8] = [
 /// What a simmer or a roast takes as an ingredient.
 pub(super) const COOKABLE: [ObjectKind; 3] =
     [ObjectKind::Raw, ObjectKind::Sliced, ObjectKind::Sauce];
-
-impl ReferenceStateMachine for Workflows {
-    type State = Model;
-    type Transition = Step;
-
-    fn init_state() -> BoxedStrategy<Model> {
-        proptest::collection::vec((any::<u8>(), prop::bool::weighted(0.3), 1u8..4), 0..4)
-            .prop_map(|extra| {
-                let mut sessions = vec![SessionSpec {
-                    who: Who::Main,
-                    name: SessionName::Fresh(0),
-                }];
-                for (pick, other_key, suffix) in extra {
-                    let n = sessions.len();
-                    let name = if pick % 3 == 0 {
-                        SessionName::Fresh(u8::try_from(n).unwrap_or(u8::MAX))
-                    } else {
-                        SessionName::Child {
-                            of: usize::from(pick) % n,
-                            suffix,
-                        }
-                    };
-                    let who = if other_key { Who::Other } else { Who::Main };
-                    sessions.push(SessionSpec { who, name });
-                }
-                Model {
-                    sessions,
-                    made: Vec::new(),
-                    next: 0,
-                    expiries: 0,
-                }
-            })
-            .boxed()
-    }
-
-    fn transitions(state: &Model) -> BoxedStrategy<Step> {
-        super::draw::transitions(state)
-    }
-
-    fn apply(mut state: Model, step: &Step) -> Model {
-        if let Some((label, kind, session)) = step.makes() {
-            state.made.push(Made {
-                label,
-                kind,
-                session,
-                alive: true,
-            });
-            state.next = state.next.max(label + 1);
-        }
-        if matches!(step, Step::Expire) {
-            state.made.iter_mut().for_each(|m| m.alive = false);
-            state.expiries += 1;
-        }
-        state
-    }
-
-    fn preconditions(state: &Model, step: &Step) -> bool {
-        use ObjectKind as K;
-        let sessions = state.sessions.len();
-        let fresh = |label: Label| state.find(label).is_none();
-        match step {
-            Step::Acquire { label, session, .. } | Step::Base { label, session, .. } => {
-                *session < sessions && fresh(*label)
-            }
-            Step::Slice {
-                label,
-                session,
-                tomatoes,
-            }
-            | Step::Squeeze {
-                label,
-                session,
-                tomatoes,
-                ..
-            } => {
-                fresh(*label)
-                    && !tomatoes.is_empty()
-                    && tomatoes.iter().all(|t| state.own(*t, *session, &[K::Raw]))
-            }
-            Step::Simmer {
-                label,
-                session,
-                ingredients,
-                ..
-            }
-            | Step::Roast {
-                label,
-                session,
-                ingredients,
-                ..
-            } => {
-                fresh(*label)
-                    && !ingredients.is_empty()
-                    && ingredients
-                        .iter()
-                        .all(|i| state.own(*i, *session, &COOKABLE))
-            }
-            Step::Assemble {
-                label,
-                session,
-                base,
-                sauce,
-                toppings,
-                ..
-            } => {
-                fresh(*label)
-                    && state.own(*base, *session, &[K::Base])
-                    && state.own(*sauce, *session, &[K::Sauce])
-                    && toppings.iter().all(|t| match t {
-                        Topping::Name(_) => true,
-                        Topping::Object(l) => state.own(*l, *session, &PIPELINE),
-                    })
-            }
-            Step::Bake {
-                label,
-                session,
-                pizza,
-            } => fresh(*label) && state.own(*pizza, *session, &[K::Assembled]),
-            Step::Analyze { session, dish, .. } => state.own(*dish, *session, &PIPELINE),
-            Step::Compare { session, dishes } => {
-                dishes.len() >= 2 && dishes.iter().all(|d| state.own(*d, *session, &PIPELINE))
-            }
-            Step::Log { session, .. } | Step::BadKey { session, .. } => *session < sessions,
-            Step::NoSession { .. } => true,
-            Step::BakeWrong { session, what } => {
-                state.own(*what, *session, &PIPELINE)
-                    && state.find(*what).is_some_and(|m| m.kind != K::Assembled)
-            }
-            Step::Foreign { session, aim, id } => {
-                *session < sessions
-                    && match id {
-                        Foreign::Forged(..) => true,
-                        Foreign::Object(l) | Foreign::Extended(l) => {
-                            state.find(*l).is_some_and(|m| {
-                                let fits = slot_kinds(*aim).contains(&m.kind);
-                                let foreign = m.session != *session || !m.alive;
-                                fits && (foreign || matches!(id, Foreign::Extended(_)))
-                            })
-                        }
-                    }
-            }
-            Step::Expire => state.expiries == 0 && !state.made.is_empty(),
-        }
-    }
-}
 
 /// The kinds an endpoint's main ID slot takes, for a foreign ID that
 /// should pass any body check but the lookup.

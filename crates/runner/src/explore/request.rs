@@ -4,13 +4,53 @@
 //! schemas, every documented value in turn; the guessed bodies in every
 //! shape the kit knows until the target's is learned.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use serde_json::{json, Value};
 
 use super::model::{Aim, BadKey, Foreign, Label, Model, SessionName, Step, Topping, Who};
-use super::run::{Learned, Templated, UNKNOWN_SHAPE};
 use pizzastack_spec::ids::ObjectKind;
+
+/// A request as a case file writes it.
+#[derive(Debug, Clone)]
+pub struct Templated {
+    pub method: &'static str,
+    pub path: String,
+    /// Headers other than the defaults (`X-API-Key: {{api_key}}`,
+    /// `X-Session-ID: {{session}}`); `None` leaves a default out.
+    pub headers: Vec<(&'static str, Option<String>)>,
+    pub body: Option<Value>,
+}
+
+/// Which guessed body shape a target took, per guessed endpoint, shared
+/// by every worker of a run.
+#[derive(Debug, Default)]
+pub struct Learned {
+    pub(super) shapes: [AtomicU8; 3],
+}
+
+pub(super) const UNKNOWN_SHAPE: u8 = u8::MAX;
+
+impl Learned {
+    pub fn new() -> Self {
+        Self {
+            shapes: [
+                AtomicU8::new(UNKNOWN_SHAPE),
+                AtomicU8::new(UNKNOWN_SHAPE),
+                AtomicU8::new(UNKNOWN_SHAPE),
+            ],
+        }
+    }
+
+    pub(super) fn slot(kind: ObjectKind) -> Option<usize> {
+        match kind {
+            ObjectKind::Juice => Some(0),
+            ObjectKind::Roasted => Some(1),
+            ObjectKind::Assembled => Some(2),
+            _ => None,
+        }
+    }
+}
 
 pub(super) fn shape_of(step: &Step) -> u8 {
     match step {

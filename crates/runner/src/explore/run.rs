@@ -3,28 +3,16 @@
 //! case sends exactly what was sent), is sent, and its answer is judged by
 //! the oracle.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
 
 use super::model::{Label, Model, Step};
-use super::request::{request, shape_of};
+use super::request::{request, shape_of, Learned, Templated, UNKNOWN_SHAPE};
 use crate::case::template::{render, render_json, Vars};
 use crate::oracle::{Exchange, Finding, Oracle};
 use crate::runner::outcome::{ReceivedResponse, SentRequest};
 use crate::runner::{Expiry, SendError, Target};
-use pizzastack_spec::ids::ObjectKind;
-
-/// A request as a case file writes it.
-#[derive(Debug, Clone)]
-pub struct Templated {
-    pub method: &'static str,
-    pub path: String,
-    /// Headers other than the defaults (`X-API-Key: {{api_key}}`,
-    /// `X-Session-ID: {{session}}`); `None` leaves a default out.
-    pub headers: Vec<(&'static str, Option<String>)>,
-    pub body: Option<Value>,
-}
 
 /// One step as it ran.
 #[derive(Debug, Clone)]
@@ -38,36 +26,6 @@ pub struct Exchanged {
     pub findings: Vec<Finding>,
     /// The label of the object it made, when it made one.
     pub made: Option<Label>,
-}
-
-/// Which guessed body shape a target took, per guessed endpoint, shared
-/// by every worker of a run.
-#[derive(Debug, Default)]
-pub struct Learned {
-    pub(super) shapes: [AtomicU8; 3],
-}
-
-pub(super) const UNKNOWN_SHAPE: u8 = u8::MAX;
-
-impl Learned {
-    pub fn new() -> Self {
-        Self {
-            shapes: [
-                AtomicU8::new(UNKNOWN_SHAPE),
-                AtomicU8::new(UNKNOWN_SHAPE),
-                AtomicU8::new(UNKNOWN_SHAPE),
-            ],
-        }
-    }
-
-    pub(super) fn slot(kind: ObjectKind) -> Option<usize> {
-        match kind {
-            ObjectKind::Juice => Some(0),
-            ObjectKind::Roasted => Some(1),
-            ObjectKind::Assembled => Some(2),
-            _ => None,
-        }
-    }
 }
 
 /// Everything one workflow run needs.
@@ -157,7 +115,7 @@ impl Runner<'_> {
                 continue;
             };
             self.steps_sent.fetch_add(1, Ordering::Relaxed);
-            let response = match crate::runner::exec::send(self.client, self.target, &sent).await {
+            let response = match crate::runner::send(self.client, self.target, &sent).await {
                 Ok(response) => response,
                 Err(error) => {
                     ran.transport = Some(describe(&error));

@@ -15,7 +15,7 @@ use proptest::strategy::ValueTree;
 
 use super::model::{Model, Step};
 use super::run::{How, Ran, Runner, StopAt};
-use super::Shared;
+use super::shared::Shared;
 use crate::oracle::{Expect, Oracle};
 use crate::runner::{Expiry, Target};
 

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::pipeline::{own_kinds, Whose};
+use super::whose::{own_kinds, Whose};
 use super::{Findings, Shadow};
 use crate::case::ValueCheck;
 use pizzastack_spec::ids::ObjectKind;

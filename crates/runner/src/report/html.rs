@@ -7,20 +7,14 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::{rule_results, totals, RuleResult, RuleVerdict};
-use crate::case::RuleCatalogue;
 use crate::runner::assert::printable;
 use crate::runner::{CaseOutcome, CaseStatus, Verdict};
+use crate::summary::{RuleResult, RuleVerdict, Summary};
 
 /// The page as text.
-pub fn render(
-    outcomes: &[CaseOutcome],
-    catalogue: &RuleCatalogue,
-    strict: bool,
-    target: &str,
-) -> String {
-    let totals = totals(outcomes, strict);
-    let rules = rule_results(outcomes, catalogue, strict);
+pub fn render(summary: &Summary<'_>) -> String {
+    let (totals, rules, outcomes) = (summary.totals, summary.rules.as_slice(), summary.outcomes);
+    let (strict, target) = (summary.strict, summary.target);
     let verdicts = [
         RuleVerdict::Fail,
         RuleVerdict::Warn,
@@ -61,14 +55,14 @@ pub fn render(
                         @for verdict in verdicts {
                             label {
                                 input type="checkbox" checked data-verdict=(verdict.word());
-                                " " (verdict.word()) " (" (count(&rules, verdict)) ")"
+                                " " (verdict.word()) " (" (count(rules, verdict)) ")"
                             }
                         }
                     }
                     table {
                         thead { tr { th { "Level" } th { "Rule" } th { "Verdict" } th { "What it says" } th { "Cases" } } }
                         tbody {
-                            @for rule in &rules {
+                            @for rule in rules {
                                 (rule_row(rule))
                             }
                         }

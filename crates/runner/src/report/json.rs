@@ -2,9 +2,8 @@
 
 use serde::Serialize;
 
-use super::{rule_results, totals, unverified, RuleResult, Totals, Unverified};
-use crate::case::RuleCatalogue;
 use crate::runner::CaseOutcome;
+use crate::summary::{MustCounts, RuleResult, Summary, Totals, Unverified};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -14,31 +13,26 @@ struct JsonReport<'a> {
     strict: bool,
     passed: bool,
     totals: Totals,
+    must: MustCounts,
     /// The MUST rules no case could evaluate: `passed` is false while any is.
-    unverified: Vec<Unverified>,
-    rules: Vec<RuleResult>,
+    unverified: &'a [Unverified],
+    rules: &'a [RuleResult],
     cases: &'a [CaseOutcome],
 }
 
 /// The JSON report as text.
-pub fn render(
-    outcomes: &[CaseOutcome],
-    catalogue: &RuleCatalogue,
-    strict: bool,
-    target: &str,
-) -> String {
-    let totals = totals(outcomes, strict);
-    let unverified = unverified(outcomes, catalogue);
+pub fn render(summary: &Summary<'_>) -> String {
     let report = JsonReport {
         tool: "pizzastack check",
         version: env!("CARGO_PKG_VERSION"),
-        target,
-        strict,
-        passed: totals.failed == 0 && unverified.is_empty(),
-        totals,
-        unverified,
-        rules: rule_results(outcomes, catalogue, strict),
-        cases: outcomes,
+        target: summary.target,
+        strict: summary.strict,
+        passed: summary.passed(),
+        totals: summary.totals,
+        must: summary.must,
+        unverified: &summary.unverified,
+        rules: &summary.rules,
+        cases: summary.outcomes,
     };
     serde_json::to_string_pretty(&report).unwrap_or_default()
 }

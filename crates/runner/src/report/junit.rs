@@ -4,20 +4,15 @@
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::terminal::render_case_failure;
-use super::{rule_results, RuleVerdict};
-use crate::case::RuleCatalogue;
-use crate::runner::{CaseOutcome, CaseStatus};
+use crate::runner::CaseStatus;
+use crate::summary::{RuleVerdict, Summary};
 
 /// The JUnit XML report as text: a suite of cases, and a suite of rules
 /// (one testcase per rule and per detail that was checked), so that CI
 /// shows both which case and which documented rule failed. A rule that
 /// could not be evaluated is a JUnit `error`, not a `failure`.
-pub fn render(
-    outcomes: &[CaseOutcome],
-    catalogue: &RuleCatalogue,
-    strict: bool,
-    target: &str,
-) -> String {
+pub fn render(summary: &Summary<'_>) -> String {
+    let (outcomes, strict, target) = (summary.outcomes, summary.strict, summary.target);
     let mut suite = TestSuite::new("pizzastack-conformance");
     suite.add_property(Property::new("target", target));
     suite.add_property(Property::new("strict", strict.to_string()));
@@ -71,7 +66,7 @@ pub fn render(
         suite.add_test_case(case);
     }
     let mut rules_suite = TestSuite::new("pizzastack-rules");
-    for rule in rule_results(outcomes, catalogue, strict) {
+    for rule in &summary.rules {
         let status = match rule.verdict {
             RuleVerdict::NotCovered => continue,
             RuleVerdict::Pass | RuleVerdict::Warn | RuleVerdict::Info => TestCaseStatus::success(),

@@ -53,7 +53,7 @@ impl Ctx<'_> {
                             value,
                             format!(
                                 "`{pattern}` is not a valid regular expression: {}",
-                                crate::case::regex_problem(&e)
+                                crate::case::hint::regex_problem(&e)
                             ),
                             None,
                         ),

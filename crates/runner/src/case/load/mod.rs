@@ -18,8 +18,9 @@ use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde_json::{Map, Number, Value};
 
 use super::format;
+use super::hint::closest;
 use super::model::*;
-use super::rules::{closest, RuleCatalogue};
+use super::rules::RuleCatalogue;
 
 mod capture;
 mod case;
