@@ -13,7 +13,7 @@
 
 pub use pizzastack_mock::{clock, config, injection, kitchen, server, store, switches};
 pub use pizzastack_runner::{
-    baseline, case, check, explore, oracle, report, runner, snapshot, suite,
+    baseline, case, check, explore, oracle, report, runner, snapshot, suite, summary,
 };
 pub use pizzastack_spec as spec;
 pub use pizzastack_spec::{embedded, ids};

@@ -525,10 +525,10 @@ pub fn system_command_or_skip(
     use std::collections::HashMap;
     use std::path::PathBuf;
     use std::sync::{Mutex, OnceLock};
-    static FOUND: OnceLock<Mutex<HashMap<String, &'static Result<PathBuf, String>>>> =
+    static FOUND: OnceLock<Mutex<HashMap<String, &'static Result<PathBuf, NotInstalled>>>> =
         OnceLock::new();
     // One leaked answer per package, so that tests can keep the path.
-    let found: &'static Result<PathBuf, String> = FOUND
+    let found: &'static Result<PathBuf, NotInstalled> = FOUND
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -546,7 +546,18 @@ pub fn system_command_or_skip(
     }
 }
 
-fn find_or_install(names: &[&str], package: &str) -> Result<std::path::PathBuf, String> {
+/// Why a command from Debian's packages is not there to use.
+#[derive(Debug, thiserror::Error)]
+enum NotInstalled {
+    #[error("{0} is not installed, and installing it needs root or sudo")]
+    NoRoot(String),
+    #[error("apt-get could not install {0}")]
+    AptFailed(String),
+    #[error("{package} was installed but {command} is not on PATH")]
+    NotOnPath { package: String, command: String },
+}
+
+fn find_or_install(names: &[&str], package: &str) -> Result<std::path::PathBuf, NotInstalled> {
     use std::process::{Command, Stdio};
     let find = || {
         let paths = std::env::var_os("PATH")?;
@@ -570,9 +581,7 @@ fn find_or_install(names: &[&str], package: &str) -> Result<std::path::PathBuf, 
             .status()
             .is_ok_and(|s| s.success());
     if !root && !sudo {
-        return Err(format!(
-            "{package} is not installed, and installing it needs root or sudo"
-        ));
+        return Err(NotInstalled::NoRoot(package.to_owned()));
     }
     eprintln!("installing {package} from Debian's packages");
     let apt = |args: &[&str]| {
@@ -593,9 +602,12 @@ fn find_or_install(names: &[&str], package: &str) -> Result<std::path::PathBuf, 
     let install = ["install", "-y", "-qq", package];
     let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
     if !installed {
-        return Err(format!("apt-get could not install {package}"));
+        return Err(NotInstalled::AptFailed(package.to_owned()));
     }
-    find().ok_or_else(|| format!("{package} was installed but {} is not on PATH", names[0]))
+    find().ok_or_else(|| NotInstalled::NotOnPath {
+        package: package.to_owned(),
+        command: names[0].to_owned(),
+    })
 }
 
 /// The verdict `rule` got in one case's outcome, if the case touched it.
