@@ -113,11 +113,15 @@ fn main() {
     );
     drop(store);
 
-    // 3. A million idle sessions expire while requests keep coming.
+    expiry_under_load(objects, limits, &request);
+}
+
+/// 3. A million idle sessions expire while requests keep coming: no stall.
+fn expiry_under_load(objects: usize, limits: StoreLimits, request: &AcquireRequest) {
     let clock = Arc::new(Clock::new());
     let store = Arc::new(SessionStore::new(clock.clone(), TTL, limits));
     for i in 0..objects {
-        create(&store, &request, &key(1_000_000_000 + i));
+        create(&store, request, &key(1_000_000_000 + i));
     }
     clock.advance(TTL + Duration::from_secs(1));
     let sweeper = {
@@ -133,7 +137,7 @@ fn main() {
     while !sweeper.is_finished() {
         let session = key(2_000_000_000 + (i % 1000));
         let started = Instant::now();
-        create(&store, &request, &session);
+        create(&store, request, &session);
         latencies.push(started.elapsed());
         i += 1;
     }

@@ -89,111 +89,117 @@ async fn a_wrong_content_type_is_a_400_naming_it() {
     );
 }
 
+/// Bodies with one wrong field (path, JSON text, the error naming it).
+const FIELD_ERRORS: [(&str, &str, &str); 19] = [
+    (
+        "/v1/tomato/acquire",
+        r#"{"variety": "Roma", "ripeness": 1.5, "weight": 100}"#,
+        "ripeness: must be a number between 0 and 1",
+    ),
+    (
+        "/v1/tomato/acquire",
+        r#"{"variety": "Roma", "ripeness": "ripe", "weight": 100}"#,
+        "ripeness: must be a number between 0 and 1",
+    ),
+    (
+        "/v1/tomato/acquire",
+        r#"{"variety": "Roma", "ripeness": 0.5, "weight": 0}"#,
+        "weight: must be a number of grams greater than 0",
+    ),
+    (
+        "/v1/tomato/acquire",
+        r#"{"ripeness": 0.5, "weight": 1}"#,
+        "variety: is required and must be a non-empty string of at most 200 characters",
+    ),
+    (
+        "/v1/tomato/acquire",
+        r#"[]"#,
+        "body: must be a JSON object",
+    ),
+    (
+        "/v1/pizza/base",
+        r#"{"thickness": "huge", "size": "12inch", "style": "roman"}"#,
+        "thickness: must be one of \"thin\", \"medium\", \"thick\"",
+    ),
+    (
+        "/v1/pizza/base",
+        r#"{"thickness": "thin", "size": "12inch", "style": "detroit"}"#,
+        "style: must be one of \"neapolitan\", \"new_york\", \"chicago\", \"roman\"",
+    ),
+    (
+        "/v1/pizza/base",
+        r#"{"thickness": "thin", "size": "12inch", "style": "roman", "hydration": -0.1}"#,
+        "hydration: must be a number between 0 and 1",
+    ),
+    (
+        "/v1/cook/simmer",
+        r#"{"ingredients": [], "temperature": 100, "duration": "30m"}"#,
+        "ingredients: must be a non-empty array of ingredients {id, name, amount, unit}",
+    ),
+    (
+        "/v1/cook/simmer",
+        r#"{"ingredients": [{"id": "generic", "name": "g", "amount": 1, "unit": "g"}], "temperature": 99.5, "duration": "30m"}"#,
+        "temperature: must be an integer number of degrees Celsius between 1 and 1000",
+    ),
+    (
+        "/v1/cook/simmer",
+        r#"{"ingredients": [{"id": "generic", "name": "g", "amount": 1, "unit": "g"}], "temperature": 100, "duration": "half an hour"}"#,
+        "duration: must be a duration string such as \"30m\", \"1h\" or \"45m\"",
+    ),
+    (
+        "/v1/cook/simmer",
+        r#"{"ingredients": [{"id": "generic", "name": "g", "amount": 1}], "temperature": 100, "duration": "30m"}"#,
+        "ingredients[0].unit: is required and must be a non-empty string such as \"g\" of at most 200 characters",
+    ),
+    (
+        "/v1/tomato/slice",
+        r#"{"tomato_ids": "tom_x", "method": "dice", "size": "medium", "consistency": "uniform"}"#,
+        "tomato_ids: must be a non-empty array of raw tomato IDs",
+    ),
+    (
+        "/v1/pizza/assemble",
+        r#"{"base_id": "bas_x", "sauce_id": "sce_x", "toppings": [3]}"#,
+        "toppings[0]: must be a topping name string or an object {name, id?, amount?, unit?}",
+    ),
+    (
+        "/v1/taste/analyze",
+        r#"{"dish_id": "x", "depth": "deep"}"#,
+        "depth: must be one of \"basic\", \"comprehensive\"",
+    ),
+    (
+        "/v1/taste/analyze",
+        r#"{"dish_id": "x", "include_aroma": "yes"}"#,
+        "include_aroma: must be a boolean",
+    ),
+    (
+        "/v1/taste/compare",
+        r#"{"dish_ids": ["a", "a"]}"#,
+        "dish_ids: must be a non-empty array of distinct object IDs of the session",
+    ),
+    (
+        "/v1/pizza/bake",
+        r#"{"pizza_id": 7}"#,
+        "pizza_id: must be an assembled pizza ID (pza_...)",
+    ),
+    (
+        "/v1/tomato/squeeze",
+        r#"{"tomato_ids": ["tom_x"], "strain": 1}"#,
+        "strain: must be a boolean",
+    ),
+];
+
 #[tokio::test]
 async fn field_errors_name_the_field_and_what_was_expected() {
     let app = spawn_app().await;
-    let cases: Vec<(&str, Value, &str)> = vec![
-        (
-            "/v1/tomato/acquire",
-            json!({"variety": "Roma", "ripeness": 1.5, "weight": 100}),
-            "ripeness: must be a number between 0 and 1",
-        ),
-        (
-            "/v1/tomato/acquire",
-            json!({"variety": "Roma", "ripeness": "ripe", "weight": 100}),
-            "ripeness: must be a number between 0 and 1",
-        ),
-        (
-            "/v1/tomato/acquire",
-            json!({"variety": "Roma", "ripeness": 0.5, "weight": 0}),
-            "weight: must be a number of grams greater than 0",
-        ),
-        (
-            "/v1/tomato/acquire",
-            json!({"ripeness": 0.5, "weight": 1}),
-            "variety: is required and must be a non-empty string of at most 200 characters",
-        ),
-        (
-            "/v1/tomato/acquire",
-            json!([]),
-            "body: must be a JSON object",
-        ),
-        (
-            "/v1/pizza/base",
-            json!({"thickness": "huge", "size": "12inch", "style": "roman"}),
-            "thickness: must be one of \"thin\", \"medium\", \"thick\"",
-        ),
-        (
-            "/v1/pizza/base",
-            json!({"thickness": "thin", "size": "12inch", "style": "detroit"}),
-            "style: must be one of \"neapolitan\", \"new_york\", \"chicago\", \"roman\"",
-        ),
-        (
-            "/v1/pizza/base",
-            json!({"thickness": "thin", "size": "12inch", "style": "roman", "hydration": -0.1}),
-            "hydration: must be a number between 0 and 1",
-        ),
-        (
-            "/v1/cook/simmer",
-            json!({"ingredients": [], "temperature": 100, "duration": "30m"}),
-            "ingredients: must be a non-empty array of ingredients {id, name, amount, unit}",
-        ),
-        (
-            "/v1/cook/simmer",
-            json!({"ingredients": [{"id": "generic", "name": "g", "amount": 1, "unit": "g"}], "temperature": 99.5, "duration": "30m"}),
-            "temperature: must be an integer number of degrees Celsius between 1 and 1000",
-        ),
-        (
-            "/v1/cook/simmer",
-            json!({"ingredients": [{"id": "generic", "name": "g", "amount": 1, "unit": "g"}], "temperature": 100, "duration": "half an hour"}),
-            "duration: must be a duration string such as \"30m\", \"1h\" or \"45m\"",
-        ),
-        (
-            "/v1/cook/simmer",
-            json!({"ingredients": [{"id": "generic", "name": "g", "amount": 1}], "temperature": 100, "duration": "30m"}),
-            "ingredients[0].unit: is required and must be a non-empty string such as \"g\" of at most 200 characters",
-        ),
-        (
-            "/v1/tomato/slice",
-            json!({"tomato_ids": "tom_x", "method": "dice", "size": "medium", "consistency": "uniform"}),
-            "tomato_ids: must be a non-empty array of raw tomato IDs",
-        ),
-        (
-            "/v1/pizza/assemble",
-            json!({"base_id": "bas_x", "sauce_id": "sce_x", "toppings": [3]}),
-            "toppings[0]: must be a topping name string or an object {name, id?, amount?, unit?}",
-        ),
-        (
-            "/v1/taste/analyze",
-            json!({"dish_id": "x", "depth": "deep"}),
-            "depth: must be one of \"basic\", \"comprehensive\"",
-        ),
-        (
-            "/v1/taste/analyze",
-            json!({"dish_id": "x", "include_aroma": "yes"}),
-            "include_aroma: must be a boolean",
-        ),
-        (
-            "/v1/taste/compare",
-            json!({"dish_ids": ["a", "a"]}),
-            "dish_ids: must be a non-empty array of distinct object IDs of the session",
-        ),
-        (
-            "/v1/pizza/bake",
-            json!({"pizza_id": 7}),
-            "pizza_id: must be an assembled pizza ID (pza_...)",
-        ),
-        (
-            "/v1/tomato/squeeze",
-            json!({"tomato_ids": ["tom_x"], "strain": 1}),
-            "strain: must be a boolean",
-        ),
-        (
-            "/v1/tomato/acquire",
-            json!({"variety": "x".repeat(201), "ripeness": 0.5, "weight": 1}),
-            "variety: must be a non-empty string of at most 200 characters",
-        ),
-    ];
+    let mut cases: Vec<(&str, Value, &str)> = FIELD_ERRORS
+        .iter()
+        .map(|(path, body, expected)| (*path, serde_json::from_str(body).unwrap(), *expected))
+        .collect();
+    cases.push((
+        "/v1/tomato/acquire",
+        json!({"variety": "x".repeat(201), "ripeness": 0.5, "weight": 1}),
+        "variety: must be a non-empty string of at most 200 characters",
+    ));
     for (path, body, expected) in cases {
         let reply = app.post(path, "errors", body.clone()).await;
         assert_eq!(reply.status, 400, "ERR-002 {path} {body}");

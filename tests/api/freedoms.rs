@@ -122,7 +122,7 @@ fn tomato() -> Value {
 }
 
 #[tokio::test]
-async fn each_freedom_changes_what_the_mock_answers() {
+async fn each_log_freedom_changes_the_log() {
     let session = new_session();
     let with_session = [("X-Session-ID", session.as_str())];
 
@@ -154,6 +154,12 @@ async fn each_freedom_changes_what_the_mock_answers() {
             ),
         }
     }
+}
+
+#[tokio::test]
+async fn hex_ids_still_name_the_same_objects() {
+    let session = new_session();
+    let with_session = [("X-Session-ID", session.as_str())];
 
     // IDs in another form that still name the same objects.
     let app = app_taking("hex-id-suffix").await;
@@ -170,6 +176,12 @@ async fn each_freedom_changes_what_the_mock_answers() {
     let (status, _, sliced) = app.exchange("POST", "/v1/tomato/slice", &with_session, Some(json!({"tomato_ids": [id], "method": "dice", "size": "medium", "consistency": "uniform"}))).await;
     assert_eq!(status, 200, "{sliced}");
     assert_eq!(sliced["source_tomato_ids"][0], id.as_str());
+}
+
+#[tokio::test]
+async fn the_error_freedoms_change_only_undocumented_errors() {
+    let session = new_session();
+    let with_session = [("X-Session-ID", session.as_str())];
 
     // Errors.
     let (status, _, _) = exchange(
@@ -215,6 +227,12 @@ async fn each_freedom_changes_what_the_mock_answers() {
         json!({"error": "X-Session-ID header is required"}),
         "documented errors keep their shape"
     );
+}
+
+#[tokio::test]
+async fn null_for_absent_writes_optional_fields_as_null() {
+    let session = new_session();
+    let with_session = [("X-Session-ID", session.as_str())];
 
     // Optional fields written as null.
     let app = app_taking("null-for-absent").await;
@@ -233,6 +251,12 @@ async fn each_freedom_changes_what_the_mock_answers() {
         analysis["aroma"].is_null() && analysis.get("aroma").is_some(),
         "{analysis}"
     );
+}
+
+#[tokio::test]
+async fn the_status_and_header_freedoms_change_only_what_the_docs_leave_open() {
+    let session = new_session();
+    let with_session = [("X-Session-ID", session.as_str())];
 
     // Statuses and headers.
     let (status, headers, _) = exchange(
@@ -314,7 +338,7 @@ async fn freedoms_can_be_listed_and_changed_at_run_time() {
 }
 
 #[tokio::test]
-async fn the_refusing_freedoms_refuse_only_what_the_docs_leave_open_and_keep_the_check_order() {
+async fn compare_needs_two_refuses_one_dish_as_a_body_after_the_key() {
     let session = new_session();
     let with_session = [("X-Session-ID", session.as_str())];
 
@@ -347,6 +371,12 @@ async fn the_refusing_freedoms_refuse_only_what_the_docs_leave_open_and_keep_the
         .exchange("POST", "/v1/taste/compare", &with_session, Some(two))
         .await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_assembly_without_toppings_may_be_refused() {
+    let session = new_session();
+    let with_session = [("X-Session-ID", session.as_str())];
 
     // An assembly without toppings.
     let app = app_taking("toppings-required").await;
@@ -380,7 +410,10 @@ async fn the_refusing_freedoms_refuse_only_what_the_docs_leave_open_and_keep_the
         Some(3),
         "the refused assembly made nothing: {log}"
     );
+}
 
+#[tokio::test]
+async fn toppings_as_objects_only_refuses_names_and_takes_objects() {
     // Toppings as objects only: names refused, the same toppings as objects taken.
     let app = app_taking("toppings-as-objects").await;
     let session = new_session();
@@ -404,6 +437,12 @@ async fn the_refusing_freedoms_refuse_only_what_the_docs_leave_open_and_keep_the
         )
         .await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn strict_validation_refuses_unknown_fields_with_a_422_list() {
+    let session = new_session();
+    let with_session = [("X-Session-ID", session.as_str())];
 
     // Strict validation: unknown fields refused, every refusal a 422 with a list.
     let (status, _, body) = exchange(
@@ -438,7 +477,10 @@ async fn the_refusing_freedoms_refuse_only_what_the_docs_leave_open_and_keep_the
     )
     .await;
     assert_eq!(status, 200, "a known body is taken");
+}
 
+#[tokio::test]
+async fn expired_sessions_may_be_refused_once_or_for_good() {
     // Expired sessions: refused once, or for good.
     for (freedom, for_good) in [
         ("expired-session-404", false),

@@ -229,62 +229,41 @@ async fn the_baseline_cycle_records_accepts_and_reports_fixed() {
             .any(|k| k["rule"] == "QLT-002" && k["reason"].is_string()),
         "{text}"
     );
-    let output = check_in(
-        &folder.0,
-        &[
-            "--target",
-            &deviating,
-            "quality/",
-            "--baseline",
-            "ci/known.json",
-        ],
-    )
-    .await;
+    let output = with_baseline(&folder.0, &deviating, false).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("known"), "{stdout}");
     // A new deviation still fails.
     let worse = mock(&["QLT-002", "QLT-003"]).await;
-    let output = check_in(
-        &folder.0,
-        &[
-            "--target",
-            &worse,
-            "quality/",
-            "--baseline",
-            "ci/known.json",
-        ],
-    )
-    .await;
+    let output = with_baseline(&folder.0, &worse, false).await;
     assert_eq!(output.status.code(), Some(1));
     // Fixed: reported; fails only with --strict.
     let fixed = mock(&[]).await;
-    let output = check_in(
-        &folder.0,
-        &[
-            "--target",
-            &fixed,
-            "quality/",
-            "--baseline",
-            "ci/known.json",
-        ],
-    )
-    .await;
+    let output = with_baseline(&folder.0, &fixed, false).await;
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("fixed QLT-002"));
-    let output = check_in(
-        &folder.0,
-        &[
-            "--target",
-            &fixed,
-            "quality/",
-            "--baseline",
-            "ci/known.json",
-            "--strict",
-        ],
-    )
-    .await;
+    let output = with_baseline(&folder.0, &fixed, true).await;
     assert_eq!(output.status.code(), Some(1));
+}
+
+/// `check` of the quality cases against `target` with the baseline the
+/// cycle wrote, `--strict` when asked.
+async fn with_baseline(
+    folder: &std::path::Path,
+    target: &str,
+    strict: bool,
+) -> std::process::Output {
+    let mut args = vec![
+        "--target",
+        target,
+        "quality/",
+        "--baseline",
+        "ci/known.json",
+    ];
+    if strict {
+        args.push("--strict");
+    }
+    check_in(folder, &args).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

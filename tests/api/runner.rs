@@ -144,89 +144,91 @@ fn every_embedded_case_loads_without_diagnostics() {
     assert!(loaded.cases.len() >= 10);
 }
 
+/// Each assertion kind: one the wrong server breaks, the check's name,
+/// and one it meets.
+const ASSERTION_KINDS: [(&str, &str, &str); 16] = [
+    ("status: 400", "status", "status: 200"),
+    (
+        "headers: {x-flavour: {equals: spicy}}",
+        "header x-flavour equals",
+        "headers: {x-flavour: {equals: bland}}",
+    ),
+    (
+        "headers: {x-flavour: {contains: spic}}",
+        "header x-flavour contains",
+        "headers: {x-flavour: {contains: lan}}",
+    ),
+    (
+        "headers: {x-missing: {present: true}}",
+        "header x-missing present",
+        "headers: {x-flavour: {present: true}}",
+    ),
+    (
+        "body: [{pointer: /error, equals: Object not found in session}]",
+        "body /error equals",
+        "body: [{pointer: /error, equals: 5}]",
+    ),
+    (
+        "body: [{pointer: /name, not_equals: Roma}]",
+        "body /name not_equals",
+        "body: [{pointer: /name, not_equals: Marzano}]",
+    ),
+    (
+        "body: [{pointer: /id, matches: '^tom_[a-z0-9]+$'}]",
+        "body /id matches",
+        "body: [{pointer: /id, matches: '^xyz_'}]",
+    ),
+    (
+        "body: [{pointer: /error, type: string}]",
+        "body /error type",
+        "body: [{pointer: /error, type: integer}]",
+    ),
+    (
+        "body: [{pointer: /score, range: [0, 1]}]",
+        "body /score range",
+        "body: [{pointer: /score, range: [1, 2]}]",
+    ),
+    (
+        "body: [{pointer: /properties, exists: true}]",
+        "body /properties exists",
+        "body: [{pointer: /items, exists: true}]",
+    ),
+    (
+        "body: [{pointer: /error, absent: true}]",
+        "body /error absent",
+        "body: [{pointer: /nothing, absent: true}]",
+    ),
+    (
+        "body: [{pointer: /id, prefix: tom_}]",
+        "body /id prefix",
+        "body: [{pointer: /id, prefix: xyz_}]",
+    ),
+    (
+        "body: [{pointer: /items, length: 2}]",
+        "body /items length",
+        "body: [{pointer: /items, length: 3}]",
+    ),
+    (
+        "body: [{pointer: /score, less_than: 1.5}]",
+        "body /score less_than",
+        "body: [{pointer: /score, less_than: 2}]",
+    ),
+    (
+        "body: [{pointer: /score, greater_than: 1.5}]",
+        "body /score greater_than",
+        "body: [{pointer: /score, greater_than: 1}]",
+    ),
+    (
+        "body: [{pointer: /items, sorted: {order: descending}}]",
+        "body /items sorted",
+        "body: [{pointer: /items, sorted: {order: ascending}}]",
+    ),
+];
+
 #[tokio::test]
 async fn every_assertion_kind_fails_on_a_wrong_response_and_passes_on_a_right_one() {
     let base = spawn_wrong_server().await;
-    // (assertion that the wrong server breaks, check name, one it meets)
-    let kinds = [
-        ("status: 400", "status", "status: 200"),
-        (
-            "headers: {x-flavour: {equals: spicy}}",
-            "header x-flavour equals",
-            "headers: {x-flavour: {equals: bland}}",
-        ),
-        (
-            "headers: {x-flavour: {contains: spic}}",
-            "header x-flavour contains",
-            "headers: {x-flavour: {contains: lan}}",
-        ),
-        (
-            "headers: {x-missing: {present: true}}",
-            "header x-missing present",
-            "headers: {x-flavour: {present: true}}",
-        ),
-        (
-            "body: [{pointer: /error, equals: Object not found in session}]",
-            "body /error equals",
-            "body: [{pointer: /error, equals: 5}]",
-        ),
-        (
-            "body: [{pointer: /name, not_equals: Roma}]",
-            "body /name not_equals",
-            "body: [{pointer: /name, not_equals: Marzano}]",
-        ),
-        (
-            "body: [{pointer: /id, matches: '^tom_[a-z0-9]+$'}]",
-            "body /id matches",
-            "body: [{pointer: /id, matches: '^xyz_'}]",
-        ),
-        (
-            "body: [{pointer: /error, type: string}]",
-            "body /error type",
-            "body: [{pointer: /error, type: integer}]",
-        ),
-        (
-            "body: [{pointer: /score, range: [0, 1]}]",
-            "body /score range",
-            "body: [{pointer: /score, range: [1, 2]}]",
-        ),
-        (
-            "body: [{pointer: /properties, exists: true}]",
-            "body /properties exists",
-            "body: [{pointer: /items, exists: true}]",
-        ),
-        (
-            "body: [{pointer: /error, absent: true}]",
-            "body /error absent",
-            "body: [{pointer: /nothing, absent: true}]",
-        ),
-        (
-            "body: [{pointer: /id, prefix: tom_}]",
-            "body /id prefix",
-            "body: [{pointer: /id, prefix: xyz_}]",
-        ),
-        (
-            "body: [{pointer: /items, length: 2}]",
-            "body /items length",
-            "body: [{pointer: /items, length: 3}]",
-        ),
-        (
-            "body: [{pointer: /score, less_than: 1.5}]",
-            "body /score less_than",
-            "body: [{pointer: /score, less_than: 2}]",
-        ),
-        (
-            "body: [{pointer: /score, greater_than: 1.5}]",
-            "body /score greater_than",
-            "body: [{pointer: /score, greater_than: 1}]",
-        ),
-        (
-            "body: [{pointer: /items, sorted: {order: descending}}]",
-            "body /items sorted",
-            "body: [{pointer: /items, sorted: {order: ascending}}]",
-        ),
-    ];
-    for (breaks, check, holds) in kinds {
+    for (breaks, check, holds) in ASSERTION_KINDS {
         let outcome = run_text(&one_step_case(&format!("      {breaks}\n")), &base).await;
         assert_eq!(outcome.status, CaseStatus::Failed, "{breaks} should fail");
         let failure = &outcome.steps[0].failures[0];

@@ -48,117 +48,27 @@ pub async fn rewrite_responses(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    let answer = Answer {
+        status: &mut status,
+        json: &mut json,
+        ok,
+        error: &error,
+    };
     match (method, path.as_str()) {
-        (Method::POST, "/v1/tomato/acquire") if ok && d(Deviation::Acq001) => {
-            remove(&mut json, "variety")
-        }
-        (Method::POST, "/v1/tomato/slice") if ok && d(Deviation::Slc001) => {
-            json["type"] = json!("slice")
-        }
-        (Method::POST, "/v1/tomato/squeeze") if ok && d(Deviation::Sqz001) => {
-            remove(&mut json, "concentration")
-        }
-        (Method::POST, "/v1/cook/simmer")
-            if ok && d(Deviation::Sim002) && json["degradation_reason"] == "raw_ingredient" =>
-        {
-            status = StatusCode::BAD_REQUEST;
-            json = json!({"error": "raw tomatoes must be sliced first"});
-        }
-        (Method::POST, "/v1/cook/simmer")
-            if ok
-                && d(Deviation::Qlt001SimmerAgain)
-                && json["degradation_reason"] == "degraded_ingredient" =>
-        {
-            json["sauce_quality"] = json!("optimal");
-            remove(&mut json, "degradation_reason");
-        }
-        (Method::POST, "/v1/cook/simmer") if ok && d(Deviation::Sim001) => {
-            remove(&mut json, "sauce_quality")
-        }
+        (Method::POST, p) if p.starts_with("/v1/tomato/") => tomato(p, answer, &d),
+        (Method::POST, "/v1/cook/simmer") => simmer(answer, &d),
         (Method::POST, "/v1/cook/roast") if ok && d(Deviation::Rst001) => {
-            rename_prefix(&mut json["id"], "rtd_")
+            rename_prefix(&mut answer.json["id"], "rtd_");
         }
         (Method::POST, "/v1/pizza/base")
-            if ok && d(Deviation::Bas001) && json["hydration"] == json!(0.6) =>
+            if ok && d(Deviation::Bas001) && answer.json["hydration"] == json!(0.6) =>
         {
-            json["hydration"] = json!(0.5);
+            answer.json["hydration"] = json!(0.5);
         }
-        (Method::POST, "/v1/pizza/assemble") if ok && d(Deviation::Asm001) => {
-            remove(&mut json, "assembly_quality")
-        }
-        (Method::POST, "/v1/pizza/assemble")
-            if ok
-                && d(Deviation::Qlt001ThroughToppings)
-                && json["degradation_reason"] == "degraded_topping" =>
-        {
-            json["assembly_quality"] = json!("optimal");
-            remove(&mut json, "degradation_reason");
-        }
-        (Method::POST, "/v1/pizza/assemble") if ok && d(Deviation::Qlt001) => {
-            json["assembly_quality"] = json!("optimal");
-            remove(&mut json, "degradation_reason");
-        }
-        (Method::POST, "/v1/pizza/bake")
-            if !ok
-                && d(Deviation::Bak002)
-                && error.starts_with("pizza_id: must be an assembled pizza") =>
-        {
-            status = StatusCode::OK;
-            json = json!({
-                "id": pizzastack_spec::ids::new_object_id(pizzastack_spec::ids::ObjectKind::Baked),
-                "type": "baked",
-                "quality_metrics": {"overall_score": 0.9, "crust_crispness": 0.9, "cheese_melt": 0.9, "topping_distribution": 0.9, "sauce_integration": 0.9}
-            });
-        }
-        (Method::POST, "/v1/pizza/bake") if ok => {
-            let id = json["id"].as_str().unwrap_or_default().to_owned();
-            let metrics = &mut json["quality_metrics"];
-            let degraded = metrics["overall_score"].as_f64().is_some_and(|s| s <= 0.5);
-            if d(Deviation::Qlt003) && degraded {
-                for name in ["crust_crispness", "cheese_melt", "topping_distribution"] {
-                    metrics[name] = json!(0.99);
-                }
-            }
-            if d(Deviation::Qlt003OneSubScore) && degraded {
-                // Drawn as a correct pizza's is: the same range, seeded
-                // from the baked pizza's own ID.
-                metrics["crust_crispness"] = json!(Seeded::new(&[&id, "crust"]).score(OPTIMAL_SUB));
-            }
-            if d(Deviation::Qlt002) {
-                metrics["overall_score"] = json!(0.85);
-            }
-            if d(Deviation::Bak001) {
-                remove(metrics, "cheese_melt");
-            }
-        }
-        (Method::POST, "/v1/taste/analyze")
-            if ok && d(Deviation::Tst001) && json.get("aroma").is_none() =>
-        {
-            json["aroma"] = json!({"intensity": 0.5, "complexity": 0.5, "primary_notes": [], "secondary_notes": [], "tertiary_notes": []});
-        }
-        (Method::POST, "/v1/taste/compare") if ok && d(Deviation::Cmp001) => {
-            if let Some(rankings) = json["rankings"].as_object_mut() {
-                for ranked in rankings.values_mut() {
-                    if let Some(list) = ranked.as_array_mut() {
-                        list.reverse();
-                    }
-                }
-            }
-        }
-        (Method::GET, p) if p.starts_with("/v1/session/") => {
-            if ok && d(Deviation::Log001) {
-                if let Some(list) = json["operations"].as_array_mut() {
-                    list.pop();
-                }
-            }
-            if status == StatusCode::NOT_FOUND && d(Deviation::Log002) {
-                let id = p
-                    .trim_start_matches("/v1/session/")
-                    .trim_end_matches("/log");
-                status = StatusCode::OK;
-                json = json!({"session_id": id, "objects": [], "operations": []});
-            }
-        }
+        (Method::POST, "/v1/pizza/assemble") if ok => assemble(answer.json, &d),
+        (Method::POST, "/v1/pizza/bake") => bake(answer, &d),
+        (Method::POST, p) if p.starts_with("/v1/taste/") && ok => taste(p, answer.json, &d),
+        (Method::GET, p) if p.starts_with("/v1/session/") => session_log(p, answer, &d),
         _ => {}
     }
     if d(Deviation::Sess005) && error == "Object not found in session" {
@@ -173,6 +83,129 @@ pub async fn rewrite_responses(
         return (status, format!("error: {text}")).into_response();
     }
     super::response::json_response(status, json.to_string())
+}
+
+/// An answer being rewritten: its status and body, whether it was a
+/// success, and its error text (empty for a success).
+struct Answer<'a> {
+    status: &'a mut StatusCode,
+    json: &'a mut Value,
+    ok: bool,
+    error: &'a str,
+}
+
+fn tomato(path: &str, answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    let json = answer.json;
+    if !answer.ok {
+        return;
+    }
+    match path {
+        "/v1/tomato/acquire" if d(Deviation::Acq001) => remove(json, "variety"),
+        "/v1/tomato/slice" if d(Deviation::Slc001) => json["type"] = json!("slice"),
+        "/v1/tomato/squeeze" if d(Deviation::Sqz001) => remove(json, "concentration"),
+        _ => {}
+    }
+}
+
+fn simmer(answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    let json = answer.json;
+    if !answer.ok {
+        return;
+    }
+    if d(Deviation::Sim002) && json["degradation_reason"] == "raw_ingredient" {
+        *answer.status = StatusCode::BAD_REQUEST;
+        *json = json!({"error": "raw tomatoes must be sliced first"});
+    } else if d(Deviation::Qlt001SimmerAgain) && json["degradation_reason"] == "degraded_ingredient"
+    {
+        json["sauce_quality"] = json!("optimal");
+        remove(json, "degradation_reason");
+    } else if d(Deviation::Sim001) {
+        remove(json, "sauce_quality");
+    }
+}
+
+fn assemble(json: &mut Value, d: &impl Fn(Deviation) -> bool) {
+    if d(Deviation::Asm001) {
+        remove(json, "assembly_quality");
+    } else if (d(Deviation::Qlt001ThroughToppings)
+        && json["degradation_reason"] == "degraded_topping")
+        || d(Deviation::Qlt001)
+    {
+        json["assembly_quality"] = json!("optimal");
+        remove(json, "degradation_reason");
+    }
+}
+
+fn bake(answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    let json = answer.json;
+    if !answer.ok {
+        if d(Deviation::Bak002)
+            && answer
+                .error
+                .starts_with("pizza_id: must be an assembled pizza")
+        {
+            *answer.status = StatusCode::OK;
+            *json = json!({
+                "id": pizzastack_spec::ids::new_object_id(pizzastack_spec::ids::ObjectKind::Baked),
+                "type": "baked",
+                "quality_metrics": {"overall_score": 0.9, "crust_crispness": 0.9, "cheese_melt": 0.9, "topping_distribution": 0.9, "sauce_integration": 0.9}
+            });
+        }
+        return;
+    }
+    let id = json["id"].as_str().unwrap_or_default().to_owned();
+    let metrics = &mut json["quality_metrics"];
+    let degraded = metrics["overall_score"].as_f64().is_some_and(|s| s <= 0.5);
+    if d(Deviation::Qlt003) && degraded {
+        for name in ["crust_crispness", "cheese_melt", "topping_distribution"] {
+            metrics[name] = json!(0.99);
+        }
+    }
+    if d(Deviation::Qlt003OneSubScore) && degraded {
+        // Drawn as a correct pizza's is: the same range, seeded
+        // from the baked pizza's own ID.
+        metrics["crust_crispness"] = json!(Seeded::new(&[&id, "crust"]).score(OPTIMAL_SUB));
+    }
+    if d(Deviation::Qlt002) {
+        metrics["overall_score"] = json!(0.85);
+    }
+    if d(Deviation::Bak001) {
+        remove(metrics, "cheese_melt");
+    }
+}
+
+fn taste(path: &str, json: &mut Value, d: &impl Fn(Deviation) -> bool) {
+    match path {
+        "/v1/taste/analyze" if d(Deviation::Tst001) && json.get("aroma").is_none() => {
+            json["aroma"] = json!({"intensity": 0.5, "complexity": 0.5, "primary_notes": [], "secondary_notes": [], "tertiary_notes": []});
+        }
+        "/v1/taste/compare" if d(Deviation::Cmp001) => {
+            if let Some(rankings) = json["rankings"].as_object_mut() {
+                for ranked in rankings.values_mut() {
+                    if let Some(list) = ranked.as_array_mut() {
+                        list.reverse();
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn session_log(path: &str, answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    let json = answer.json;
+    if answer.ok && d(Deviation::Log001) {
+        if let Some(list) = json["operations"].as_array_mut() {
+            list.pop();
+        }
+    }
+    if *answer.status == StatusCode::NOT_FOUND && d(Deviation::Log002) {
+        let id = path
+            .trim_start_matches("/v1/session/")
+            .trim_end_matches("/log");
+        *answer.status = StatusCode::OK;
+        *json = json!({"session_id": id, "objects": [], "operations": []});
+    }
 }
 
 fn remove(json: &mut Value, field: &str) {

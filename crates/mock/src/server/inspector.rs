@@ -301,41 +301,55 @@ fn session_view(state: &AppState, key: u16, objects: &[InspectedObject]) -> Mark
                 }
             }
         }
-        @let degraded: Vec<usize> = (0..objects.len()).filter(|&i| objects[i].degraded).collect();
-        @if !degraded.is_empty() {
-            h3 { "Why degraded" }
-            ul #why {
-                @for i in &degraded {
-                    li {
-                        span.degraded { code { (objects[*i].id) } }
-                        " is degraded"
-                        @if let Some(reason) = objects[*i].json.get("degradation_reason").and_then(|r| r.as_str()) {
-                            " (" (reason) ")"
-                        }
-                        "; cause: "
-                        @for (n, cause) in causes[*i].iter().enumerate() {
-                            @if n > 0 { ", " }
-                            span.cause { code { (objects[*cause].id) } } " (" (objects[*cause].kind.type_name()) ")"
-                        }
+        (why_degraded(objects, &causes))
+        (operation_log(objects, &edges))
+    }
+}
+
+/// Each degraded object with its reason and the objects that caused it.
+fn why_degraded(objects: &[InspectedObject], causes: &[Vec<usize>]) -> Markup {
+    html! {
+    @let degraded: Vec<usize> = (0..objects.len()).filter(|&i| objects[i].degraded).collect();
+    @if !degraded.is_empty() {
+        h3 { "Why degraded" }
+        ul #why {
+            @for i in &degraded {
+                li {
+                    span.degraded { code { (objects[*i].id) } }
+                    " is degraded"
+                    @if let Some(reason) = objects[*i].json.get("degradation_reason").and_then(|r| r.as_str()) {
+                        " (" (reason) ")"
+                    }
+                    "; cause: "
+                    @for (n, cause) in causes[*i].iter().enumerate() {
+                        @if n > 0 { ", " }
+                        span.cause { code { (objects[*cause].id) } } " (" (objects[*cause].kind.type_name()) ")"
                     }
                 }
             }
         }
-        h3 { "Operation log" }
-        table.log {
-            thead { tr { th { "#" } th { "Time" } th { "Endpoint" } th { "Result" } th { "Made from" } } }
-            tbody {
-                @for (i, object) in objects.iter().enumerate() {
-                    tr {
-                        td { (i + 1) }
-                        td { (humantime::format_rfc3339_millis(object.created)) }
-                        td { code { (object.kind.endpoint()) } }
-                        td { code.degraded[object.degraded] { (object.id) } }
-                        td { @for from in &edges[i] { code { (objects[*from].id) } " " } }
-                    }
+    }
+    }
+}
+
+/// The session's operations, oldest first, with what each was made from.
+fn operation_log(objects: &[InspectedObject], edges: &[Vec<usize>]) -> Markup {
+    html! {
+    h3 { "Operation log" }
+    table.log {
+        thead { tr { th { "#" } th { "Time" } th { "Endpoint" } th { "Result" } th { "Made from" } } }
+        tbody {
+            @for (i, object) in objects.iter().enumerate() {
+                tr {
+                    td { (i + 1) }
+                    td { (humantime::format_rfc3339_millis(object.created)) }
+                    td { code { (object.kind.endpoint()) } }
+                    td { code.degraded[object.degraded] { (object.id) } }
+                    td { @for from in &edges[i] { code { (objects[*from].id) } " " } }
                 }
             }
         }
+    }
     }
 }
 

@@ -332,16 +332,8 @@ impl ValueCheck {
                 format!("a value of type {}", t.name()),
             ),
             Self::Range { min, max } => {
-                let n = found.and_then(Value::as_f64);
-                let ok =
-                    n.is_some_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m));
-                let text = match (min, max) {
-                    (Some(a), Some(b)) => format!("a number in [{a}, {b}]"),
-                    (Some(a), None) => format!("a number >= {a}"),
-                    (None, Some(b)) => format!("a number <= {b}"),
-                    (None, None) => "a number".to_owned(),
-                };
-                want(ok, text)
+                let (ok, expected) = in_range(*min, *max, found);
+                want(ok, expected)
             }
             Self::Exists => want(found.is_some(), "present".to_owned()),
             Self::Absent => want(
@@ -372,71 +364,14 @@ impl ValueCheck {
                 )
             }
             Self::LessThan(bound) | Self::GreaterThan(bound) => {
-                let less = matches!(self, Self::LessThan(_));
                 let bound = render_json(bound, vars).map_err(Mismatch::Template)?;
-                let number = |b: &Value| match b {
-                    Value::String(s) => s.parse::<f64>().ok(),
-                    other => other.as_f64(),
-                };
-                // Below (above) every bound of a list is below its least
-                // (above its greatest).
-                let bound = match &bound {
-                    Value::Array(items) => items
-                        .iter()
-                        .map(number)
-                        .collect::<Option<Vec<f64>>>()
-                        .and_then(|all| {
-                            all.into_iter()
-                                .reduce(|a, b| if less { a.min(b) } else { a.max(b) })
-                        }),
-                    single => number(single),
-                };
-                let Some(bound) = bound else {
-                    return Err(Mismatch::Expected(
-                        "a numeric bound (the captured value is not a number)".to_owned(),
-                    ));
-                };
-                let ok = found.and_then(Value::as_f64).is_some_and(|n| {
-                    if less {
-                        n < bound
-                    } else {
-                        n > bound
-                    }
-                });
-                let side = if less { "below" } else { "above" };
-                want(ok, format!("a number {side} {bound}"))
+                beyond(matches!(self, Self::LessThan(_)), &bound, found)
             }
             Self::Sorted { by, descending } => {
-                let keys: Option<Vec<f64>> = found.and_then(Value::as_array).and_then(|items| {
-                    items
-                        .iter()
-                        .map(|item| item.pointer(by).and_then(Value::as_f64))
-                        .collect()
-                });
-                let ok = keys.is_some_and(|keys| {
-                    keys.windows(2).all(|w| {
-                        if *descending {
-                            w[0] >= w[1]
-                        } else {
-                            w[0] <= w[1]
-                        }
-                    })
-                });
-                let order = if *descending { "highest" } else { "lowest" };
-                want(
-                    ok,
-                    format!("an array sorted by {} {order} first", pointer_name(by)),
-                )
+                let (ok, expected) = sorted(by, *descending, found);
+                want(ok, expected)
             }
-            Self::Length(n) => {
-                let len = found.and_then(|v| match v {
-                    Value::Array(a) => Some(a.len()),
-                    Value::String(s) => Some(s.chars().count()),
-                    Value::Object(o) => Some(o.len()),
-                    _ => None,
-                });
-                want(len == Some(*n), format!("length {n}"))
-            }
+            Self::Length(n) => want(length(found) == Some(*n), format!("length {n}")),
         }
     }
 
@@ -503,6 +438,91 @@ pub fn names() -> Vec<&'static str> {
 /// The kind with this name.
 pub fn kind(name: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.name == name)
+}
+
+/// `range`: whether the number is within the bounds, and the bounds in
+/// words.
+fn in_range(min: Option<f64>, max: Option<f64>, found: Option<&Value>) -> (bool, String) {
+    let n = found.and_then(Value::as_f64);
+    let ok = n.is_some_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m));
+    let text = match (min, max) {
+        (Some(a), Some(b)) => format!("a number in [{a}, {b}]"),
+        (Some(a), None) => format!("a number >= {a}"),
+        (None, Some(b)) => format!("a number <= {b}"),
+        (None, None) => "a number".to_owned(),
+    };
+    (ok, text)
+}
+
+/// `length`: of an array, a string (in characters) or an object.
+fn length(found: Option<&Value>) -> Option<usize> {
+    found.and_then(|v| match v {
+        Value::Array(a) => Some(a.len()),
+        Value::String(s) => Some(s.chars().count()),
+        Value::Object(o) => Some(o.len()),
+        _ => None,
+    })
+}
+
+/// `less_than` (`less`) or `greater_than`: a number beyond the bound, or
+/// beyond every bound of a list (below its least, above its greatest).
+fn beyond(less: bool, bound: &Value, found: Option<&Value>) -> Result<(), Mismatch> {
+    let number = |b: &Value| match b {
+        Value::String(s) => s.parse::<f64>().ok(),
+        other => other.as_f64(),
+    };
+    // Below (above) every bound of a list is below its least
+    // (above its greatest).
+    let bound = match bound {
+        Value::Array(items) => items
+            .iter()
+            .map(number)
+            .collect::<Option<Vec<f64>>>()
+            .and_then(|all| {
+                all.into_iter()
+                    .reduce(|a, b| if less { a.min(b) } else { a.max(b) })
+            }),
+        single => number(single),
+    };
+    let Some(bound) = bound else {
+        return Err(Mismatch::Expected(
+            "a numeric bound (the captured value is not a number)".to_owned(),
+        ));
+    };
+    let ok = found
+        .and_then(Value::as_f64)
+        .is_some_and(|n| if less { n < bound } else { n > bound });
+    let side = if less { "below" } else { "above" };
+    if ok {
+        Ok(())
+    } else {
+        Err(Mismatch::Expected(format!("a number {side} {bound}")))
+    }
+}
+
+/// `sorted`: whether the array is sorted by the number at `by`, and what
+/// was wanted in words.
+fn sorted(by: &str, descending: bool, found: Option<&Value>) -> (bool, String) {
+    let keys: Option<Vec<f64>> = found.and_then(Value::as_array).and_then(|items| {
+        items
+            .iter()
+            .map(|item| item.pointer(by).and_then(Value::as_f64))
+            .collect()
+    });
+    let ok = keys.is_some_and(|keys| {
+        keys.windows(2).all(|w| {
+            if descending {
+                w[0] >= w[1]
+            } else {
+                w[0] <= w[1]
+            }
+        })
+    });
+    let order = if descending { "highest" } else { "lowest" };
+    (
+        ok,
+        format!("an array sorted by {} {order} first", pointer_name(by)),
+    )
 }
 
 /// A JSON value's kind in words, for messages.

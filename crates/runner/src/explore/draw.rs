@@ -68,9 +68,44 @@ impl ReferenceStateMachine for Workflows {
 /// The next steps that make sense in `state`, weighted.
 fn transitions(state: &Model) -> BoxedStrategy<Step> {
     use ObjectKind as K;
+    let mut arms = always(state);
+    tomato_steps(state, &mut arms);
+    cooking_steps(state, &mut arms);
+    pizza_steps(state, &mut arms);
+    tasting_steps(state, &mut arms);
+    add(
+        &mut arms,
+        1,
+        pick(
+            state,
+            &[K::Raw, K::Sliced, K::Sauce, K::Base, K::Baked],
+            move |state, session, _| {
+                select(state.live(session, &[K::Raw, K::Sliced, K::Sauce, K::Base, K::Baked]))
+                    .prop_map(move |what| Step::BakeWrong { session, what })
+                    .boxed()
+            },
+        ),
+    );
+    arms.push((3, foreign(state)));
+    // Expiry moves every session of the target (the admin clock is one),
+    // so a workflow that lets sessions expire runs alone: about one
+    // workflow in ten does.
+    for (weight, _) in &mut arms {
+        *weight *= 10;
+    }
+    if state.expiries == 0 && !state.made.is_empty() {
+        arms.push((1, Just(Step::Expire).boxed()));
+    }
+    Union::new_weighted(arms).boxed()
+}
+
+/// The steps any state allows: acquire, a base, the log, a bad key, a
+/// request with no session.
+fn always(state: &Model) -> Vec<(u32, BoxedStrategy<Step>)> {
+    use ObjectKind as K;
     let label = state.next;
     let n = state.sessions.len();
-    let mut arms: Vec<(u32, BoxedStrategy<Step>)> = vec![
+    vec![
         (
             8,
             (0..n, any::<u8>(), 1u8..=100, 1u16..500)
@@ -122,18 +157,26 @@ fn transitions(state: &Model) -> BoxedStrategy<Step> {
                 })
                 .boxed(),
         ),
-    ];
-    fn add(
-        arms: &mut Vec<(u32, BoxedStrategy<Step>)>,
-        weight: u32,
-        strategy: Option<BoxedStrategy<Step>>,
-    ) {
-        if let Some(s) = strategy {
-            arms.push((weight, s));
-        }
+    ]
+}
+
+/// Adds an arm of `weight`, when there is one.
+fn add(
+    arms: &mut Vec<(u32, BoxedStrategy<Step>)>,
+    weight: u32,
+    strategy: Option<BoxedStrategy<Step>>,
+) {
+    if let Some(s) = strategy {
+        arms.push((weight, s));
     }
+}
+
+/// Slicing and squeezing the session's tomatoes.
+fn tomato_steps(state: &Model, arms: &mut Vec<(u32, BoxedStrategy<Step>)>) {
+    use ObjectKind as K;
+    let label = state.next;
     add(
-        &mut arms,
+        arms,
         6,
         pick(state, &[K::Raw], move |state, session, raw| {
             let tomatoes = state.live(session, &[K::Raw]);
@@ -150,7 +193,7 @@ fn transitions(state: &Model) -> BoxedStrategy<Step> {
         }),
     );
     add(
-        &mut arms,
+        arms,
         2,
         pick(state, &[K::Raw], move |state, session, _| {
             let tomatoes = state.live(session, &[K::Raw]);
@@ -167,8 +210,14 @@ fn transitions(state: &Model) -> BoxedStrategy<Step> {
                 .boxed()
         }),
     );
+}
+
+/// Simmering and roasting what the session can cook.
+fn cooking_steps(state: &Model, arms: &mut Vec<(u32, BoxedStrategy<Step>)>) {
+    use ObjectKind as K;
+    let label = state.next;
     add(
-        &mut arms,
+        arms,
         6,
         pick(state, &COOKABLE, move |state, session, _| {
             // Mostly one kind at a time, so that correct sauces (sliced only)
@@ -214,7 +263,7 @@ fn transitions(state: &Model) -> BoxedStrategy<Step> {
         }),
     );
     add(
-        &mut arms,
+        arms,
         2,
         pick(state, &COOKABLE, move |state, session, _| {
             let inputs = state.live(session, &COOKABLE);
@@ -228,6 +277,13 @@ fn transitions(state: &Model) -> BoxedStrategy<Step> {
                 .boxed()
         }),
     );
+}
+
+/// Assembling a pizza from a base and a sauce of one session, and baking it.
+fn pizza_steps(state: &Model, arms: &mut Vec<(u32, BoxedStrategy<Step>)>) {
+    use ObjectKind as K;
+    let label = state.next;
+    let n = state.sessions.len();
     // Assemble needs a base and a sauce in one session.
     let both: Vec<usize> = (0..n)
         .filter(|s| {
@@ -277,7 +333,7 @@ fn transitions(state: &Model) -> BoxedStrategy<Step> {
         ));
     }
     add(
-        &mut arms,
+        arms,
         7,
         pick(state, &[K::Assembled], move |state, session, _| {
             select(state.live(session, &[K::Assembled]))
@@ -289,8 +345,13 @@ fn transitions(state: &Model) -> BoxedStrategy<Step> {
                 .boxed()
         }),
     );
+}
+
+/// Analyzing a dish, and comparing two or more of one session.
+fn tasting_steps(state: &Model, arms: &mut Vec<(u32, BoxedStrategy<Step>)>) {
+    let n = state.sessions.len();
     add(
-        &mut arms,
+        arms,
         3,
         pick(state, &PIPELINE, move |state, session, _| {
             (
@@ -325,30 +386,6 @@ fn transitions(state: &Model) -> BoxedStrategy<Step> {
                 .boxed(),
         ));
     }
-    add(
-        &mut arms,
-        1,
-        pick(
-            state,
-            &[K::Raw, K::Sliced, K::Sauce, K::Base, K::Baked],
-            move |state, session, _| {
-                select(state.live(session, &[K::Raw, K::Sliced, K::Sauce, K::Base, K::Baked]))
-                    .prop_map(move |what| Step::BakeWrong { session, what })
-                    .boxed()
-            },
-        ),
-    );
-    arms.push((3, foreign(state)));
-    // Expiry moves every session of the target (the admin clock is one),
-    // so a workflow that lets sessions expire runs alone: about one
-    // workflow in ten does.
-    for (weight, _) in &mut arms {
-        *weight *= 10;
-    }
-    if state.expiries == 0 && !state.made.is_empty() {
-        arms.push((1, Just(Step::Expire).boxed()));
-    }
-    Union::new_weighted(arms).boxed()
 }
 
 /// A strategy over the sessions holding one of `kinds`, each turned into

@@ -20,10 +20,10 @@ pub mod save;
 mod shared;
 mod shrink;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 
 use proptest::strategy::{Strategy, ValueTree};
@@ -38,9 +38,8 @@ use draw::Workflows;
 
 use pizzastack_spec::Spec;
 use replay::Replaying;
-use request::Learned;
 use run::{Runner, StopAt};
-use shared::Shared;
+use shared::{Shared, Shrunk};
 use shrink::Trying;
 
 /// How long a run explores.
@@ -184,18 +183,7 @@ pub fn explore(
     options: &ExploreOptions,
 ) -> Result<Explored, ExploreError> {
     let started = Instant::now();
-    let shared = Shared {
-        stop: AtomicBool::new(false),
-        steps: AtomicUsize::new(0),
-        workflows: AtomicUsize::new(0),
-        sessions: AtomicUsize::new(0),
-        claimed: Mutex::new(Vec::new()),
-        found: Mutex::new(Vec::new()),
-        tally: Mutex::new(HashMap::new()),
-        transport: Mutex::new(None),
-        expiry: RwLock::new(()),
-        learned: Learned::new(),
-    };
+    let shared = Shared::new();
     let deadline = match options.budget {
         Budget::Time(t) => Some(started + t),
         Budget::Steps(_) => None,
@@ -211,12 +199,59 @@ pub fn explore(
             .collect(),
         other_keys_invalid: true,
     };
+    run_workers(
+        target,
+        make_client,
+        spec,
+        catalogue,
+        &config,
+        options,
+        &shared,
+        &over,
+    )?;
+    let elapsed = started.elapsed();
+    let failures = shared
+        .found
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    let found = save_and_replay(failures, target, make_client, spec, catalogue, options)?;
+    let tally = shared
+        .tally
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        .collect();
+    Ok(Explored {
+        seed: options.seed,
+        steps: shared.steps.load(Ordering::Relaxed),
+        workflows: shared.workflows.load(Ordering::Relaxed),
+        sessions: shared.sessions.load(Ordering::Relaxed),
+        found,
+        tally,
+        elapsed,
+        transport: shared
+            .transport
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner),
+    })
+}
+
+/// Runs the workers until the budget is spent, with a progress line.
+#[allow(clippy::too_many_arguments)]
+fn run_workers(
+    target: &Target,
+    make_client: &(dyn Fn() -> reqwest::Client + Sync),
+    spec: &'static Spec,
+    catalogue: &RuleCatalogue,
+    config: &OracleConfig,
+    options: &ExploreOptions,
+    shared: &Shared,
+    over: &(dyn Fn(&Shared) -> bool + Sync),
+) -> Result<(), ExploreError> {
     std::thread::scope(|scope| -> Result<(), ExploreError> {
         let mut handles = Vec::new();
         for index in 0..options.workers.max(1) {
-            let shared = &shared;
             let config = config.clone();
-            let over = &over;
             let handle = std::thread::Builder::new()
                 .name(format!("explore-{index}"))
                 .spawn_scoped(scope, move || {
@@ -253,18 +288,25 @@ pub fn explore(
             let _ = handle.join();
         }
         Ok(())
-    })?;
-    let elapsed = started.elapsed();
+    })
+}
+
+/// Each shrunk failure written as a case file (into `--save`, when
+/// given) and replayed, to say whether the case fails again on its own.
+fn save_and_replay(
+    mut failures: Vec<Shrunk>,
+    target: &Target,
+    make_client: &(dyn Fn() -> reqwest::Client + Sync),
+    spec: &'static Spec,
+    catalogue: &RuleCatalogue,
+    options: &ExploreOptions,
+) -> Result<Vec<Found>, ExploreError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(ExploreError::Worker)?;
     let client = make_client();
     let mut found = Vec::new();
-    let mut failures = shared
-        .found
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
     failures.sort_by_key(|(_, _, _, rule)| *rule);
     for (model, _steps, ran, rule) in failures {
         let level = catalogue.get(rule).map_or(Level::Mock, |r| r.level);
@@ -310,25 +352,7 @@ pub fn explore(
             outcome,
         });
     }
-    let tally = shared
-        .tally
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-        .into_iter()
-        .collect();
-    Ok(Explored {
-        seed: options.seed,
-        steps: shared.steps.load(Ordering::Relaxed),
-        workflows: shared.workflows.load(Ordering::Relaxed),
-        sessions: shared.sessions.load(Ordering::Relaxed),
-        found,
-        tally,
-        elapsed,
-        transport: shared
-            .transport
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner),
-    })
+    Ok(found)
 }
 
 /// One worker: draw a workflow, run it, shrink a new failure; until over.

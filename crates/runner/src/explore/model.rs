@@ -354,17 +354,7 @@ impl Model {
                     && self.find(*what).is_some_and(|m| m.kind != K::Assembled)
             }
             Step::Foreign { session, aim, id } => {
-                *session < sessions
-                    && match id {
-                        Foreign::Forged(..) => true,
-                        Foreign::Object(l) | Foreign::Extended(l) => {
-                            self.find(*l).is_some_and(|m| {
-                                let fits = slot_kinds(*aim).contains(&m.kind);
-                                let foreign = m.session != *session || !m.alive;
-                                fits && (foreign || matches!(id, Foreign::Extended(_)))
-                            })
-                        }
-                    }
+                *session < sessions && self.allows_foreign(*session, *aim, id)
             }
             Step::Expire => self.expiries == 0 && !self.made.is_empty(),
         }
@@ -390,6 +380,20 @@ impl Model {
             kept.push(step);
         }
         kept
+    }
+
+    /// Whether a foreign ID for `aim` in `session` names what it should: a
+    /// forged one always; an object that fits the slot, of another session
+    /// or expired (or any, extended).
+    fn allows_foreign(&self, session: usize, aim: ObjectKind, id: &Foreign) -> bool {
+        match id {
+            Foreign::Forged(..) => true,
+            Foreign::Object(l) | Foreign::Extended(l) => self.find(*l).is_some_and(|m| {
+                let fits = slot_kinds(aim).contains(&m.kind);
+                let foreign = m.session != session || !m.alive;
+                fits && (foreign || matches!(id, Foreign::Extended(_)))
+            }),
+        }
     }
 
     fn find(&self, label: Label) -> Option<&Made> {

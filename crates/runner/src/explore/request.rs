@@ -113,210 +113,16 @@ pub(super) fn request(
     learned: &Learned,
 ) -> Option<(Templated, Option<ObjectKind>)> {
     use ObjectKind as K;
-    let session_of = |s: usize| session_template(model, s);
-    let in_session = |s: usize| -> Vec<(&'static str, Option<String>)> {
-        let mut headers = vec![("X-Session-ID", Some(session_of(s)))];
-        if model.sessions[s].who == Who::Other {
-            headers.push(("X-API-Key", Some(key_template(Who::Other).to_owned())));
-        }
-        headers
-    };
-    let post = |kind: ObjectKind, session: usize, body: Value| Templated {
-        method: "POST",
-        path: kind.endpoint().to_owned(),
-        headers: in_session(session),
-        body: Some(body),
-    };
-    let ingredient = |id: Value| json!({"id": id, "name": "tomato", "amount": 400, "unit": "g"});
+    let writer = Writer { model };
     let templated = match step {
-        Step::Acquire {
-            session,
-            variety,
-            ripeness,
-            weight,
-            ..
-        } => post(
-            K::Raw,
-            *session,
-            json!({
-                "variety": VARIETIES[usize::from(*variety) % VARIETIES.len()],
-                "ripeness": f64::from(*ripeness) / 100.0,
-                "weight": weight,
-            }),
-        ),
-        Step::Slice {
-            session, tomatoes, ..
-        } => post(
-            K::Sliced,
-            *session,
-            slice_body(tomatoes.iter().map(|t| id(*t)).collect()),
-        ),
-        Step::Squeeze {
-            session, tomatoes, ..
-        } => post(
-            K::Juice,
-            *session,
-            json!({"tomato_ids": tomatoes.iter().map(|t| id(*t)).collect::<Vec<_>>()}),
-        ),
-        Step::Simmer {
-            session,
-            ingredients,
-            garlic,
-            temperature,
-            duration,
-            ..
-        } => {
-            let mut list: Vec<Value> = ingredients.iter().map(|i| ingredient(id(*i))).collect();
-            if *garlic {
-                list.push(
-                    json!({"id": "generic", "name": "garlic", "amount": 3, "unit": "cloves"}),
-                );
-            }
-            post(
-                K::Sauce,
-                *session,
-                json!({
-                    "ingredients": list,
-                    "temperature": temperature,
-                    "duration": pick_of(&["30m", "1h", "45m"], *duration),
-                }),
-            )
-        }
-        Step::Roast {
-            session,
-            ingredients,
-            ..
-        } => post(
-            K::Roasted,
-            *session,
-            json!({
-                "ingredients": ingredients.iter().map(|i| ingredient(id(*i))).collect::<Vec<_>>(),
-                "temperature": 200,
-                "duration": "20m",
-            }),
-        ),
-        Step::Base {
-            session,
-            thickness,
-            size,
-            style,
-            hydration,
-            ..
-        } => {
-            let mut body = json!({
-                "thickness": pick_of(&["thin", "medium", "thick"], *thickness),
-                "size": pick_of(&["10inch", "12inch", "14inch", "18inch"], *size),
-                "style": pick_of(&["neapolitan", "new_york", "chicago", "roman"], *style),
-            });
-            if let Some(h) = hydration {
-                body["hydration"] = json!(f64::from(*h) / 100.0);
-            }
-            post(K::Base, *session, body)
-        }
-        Step::Assemble {
-            session,
-            base,
-            sauce,
-            toppings,
-            ..
-        } => {
-            let toppings: Vec<Value> = toppings
-                .iter()
-                .map(|t| match t {
-                    Topping::Name(n) => json!(TOPPINGS[usize::from(*n) % TOPPINGS.len()]),
-                    Topping::Object(l) => json!({"name": "roasted tomato", "id": id(*l)}),
-                })
-                .collect();
-            post(
-                K::Assembled,
-                *session,
-                json!({"base_id": id(*base), "sauce_id": id(*sauce), "toppings": toppings}),
-            )
-        }
-        Step::Bake { session, pizza, .. } => {
-            post(K::Baked, *session, json!({"pizza_id": id(*pizza)}))
-        }
-        Step::BakeWrong { session, what } => {
-            post(K::Baked, *session, json!({"pizza_id": id(*what)}))
-        }
-        Step::Analyze {
-            session,
-            dish,
-            depth,
-            aroma,
-            texture,
-        } => post(
-            K::Analysis,
-            *session,
-            json!({
-                "dish_id": id(*dish),
-                "depth": pick_of(&["basic", "comprehensive"], *depth),
-                "include_aroma": aroma,
-                "include_texture": texture,
-            }),
-        ),
-        Step::Compare { session, dishes } => post(
-            K::Comparison,
-            *session,
-            json!({"dish_ids": dishes.iter().map(|d| id(*d)).collect::<Vec<_>>()}),
-        ),
-        Step::Log { session, header } => {
-            let mut headers = in_session(*session);
-            if !header {
-                headers.retain(|(n, _)| *n != "X-Session-ID");
-                headers.push(("X-Session-ID", None));
-            }
-            Templated {
-                method: "GET",
-                path: format!("/v1/session/{}/log", session_of(*session)),
-                headers,
-                body: None,
-            }
-        }
-        Step::Foreign {
-            session,
-            aim,
-            id: foreign,
-        } => {
-            let id = foreign_id(foreign);
-            post(*aim, *session, body_naming(*aim, id))
-        }
-        Step::BadKey { session, aim, key } => {
-            let mut templated = match aim {
-                Aim::Log => Templated {
-                    method: "GET",
-                    path: format!("/v1/session/{}/log", session_of(*session)),
-                    headers: vec![("X-Session-ID", Some(session_of(*session)))],
-                    body: None,
-                },
-                Aim::Create(kind) => {
-                    let forged = Value::String(forged(slot_kind(*kind), 7));
-                    let mut t = post(*kind, *session, body_naming(*kind, forged));
-                    t.headers.retain(|(n, _)| *n != "X-API-Key");
-                    t
-                }
-            };
-            let value = match key {
-                BadKey::Missing => None,
-                BadKey::Appended => Some("{{api_key}}x".to_owned()),
-                BadKey::Prepended => Some("x{{api_key}}".to_owned()),
-                BadKey::Swapcase => Some("{{api_key_swapcase}}".to_owned()),
-                BadKey::Chopped => Some("{{api_key_chopped}}".to_owned()),
-                BadKey::Spaced => Some("{{api_key}} x".to_owned()),
-            };
-            templated.headers.push(("X-API-Key", value));
-            templated
-        }
-        Step::NoSession { aim } => {
-            let forged = Value::String(forged(slot_kind(*aim), 7));
-            Templated {
-                method: "POST",
-                path: aim.endpoint().to_owned(),
-                headers: vec![("X-Session-ID", None)],
-                body: Some(body_naming(*aim, forged)),
-            }
-        }
+        Step::Log { session, header } => writer.log(*session, *header),
+        Step::BadKey { session, aim, key } => writer.bad_key(*session, *aim, *key),
+        Step::NoSession { aim } => no_session(*aim),
         Step::Expire => return None,
+        _ => {
+            let (kind, session, body) = tomato_creation(step).or_else(|| pizza_creation(step))?;
+            writer.post(kind, session, body)
+        }
     };
     let guessed = match step {
         Step::Squeeze { .. } => Some(K::Juice),
@@ -343,6 +149,243 @@ pub(super) fn request(
         templated.body = Some(shapes.swap_remove(index % shapes.len()));
     }
     Some((templated, guessed.filter(|_| step.makes().is_some())))
+}
+
+/// Requests in the sessions of one workflow.
+struct Writer<'m> {
+    model: &'m Model,
+}
+
+impl Writer<'_> {
+    fn session_of(&self, session: usize) -> String {
+        session_template(self.model, session)
+    }
+
+    /// The headers of a request in `session`, with the other key for a
+    /// session under it.
+    fn in_session(&self, session: usize) -> Vec<(&'static str, Option<String>)> {
+        let mut headers = vec![("X-Session-ID", Some(self.session_of(session)))];
+        if self.model.sessions[session].who == Who::Other {
+            headers.push(("X-API-Key", Some(key_template(Who::Other).to_owned())));
+        }
+        headers
+    }
+
+    fn post(&self, kind: ObjectKind, session: usize, body: Value) -> Templated {
+        Templated {
+            method: "POST",
+            path: kind.endpoint().to_owned(),
+            headers: self.in_session(session),
+            body: Some(body),
+        }
+    }
+
+    /// The session's log, with or without the session header.
+    fn log(&self, session: usize, header: bool) -> Templated {
+        let mut headers = self.in_session(session);
+        if !header {
+            headers.retain(|(n, _)| *n != "X-Session-ID");
+            headers.push(("X-Session-ID", None));
+        }
+        Templated {
+            method: "GET",
+            path: format!("/v1/session/{}/log", self.session_of(session)),
+            headers,
+            body: None,
+        }
+    }
+
+    /// A request with a key the target must refuse (AUTH-001).
+    fn bad_key(&self, session: usize, aim: Aim, key: BadKey) -> Templated {
+        let mut templated = match aim {
+            Aim::Log => Templated {
+                method: "GET",
+                path: format!("/v1/session/{}/log", self.session_of(session)),
+                headers: vec![("X-Session-ID", Some(self.session_of(session)))],
+                body: None,
+            },
+            Aim::Create(kind) => {
+                let forged = Value::String(forged(slot_kind(kind), 7));
+                let mut t = self.post(kind, session, body_naming(kind, forged));
+                t.headers.retain(|(n, _)| *n != "X-API-Key");
+                t
+            }
+        };
+        let value = match key {
+            BadKey::Missing => None,
+            BadKey::Appended => Some("{{api_key}}x".to_owned()),
+            BadKey::Prepended => Some("x{{api_key}}".to_owned()),
+            BadKey::Swapcase => Some("{{api_key_swapcase}}".to_owned()),
+            BadKey::Chopped => Some("{{api_key_chopped}}".to_owned()),
+            BadKey::Spaced => Some("{{api_key}} x".to_owned()),
+        };
+        templated.headers.push(("X-API-Key", value));
+        templated
+    }
+}
+
+/// A creation without the session header (SESS-001).
+fn no_session(aim: ObjectKind) -> Templated {
+    let forged = Value::String(forged(slot_kind(aim), 7));
+    Templated {
+        method: "POST",
+        path: aim.endpoint().to_owned(),
+        headers: vec![("X-Session-ID", None)],
+        body: Some(body_naming(aim, forged)),
+    }
+}
+
+/// What a tomato or cooking step makes, in which session, from which body.
+fn tomato_creation(step: &Step) -> Option<(ObjectKind, usize, Value)> {
+    use ObjectKind as K;
+    let ingredient = |id: Value| json!({"id": id, "name": "tomato", "amount": 400, "unit": "g"});
+    Some(match step {
+        Step::Acquire {
+            session,
+            variety,
+            ripeness,
+            weight,
+            ..
+        } => (
+            K::Raw,
+            *session,
+            json!({
+                "variety": VARIETIES[usize::from(*variety) % VARIETIES.len()],
+                "ripeness": f64::from(*ripeness) / 100.0,
+                "weight": weight,
+            }),
+        ),
+        Step::Slice {
+            session, tomatoes, ..
+        } => (
+            K::Sliced,
+            *session,
+            slice_body(tomatoes.iter().map(|t| id(*t)).collect()),
+        ),
+        Step::Squeeze {
+            session, tomatoes, ..
+        } => (
+            K::Juice,
+            *session,
+            json!({"tomato_ids": tomatoes.iter().map(|t| id(*t)).collect::<Vec<_>>()}),
+        ),
+        Step::Simmer {
+            session,
+            ingredients,
+            garlic,
+            temperature,
+            duration,
+            ..
+        } => {
+            let mut list: Vec<Value> = ingredients.iter().map(|i| ingredient(id(*i))).collect();
+            if *garlic {
+                list.push(
+                    json!({"id": "generic", "name": "garlic", "amount": 3, "unit": "cloves"}),
+                );
+            }
+            (
+                K::Sauce,
+                *session,
+                json!({
+                    "ingredients": list,
+                    "temperature": temperature,
+                    "duration": pick_of(&["30m", "1h", "45m"], *duration),
+                }),
+            )
+        }
+        Step::Roast {
+            session,
+            ingredients,
+            ..
+        } => (
+            K::Roasted,
+            *session,
+            json!({
+                "ingredients": ingredients.iter().map(|i| ingredient(id(*i))).collect::<Vec<_>>(),
+                "temperature": 200,
+                "duration": "20m",
+            }),
+        ),
+        _ => return None,
+    })
+}
+
+/// What a pizza, tasting or foreign-ID step makes, in which session, from
+/// which body.
+fn pizza_creation(step: &Step) -> Option<(ObjectKind, usize, Value)> {
+    use ObjectKind as K;
+    Some(match step {
+        Step::Base {
+            session,
+            thickness,
+            size,
+            style,
+            hydration,
+            ..
+        } => {
+            let mut body = json!({
+                "thickness": pick_of(&["thin", "medium", "thick"], *thickness),
+                "size": pick_of(&["10inch", "12inch", "14inch", "18inch"], *size),
+                "style": pick_of(&["neapolitan", "new_york", "chicago", "roman"], *style),
+            });
+            if let Some(h) = hydration {
+                body["hydration"] = json!(f64::from(*h) / 100.0);
+            }
+            (K::Base, *session, body)
+        }
+        Step::Assemble {
+            session,
+            base,
+            sauce,
+            toppings,
+            ..
+        } => {
+            let toppings: Vec<Value> = toppings
+                .iter()
+                .map(|t| match t {
+                    Topping::Name(n) => json!(TOPPINGS[usize::from(*n) % TOPPINGS.len()]),
+                    Topping::Object(l) => json!({"name": "roasted tomato", "id": id(*l)}),
+                })
+                .collect();
+            (
+                K::Assembled,
+                *session,
+                json!({"base_id": id(*base), "sauce_id": id(*sauce), "toppings": toppings}),
+            )
+        }
+        Step::Bake { session, pizza, .. } => (K::Baked, *session, json!({"pizza_id": id(*pizza)})),
+        Step::BakeWrong { session, what } => (K::Baked, *session, json!({"pizza_id": id(*what)})),
+        Step::Analyze {
+            session,
+            dish,
+            depth,
+            aroma,
+            texture,
+        } => (
+            K::Analysis,
+            *session,
+            json!({
+                "dish_id": id(*dish),
+                "depth": pick_of(&["basic", "comprehensive"], *depth),
+                "include_aroma": aroma,
+                "include_texture": texture,
+            }),
+        ),
+        Step::Compare { session, dishes } => (
+            K::Comparison,
+            *session,
+            json!({"dish_ids": dishes.iter().map(|d| id(*d)).collect::<Vec<_>>()}),
+        ),
+        Step::Foreign {
+            session,
+            aim,
+            id: foreign,
+        } => {
+            let id = foreign_id(foreign);
+            (*aim, *session, body_naming(*aim, id))
+        }
+        _ => return None,
+    })
 }
 
 /// The kind of ID an endpoint's main slot takes.

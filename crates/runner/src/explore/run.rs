@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::model::{Label, Model, Step};
 use super::request::{request, shape_of, Learned, Templated, UNKNOWN_SHAPE};
@@ -13,6 +13,7 @@ use crate::case::template::{render, render_json, Vars};
 use crate::oracle::{Exchange, Finding, Oracle};
 use crate::runner::outcome::{ReceivedResponse, SentRequest};
 use crate::runner::{Expiry, SendError, Target};
+use pizzastack_spec::ids::ObjectKind;
 
 /// One step as it ran.
 #[derive(Debug, Clone)]
@@ -122,69 +123,17 @@ impl Runner<'_> {
                     return ran;
                 }
             };
-            let body = sent
-                .body
-                .as_deref()
-                .and_then(|b| serde_json::from_str(b).ok());
-            let session = sent
-                .headers
-                .iter()
-                .find(|(n, _)| n == "X-Session-ID")
-                .map(|(_, v)| v.as_str());
-            let key = sent
-                .headers
-                .iter()
-                .find(|(n, _)| n == "X-API-Key")
-                .map(|(_, v)| v.as_str());
-            let content_type = response
-                .headers
-                .iter()
-                .find(|(n, _)| n == "content-type")
-                .map(|(_, v)| v.as_str());
-            let path = sent.path.split('?').next().unwrap_or_default();
-            let findings = oracle.observe(&Exchange {
-                method: &sent.method,
-                path,
-                api_key: key,
-                session,
-                request: body.as_ref(),
-                status: response.status,
-                content_type,
-                answer: response.json.as_ref(),
-            });
+            let findings = observe(oracle, &sent, &response);
             let success = response.status / 100 == 2;
             if let (Some(kind), true) = (guessed, success) {
-                let shape = shape_of(step);
-                if let Some(slot) = Learned::slot(kind) {
-                    let _ = self.learned.shapes[slot].compare_exchange(
-                        UNKNOWN_SHAPE,
-                        shape,
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                    );
-                }
+                self.learn(kind, shape_of(step));
             }
-            let mut made = None;
-            if let Some((label, _, _)) = step.makes() {
-                let id = response
-                    .json
-                    .as_ref()
-                    .and_then(|j| j.get("id"))
-                    .and_then(Value::as_str);
-                if let (true, Some(id)) = (success, id) {
-                    vars.set(&format!("o{label}"), json!(id));
-                    made = Some(label);
-                }
-            }
-            let failed = findings.iter().find(|f| {
-                !f.passed
-                    && f.level >= crate::case::Level::Should
-                    && match stop {
-                        StopAt::NewFailure => !known(f.rule),
-                        StopAt::Rule(rule) => f.rule == rule,
-                    }
+            let made = step.makes().filter(|_| success).and_then(|(label, _, _)| {
+                let id = response.json.as_ref()?.get("id")?.as_str()?;
+                vars.set(&format!("o{label}"), json!(id));
+                Some(label)
             });
-            let failure = failed.map(|f| f.rule);
+            let failure = stops_at(&findings, stop, known);
             ran.exchanges.push(Exchanged {
                 step: index,
                 request: Some(templated),
@@ -217,6 +166,18 @@ impl Runner<'_> {
             vars.set("other_api_key", json!(other));
         }
         vars
+    }
+
+    /// The first guessed body shape a target took, for every worker.
+    fn learn(&self, kind: ObjectKind, shape: u8) {
+        if let Some(slot) = Learned::slot(kind) {
+            let _ = self.learned.shapes[slot].compare_exchange(
+                UNKNOWN_SHAPE,
+                shape,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+        }
     }
 
     /// The request as it will be sent; `None` when it names something that
@@ -289,4 +250,58 @@ impl Runner<'_> {
 
 fn describe(error: &SendError) -> String {
     error.to_string()
+}
+
+/// The oracle's findings on one exchange, as it was sent and answered.
+fn observe(oracle: &mut Oracle, sent: &SentRequest, response: &ReceivedResponse) -> Vec<Finding> {
+    let body = sent
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok());
+    let session = sent
+        .headers
+        .iter()
+        .find(|(n, _)| n == "X-Session-ID")
+        .map(|(_, v)| v.as_str());
+    let key = sent
+        .headers
+        .iter()
+        .find(|(n, _)| n == "X-API-Key")
+        .map(|(_, v)| v.as_str());
+    let content_type = response
+        .headers
+        .iter()
+        .find(|(n, _)| n == "content-type")
+        .map(|(_, v)| v.as_str());
+    let path = sent.path.split('?').next().unwrap_or_default();
+    oracle.observe(&Exchange {
+        method: &sent.method,
+        path,
+        api_key: key,
+        session,
+        request: body.as_ref(),
+        status: response.status,
+        content_type,
+        answer: response.json.as_ref(),
+    })
+}
+
+/// The rule a run stops at among `findings`: a SHOULD or MUST failure that
+/// is new, or of the rule being shrunk.
+fn stops_at(
+    findings: &[Finding],
+    stop: StopAt,
+    known: &dyn Fn(&str) -> bool,
+) -> Option<&'static str> {
+    findings
+        .iter()
+        .find(|f| {
+            !f.passed
+                && f.level >= crate::case::Level::Should
+                && match stop {
+                    StopAt::NewFailure => !known(f.rule),
+                    StopAt::Rule(rule) => f.rule == rule,
+                }
+        })
+        .map(|f| f.rule)
 }

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value};
 
 use super::model::{Model, Who};
+use super::request::Templated;
 use super::run::{Exchanged, Ran};
 use crate::oracle::Expect;
 
@@ -48,29 +49,7 @@ pub fn case_yaml(failed: &Failed<'_>) -> String {
             }
         }
     }
-    let uses_other = failed.model.sessions.iter().any(|s| s.who == Who::Other)
-        && exchanges
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| keep(*i))
-            .any(|(_, e)| {
-                e.request.as_ref().is_some_and(|r| {
-                    r.headers
-                        .iter()
-                        .any(|(_, v)| v.as_deref() == Some("{{other_api_key}}"))
-                })
-            });
-    let expires = exchanges
-        .iter()
-        .enumerate()
-        .any(|(i, e)| keep(i) && e.request.is_none());
-    let mut requires = Vec::new();
-    if uses_other {
-        requires.push("second_api_key");
-    }
-    if expires {
-        requires.push("session_expiry");
-    }
+    let requires = requirements(failed.model, exchanges);
     let what = failing
         .findings
         .iter()
@@ -104,26 +83,7 @@ pub fn case_yaml(failed: &Failed<'_>) -> String {
             let _ = writeln!(out, "  - expire_sessions: true");
             continue;
         };
-        let mut req = Map::new();
-        req.insert("method".into(), json!(request.method));
-        req.insert("path".into(), json!(request.path));
-        if !request.headers.is_empty() {
-            let headers: Map<String, Value> = request
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        (*n).to_owned(),
-                        v.clone().map_or(Value::Null, Value::String),
-                    )
-                })
-                .collect();
-            req.insert("headers".into(), Value::Object(headers));
-        }
-        if let Some(body) = &request.body {
-            req.insert("json".into(), body.clone());
-        }
-        let _ = writeln!(out, "  - request: {}", Value::Object(req));
+        let _ = writeln!(out, "  - request: {}", request_json(request));
         if index == last {
             let _ = writeln!(out, "    rules: [{}]", failed.rule);
             write_expectations(&mut out, exchange, failed.rule, &ids, &sent, exchanges);
@@ -286,4 +246,50 @@ pub fn describe(finding: &crate::oracle::Finding) -> String {
         ),
         Expect::Schema => format!("schema: {}", finding.actual),
     }
+}
+
+/// What the case needs of its target: a second key when a step sends it,
+/// session expiry when one lets sessions expire.
+fn requirements(model: &Model, exchanges: &[Exchanged]) -> Vec<&'static str> {
+    let uses_other = model.sessions.iter().any(|s| s.who == Who::Other)
+        && exchanges.iter().any(|e| {
+            e.request.as_ref().is_some_and(|r| {
+                r.headers
+                    .iter()
+                    .any(|(_, v)| v.as_deref() == Some("{{other_api_key}}"))
+            })
+        });
+    let expires = exchanges.iter().any(|e| e.request.is_none());
+    let mut requires = Vec::new();
+    if uses_other {
+        requires.push("second_api_key");
+    }
+    if expires {
+        requires.push("session_expiry");
+    }
+    requires
+}
+
+/// A step's request as the case file writes it.
+fn request_json(request: &Templated) -> Value {
+    let mut req = Map::new();
+    req.insert("method".into(), json!(request.method));
+    req.insert("path".into(), json!(request.path));
+    if !request.headers.is_empty() {
+        let headers: Map<String, Value> = request
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    (*n).to_owned(),
+                    v.clone().map_or(Value::Null, Value::String),
+                )
+            })
+            .collect();
+        req.insert("headers".into(), Value::Object(headers));
+    }
+    if let Some(body) = &request.body {
+        req.insert("json".into(), body.clone());
+    }
+    Value::Object(req)
 }

@@ -30,6 +30,21 @@ pub(super) struct Shared {
 }
 
 impl Shared {
+    pub(super) fn new() -> Self {
+        Self {
+            stop: AtomicBool::new(false),
+            steps: AtomicUsize::new(0),
+            workflows: AtomicUsize::new(0),
+            sessions: AtomicUsize::new(0),
+            claimed: Mutex::new(Vec::new()),
+            found: Mutex::new(Vec::new()),
+            tally: Mutex::new(HashMap::new()),
+            transport: Mutex::new(None),
+            expiry: RwLock::new(()),
+            learned: Learned::new(),
+        }
+    }
+
     pub(super) fn known(&self, rule: &str) -> bool {
         self.claimed
             .lock()

@@ -60,7 +60,14 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, key: &str) {
     }
     let typed = typed_entries(out);
     out.schema_of(typed.as_ref().or(exchange.answer));
-    for id in &objects {
+    judge_listed(out, &objects, complete);
+}
+
+/// Each object the session made is in the log, with what its creation
+/// answered; and, when the oracle saw every operation of the session, no
+/// other, in the order they were made.
+fn judge_listed(out: &mut Findings<'_, '_>, objects: &[String], complete: bool) {
+    for id in objects {
         let mut wanted = Map::new();
         wanted.insert("id".to_owned(), Value::String(id.clone()));
         if let Some(shadow) = out.oracle.objects.get(id) {

@@ -16,16 +16,13 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, kind: ObjectKind, key: String) {
     let exchange = out.exchange;
     let guessed = guessed_body(kind);
     let Some(session) = exchange.session else {
-        let exact_rule = if guessed {
-            "SESS-001/undocumented-bodies"
-        } else {
-            "SESS-001"
-        };
+        let (rule, status, error) = ("SESS-001", 400, MISSING_SESSION_ERROR);
+        let exact_rule = exact(guessed, rule, "SESS-001/undocumented-bodies");
         out.refusal(&Refusal {
-            rule: "SESS-001",
+            rule,
             exact_rule,
-            status: 400,
-            error: MISSING_SESSION_ERROR,
+            status,
+            error,
         });
         return;
     };
@@ -47,22 +44,15 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, kind: ObjectKind, key: String) {
         let shadow = out.oracle.sessions.entry(skey.clone()).or_default();
         shadow.touched = true;
         if success {
-            shadow.reborn = true;
-            shadow.tainted = true;
+            (shadow.reborn, shadow.tainted) = (true, true);
             record(out, kind, &skey, &whose);
         }
         return;
     }
     let understood = understood(out, kind);
     if !understood {
-        let own = whose
-            .iter()
-            .all(|(_, w)| matches!(w, Whose::Own(_)))
-            .then(|| own_kinds(&whose));
-        let promised = own.is_some_and(|kinds| demands_success(kind, exchange.request, &kinds));
-        if guessed && promised && out.oracle.is_the_guess(exchange) {
-            let detail = request_body_detail(kind);
-            out.status(detail, &[StatusPattern::Class(2)]);
+        if guessed {
+            judge_the_guess(out, kind, &whose);
         }
         if success {
             record(out, kind, &skey, &whose);
@@ -77,16 +67,13 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, kind: ObjectKind, key: String) {
         return;
     }
     if whose.iter().any(|(_, w)| !matches!(w, Whose::Own(_))) {
-        let exact_rule = if guessed {
-            "SESS-005/undocumented-bodies"
-        } else {
-            "SESS-005"
-        };
+        let (rule, status, error) = ("SESS-005", 400, FOREIGN_ID_ERROR);
+        let exact_rule = exact(guessed, rule, "SESS-005/undocumented-bodies");
         out.refusal(&Refusal {
-            rule: "SESS-005",
+            rule,
             exact_rule,
-            status: 400,
-            error: FOREIGN_ID_ERROR,
+            status,
+            error,
         });
         if success {
             out.oracle.taint(exchange);
@@ -94,37 +81,82 @@ pub(super) fn judge(out: &mut Findings<'_, '_>, kind: ObjectKind, key: String) {
         return;
     }
     let kinds = own_kinds(&whose);
-    if kind == ObjectKind::Baked {
-        if let Some(&wrong) = kinds.iter().find(|k| **k != ObjectKind::Assembled) {
-            let rule = if wrong == ObjectKind::Base {
-                "BAK-002"
-            } else {
-                "BAK-002/any-non-pizza"
-            };
-            out.status(rule, &[StatusPattern::Code(400)]);
-            if success {
-                out.oracle.taint(exchange);
-            }
-            return;
-        }
+    if kind == ObjectKind::Baked && judge_baking_a_non_pizza(out, &kinds) {
+        return;
     }
     if demands_success(kind, exchange.request, &kinds) {
-        let rule = if accepted {
-            if kind == ObjectKind::Sauce && kinds.contains(&ObjectKind::Raw) {
-                // SIM-002: accepted silently.
-                "SIM-002"
-            } else {
-                endpoint_rule(kind)
-            }
-        } else if session_is_uuid(session) {
-            "SESS-002"
-        } else {
-            "SESS-003"
-        };
+        let rule = success_rule(kind, &kinds, accepted, session);
         out.status(rule, &[StatusPattern::Class(2)]);
     }
     if success {
         record(out, kind, &skey, &whose);
+    }
+}
+
+/// The rule a refusal answers to exactly: its detail for the bodies the
+/// pages do not show, where a server may refuse for another reason first.
+fn exact(guessed: bool, rule: &'static str, detail: &'static str) -> &'static str {
+    if guessed {
+        detail
+    } else {
+        rule
+    }
+}
+
+/// BAK-002: a bake of anything but an assembled pizza is refused; whether
+/// this one was.
+fn judge_baking_a_non_pizza(out: &mut Findings<'_, '_>, kinds: &[ObjectKind]) -> bool {
+    let Some(&wrong) = kinds.iter().find(|k| **k != ObjectKind::Assembled) else {
+        return false;
+    };
+    let rule = if wrong == ObjectKind::Base {
+        "BAK-002"
+    } else {
+        "BAK-002/any-non-pizza"
+    };
+    out.status(rule, &[StatusPattern::Code(400)]);
+    if out.exchange.status / 100 == 2 {
+        out.oracle.taint(out.exchange);
+    }
+    true
+}
+
+/// A body the pages do not show, which the server did not understand:
+/// when it is the kit's own guess for objects the session owns, the guess
+/// was to be taken (its detail).
+fn judge_the_guess(out: &mut Findings<'_, '_>, kind: ObjectKind, whose: &[(String, Whose)]) {
+    let exchange = out.exchange;
+    let own = whose
+        .iter()
+        .all(|(_, w)| matches!(w, Whose::Own(_)))
+        .then(|| own_kinds(whose));
+    let promised = own.is_some_and(|kinds| demands_success(kind, exchange.request, &kinds));
+    if promised && out.oracle.is_the_guess(exchange) {
+        let detail = request_body_detail(kind);
+        out.status(detail, &[StatusPattern::Class(2)]);
+    }
+}
+
+/// The rule a creation's success answers to: the endpoint's (SIM-002 for
+/// a raw tomato simmered) in a session already begun, else the beginning
+/// of a session (SESS-002 for a UUID, SESS-003 for any other ID).
+fn success_rule(
+    kind: ObjectKind,
+    kinds: &[ObjectKind],
+    accepted: bool,
+    session: &str,
+) -> &'static str {
+    if accepted {
+        if kind == ObjectKind::Sauce && kinds.contains(&ObjectKind::Raw) {
+            // SIM-002: accepted silently.
+            "SIM-002"
+        } else {
+            endpoint_rule(kind)
+        }
+    } else if session_is_uuid(session) {
+        "SESS-002"
+    } else {
+        "SESS-003"
     }
 }
 
@@ -310,40 +342,9 @@ fn record(
         }
         return;
     }
-    out.body(
-        "ID-001",
-        "/id",
-        ValueCheck::Prefix(kind.prefix().to_owned()),
-    );
-    let Some(id) = exchange
-        .answer
-        .and_then(|a| a.get("id"))
-        .and_then(Value::as_str)
-    else {
-        out.oracle.taint(exchange);
+    let Some(id) = judge_new_id(out, kind) else {
         return;
     };
-    let duplicate = !out.oracle.ids.insert(id.to_owned());
-    if !duplicate {
-        out.pass(
-            "ID-002",
-            Expect::Body {
-                pointer: "/id".to_owned(),
-                check: ValueCheck::Exists,
-                bounds_from: Vec::new(),
-            },
-        );
-    }
-    if duplicate {
-        out.body(
-            "ID-002",
-            "/id",
-            ValueCheck::NotEquals(Value::String(id.to_owned())),
-        );
-        // The log cannot list two objects of one ID apart.
-        out.oracle.taint(exchange);
-        return;
-    }
     let own = |k: ObjectKind| {
         whose
             .iter()
@@ -390,4 +391,45 @@ fn record(
     let session = out.oracle.sessions.entry(skey.clone()).or_default();
     session.objects.push(id.to_owned());
     out.oracle.objects.insert(id.to_owned(), shadow);
+}
+
+/// ID-001 and ID-002 of a creation's answer: the new ID, when it has one
+/// that no earlier answer gave.
+fn judge_new_id(out: &mut Findings<'_, '_>, kind: ObjectKind) -> Option<String> {
+    let exchange = out.exchange;
+    out.body(
+        "ID-001",
+        "/id",
+        ValueCheck::Prefix(kind.prefix().to_owned()),
+    );
+    let Some(id) = exchange
+        .answer
+        .and_then(|a| a.get("id"))
+        .and_then(Value::as_str)
+    else {
+        out.oracle.taint(exchange);
+        return None;
+    };
+    let duplicate = !out.oracle.ids.insert(id.to_owned());
+    if !duplicate {
+        out.pass(
+            "ID-002",
+            Expect::Body {
+                pointer: "/id".to_owned(),
+                check: ValueCheck::Exists,
+                bounds_from: Vec::new(),
+            },
+        );
+    }
+    if duplicate {
+        out.body(
+            "ID-002",
+            "/id",
+            ValueCheck::NotEquals(Value::String(id.to_owned())),
+        );
+        // The log cannot list two objects of one ID apart.
+        out.oracle.taint(exchange);
+        return None;
+    }
+    Some(id.to_owned())
 }

@@ -175,6 +175,18 @@ pub fn coverage(cases: &[Case], catalogue: &RuleCatalogue, spec: &Spec) -> Cover
                 .collect(),
         })
         .collect();
+    let responses = responses(cases, spec);
+    Coverage {
+        rules,
+        examples,
+        responses,
+        widened: widened(cases, catalogue),
+    }
+}
+
+/// Each documented response of each operation, with the cases whose
+/// expectations exercise it.
+fn responses(cases: &[Case], spec: &Spec) -> Vec<ResponseCoverage> {
     let mut exercised: BTreeMap<(String, String, u16), Vec<String>> = BTreeMap::new();
     for case in cases {
         for step in &case.steps {
@@ -197,8 +209,7 @@ pub fn coverage(cases: &[Case], catalogue: &RuleCatalogue, spec: &Spec) -> Cover
             }
         }
     }
-    let responses = spec
-        .operations()
+    spec.operations()
         .iter()
         .flat_map(|op| {
             op.response_schemas.keys().map(|status| ResponseCoverage {
@@ -212,13 +223,7 @@ pub fn coverage(cases: &[Case], catalogue: &RuleCatalogue, spec: &Spec) -> Cover
                 optional: op.optional_statuses.contains(status),
             })
         })
-        .collect();
-    Coverage {
-        rules,
-        examples,
-        responses,
-        widened: widened(cases, catalogue),
-    }
+        .collect()
 }
 
 fn widened(cases: &[Case], catalogue: &RuleCatalogue) -> Vec<Widened> {
@@ -284,7 +289,57 @@ pub fn render(coverage: &Coverage) -> String {
     let mut out = String::from(
         "Rules, where the docs say them, and the cases checking them (every MUST and SHOULD rule needs a source and a case; MOCK rules and details are our decisions):\n",
     );
-    for rule in &coverage.rules {
+    write_rules(&mut out, &coverage.rules);
+    out.push_str("\nDocumented examples and the cases sending them as documented:\n");
+    for example in &coverage.examples {
+        let cases = match (&example.unsendable, example.cases.is_empty()) {
+            (_, false) => example.cases.join(", "),
+            (Some(why), true) => format!("(nothing to send: {why})"),
+            (None, true) => "(none)".to_owned(),
+        };
+        let _ = writeln!(out, "  {:<44} {cases}", example.id);
+        let _ = writeln!(out, "  {:<44} {}", "", example.source);
+    }
+    out.push_str("\nEndpoints × documented statuses:\n");
+    for response in &coverage.responses {
+        let cases = match (response.cases.is_empty(), response.optional) {
+            (false, _) => response.cases.join(", "),
+            (true, true) => "(optional: a mock limit or an alternative status)".to_owned(),
+            (true, false) => "(none)".to_owned(),
+        };
+        let route = format!("{} {}", response.method, response.path);
+        let _ = writeln!(out, "  {route:<36} {} {cases}", response.status);
+    }
+    write_widened(&mut out, &coverage.widened);
+    let checked: Vec<&RuleCoverage> = coverage
+        .rules
+        .iter()
+        .filter(|r| r.level != Level::Mock && r.parent.is_none())
+        .collect();
+    let covered = checked.iter().filter(|r| !r.cases.is_empty()).count();
+    let sourced = checked.iter().filter(|r| !r.sources.is_empty()).count();
+    let sendable: Vec<&ExampleCoverage> = coverage
+        .examples
+        .iter()
+        .filter(|e| e.unsendable.is_none())
+        .collect();
+    let sent = sendable.iter().filter(|e| !e.cases.is_empty()).count();
+    let required: Vec<&ResponseCoverage> =
+        coverage.responses.iter().filter(|r| !r.optional).collect();
+    let exercised = required.iter().filter(|r| !r.cases.is_empty()).count();
+    let _ = writeln!(
+        out,
+        "\ncoverage: {sourced} of {} MUST and SHOULD rules cite the docs and {covered} have a case; {sent} of {} documented examples are sent by a case; {exercised} of {} documented endpoint statuses are exercised",
+        checked.len(),
+        sendable.len(),
+        required.len()
+    );
+    out
+}
+
+/// The rules, where the docs say them, and what checks each.
+fn write_rules(out: &mut String, rules: &[RuleCoverage]) {
+    for rule in rules {
         let checked_by: Vec<&str> = rule
             .cases
             .iter()
@@ -312,30 +367,14 @@ pub fn render(coverage: &Coverage) -> String {
             }
         }
     }
-    out.push_str("\nDocumented examples and the cases sending them as documented:\n");
-    for example in &coverage.examples {
-        let cases = match (&example.unsendable, example.cases.is_empty()) {
-            (_, false) => example.cases.join(", "),
-            (Some(why), true) => format!("(nothing to send: {why})"),
-            (None, true) => "(none)".to_owned(),
-        };
-        let _ = writeln!(out, "  {:<44} {cases}", example.id);
-        let _ = writeln!(out, "  {:<44} {}", "", example.source);
-    }
-    out.push_str("\nEndpoints × documented statuses:\n");
-    for response in &coverage.responses {
-        let cases = match (response.cases.is_empty(), response.optional) {
-            (false, _) => response.cases.join(", "),
-            (true, true) => "(optional: a mock limit or an alternative status)".to_owned(),
-            (true, false) => "(none)".to_owned(),
-        };
-        let route = format!("{} {}", response.method, response.path);
-        let _ = writeln!(out, "  {route:<36} {} {cases}", response.status);
-    }
+}
+
+/// The expectations wider than the mock's own answer.
+fn write_widened(out: &mut String, widened: &[Widened]) {
     out.push_str(
         "\nExpectations that accept more than the mock answers, because the page states less (the mock's own answer is checked as its detail):\n",
     );
-    for widened in &coverage.widened {
+    for widened in widened {
         let _ = writeln!(
             out,
             "  {:<9} {} \"{}\": accepts {}; the mock answers {} ({})",
@@ -353,30 +392,6 @@ pub fn render(coverage: &Coverage) -> String {
             let _ = writeln!(out, "            why: {why}");
         }
     }
-    let checked: Vec<&RuleCoverage> = coverage
-        .rules
-        .iter()
-        .filter(|r| r.level != Level::Mock && r.parent.is_none())
-        .collect();
-    let covered = checked.iter().filter(|r| !r.cases.is_empty()).count();
-    let sourced = checked.iter().filter(|r| !r.sources.is_empty()).count();
-    let sendable: Vec<&ExampleCoverage> = coverage
-        .examples
-        .iter()
-        .filter(|e| e.unsendable.is_none())
-        .collect();
-    let sent = sendable.iter().filter(|e| !e.cases.is_empty()).count();
-    let required: Vec<&ResponseCoverage> =
-        coverage.responses.iter().filter(|r| !r.optional).collect();
-    let exercised = required.iter().filter(|r| !r.cases.is_empty()).count();
-    let _ = writeln!(
-        out,
-        "\ncoverage: {sourced} of {} MUST and SHOULD rules cite the docs and {covered} have a case; {sent} of {} documented examples are sent by a case; {exercised} of {} documented endpoint statuses are exercised",
-        checked.len(),
-        sendable.len(),
-        required.len()
-    );
-    out
 }
 
 /// Prints the coverage to stdout.

@@ -65,6 +65,15 @@ pub fn render(summary: &Summary<'_>) -> String {
         }
         suite.add_test_case(case);
     }
+    let rules_suite = rules_suite(summary);
+    let mut report = Report::new("pizzastack check");
+    report.add_test_suite(suite);
+    report.add_test_suite(rules_suite);
+    report.to_string().unwrap_or_default()
+}
+
+/// A testcase per rule and detail a case checked.
+fn rules_suite(summary: &Summary<'_>) -> TestSuite {
     let mut rules_suite = TestSuite::new("pizzastack-rules");
     for rule in &summary.rules {
         let status = match rule.verdict {
@@ -100,8 +109,5 @@ pub fn render(summary: &Summary<'_>) -> String {
         }
         rules_suite.add_test_case(case);
     }
-    let mut report = Report::new("pizzastack check");
-    report.add_test_suite(suite);
-    report.add_test_suite(rules_suite);
-    report.to_string().unwrap_or_default()
+    rules_suite
 }

@@ -92,39 +92,51 @@ pub fn check_response(
                 }
             }
         }
-        None => {
-            // One failure per attribution: the schema's rule, and the rules
-            // of the body assertions that had nothing to look at.
-            let mut attributions = Vec::new();
-            if let Some(schema) = &schema {
-                attributions.push(attribute(&spec.schema_rule(schema).map(str::to_owned)));
-            }
-            for assertion in &expect.body {
-                let attributed = attribute(&assertion.rule);
-                if !attributions.contains(&attributed) {
-                    attributions.push(attributed);
-                }
-            }
-            for (rules, level) in attributions {
-                failures.push(Failure {
-                    check: Check::BodyIsJson,
-                    expected: "a JSON body".to_owned(),
-                    actual: if response.body.is_empty() {
-                        "an empty body".to_owned()
-                    } else {
-                        excerpt(&response.body)
-                    },
-                    location: expect.location,
-                    rules,
-                    level,
-                });
-            }
-        }
+        None => failures.extend(not_json(step, response, schema.as_deref(), spec, catalogue)),
     }
     Checked {
         failures,
         status_ok: true,
     }
+}
+
+/// An answer that is not JSON where the step expects a schema or body
+/// assertions: one failure per attribution, the schema's rule and the
+/// rules of the body assertions that had nothing to look at.
+fn not_json(
+    step: &Step,
+    response: &ReceivedResponse,
+    schema: Option<&str>,
+    spec: &Spec,
+    catalogue: &RuleCatalogue,
+) -> Vec<Failure> {
+    let expect = &step.expect;
+    let attribute = |own: &Option<String>| attribution(own, &step.rules, catalogue);
+    let mut attributions = Vec::new();
+    if let Some(schema) = schema {
+        attributions.push(attribute(&spec.schema_rule(schema).map(str::to_owned)));
+    }
+    for assertion in &expect.body {
+        let attributed = attribute(&assertion.rule);
+        if !attributions.contains(&attributed) {
+            attributions.push(attributed);
+        }
+    }
+    attributions
+        .into_iter()
+        .map(|(rules, level)| Failure {
+            check: Check::BodyIsJson,
+            expected: "a JSON body".to_owned(),
+            actual: if response.body.is_empty() {
+                "an empty body".to_owned()
+            } else {
+                excerpt(&response.body)
+            },
+            location: expect.location,
+            rules,
+            level,
+        })
+        .collect()
 }
 
 /// The rules an expectation counts against and the strictest of their

@@ -180,42 +180,38 @@ async fn run_step(
                 Action::Idle(fraction) => Some(fraction),
                 _ => None,
             };
-            if let Err(failure) = let_time_pass(client, target, fraction, case, step).await {
-                outcome.failures.push(failure);
-                outcome.blocked = true;
-            }
-            return outcome;
+            return match let_time_pass(client, target, fraction, case, step).await {
+                Ok(()) => outcome,
+                Err(failure) => stopped(outcome, failure),
+            };
         }
     };
     let sent = match build_request(target, request, vars) {
         Ok(sent) => sent,
         Err(error) => {
-            outcome.failures.push(Failure::setup(
-                Check::Template {
-                    within: "request".to_owned(),
-                },
+            let within = "request".to_owned();
+            let failure = Failure::setup(
+                Check::Template { within },
                 "a request the runner can build",
                 error.to_string(),
                 step.location,
-            ));
-            outcome.blocked = true;
-            return outcome;
+            );
+            return stopped(outcome, failure);
         }
     };
     let response = send(client, target, &sent).await;
     outcome.request = Some(sent.clone());
-    let response = match response {
+    let mut response = match response {
         Ok(response) => response,
         Err(error) => {
             // No answer says nothing about the rules: they are unevaluated.
-            outcome.failures.push(Failure::setup(
+            let failure = Failure::setup(
                 Check::Response,
                 "an HTTP response",
                 error.to_string(),
                 step.location,
-            ));
-            outcome.blocked = true;
-            return outcome;
+            );
+            return stopped(outcome, failure);
         }
     };
     let mut checked = check_response(
@@ -227,15 +223,6 @@ async fn run_step(
         spec,
         catalogue,
     );
-    // Whether every failure is below MUST; a setup failure (no level)
-    // counts as `setup` says.
-    let below_must = |checked: &Checked, setup: bool| {
-        checked
-            .failures
-            .iter()
-            .all(|f| f.level.map_or(setup, |level| level < Level::Must))
-    };
-    let mut response = response;
     // A refused guess, in a step that checks rules or in setup, is tried
     // again in the other forms the kit knows.
     if !checked.status_ok && below_must(&checked, true) && (400..500).contains(&response.status) {
@@ -260,6 +247,22 @@ async fn run_step(
         outcome.failures.extend(missing);
     }
     outcome.response = Some(response);
+    outcome
+}
+
+/// Whether every failure is below MUST; a setup failure (no level)
+/// counts as `setup` says.
+fn below_must(checked: &Checked, setup: bool) -> bool {
+    checked
+        .failures
+        .iter()
+        .all(|f| f.level.map_or(setup, |level| level < Level::Must))
+}
+
+/// The step's outcome, stopped by `failure`: the case goes no further.
+fn stopped(mut outcome: StepOutcome, failure: Failure) -> StepOutcome {
+    outcome.failures.push(failure);
+    outcome.blocked = true;
     outcome
 }
 

@@ -9,7 +9,7 @@
 
 mod requests;
 
-use crate::switches::Freedom;
+use crate::switches::{Freedom, Freedoms};
 use std::sync::LazyLock;
 
 use axum::body::{to_bytes, Body};
@@ -39,20 +39,9 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
     }
     let f = |name| freedoms.has(name);
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-    if (f(Freedom::ExpiredSession404) || f(Freedom::ExpiredIdsNeverReused))
-        && expired_session(&state, &request)
-    {
-        return super::response::json_error(StatusCode::NOT_FOUND, "Session has expired");
-    }
-    let (request, refusal) = if requests::reads_bodies(freedoms) {
-        let hex = f(Freedom::HexIdSuffix);
-        let rewrite = |bytes| if hex { ids_to_mock_form(bytes) } else { bytes };
-        match requests::prepare(request, freedoms, state.spec(), rewrite).await {
-            Ok(prepared) => prepared,
-            Err(response) => return response,
-        }
-    } else {
-        (request, None)
+    let (request, refusal) = match take_request(&state, request).await {
+        Ok(taken) => taken,
+        Err(answer) => return answer,
     };
     let response = next.run(request).await;
     let (mut parts, body) = response.into_parts();
@@ -73,72 +62,22 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
         json["error"] = json!(refusal.message);
     }
     if parts.status.is_client_error() {
-        let text = json["error"].as_str().unwrap_or_default().to_owned();
-        if !DOCUMENTED_ERRORS.contains(&text.as_str()) {
-            if f(Freedom::OtherErrorWording) {
-                let reason = parts.status.canonical_reason().unwrap_or("Refused");
-                json["error"] = json!(format!("{reason} ({text})").to_uppercase());
-            }
-            if f(Freedom::DetailErrorShape) {
-                json = json!({ "detail": json["error"].take() });
-            }
-        }
-        if f(Freedom::Validation422) && body_rejected {
-            parts.status = StatusCode::UNPROCESSABLE_ENTITY;
-        }
-        if f(Freedom::StrictValidation) && body_rejected {
-            parts.status = StatusCode::UNPROCESSABLE_ENTITY;
-            let message = json["error"].clone();
-            let field = refusal.as_ref().map_or_else(
-                || text.split(':').next().unwrap_or("body").to_owned(),
-                |r| r.field.clone(),
-            );
-            if let Some(object) = json.as_object_mut() {
-                object.insert(
-                    "errors".to_owned(),
-                    json!([{"field": field, "message": message}]),
-                );
-            }
-        }
+        parts.status = present_refusal(
+            &mut json,
+            parts.status,
+            refusal.as_ref(),
+            body_rejected,
+            freedoms,
+        );
     }
     if ok && is_log {
-        if let Some(operations) = json["operations"].as_array_mut() {
-            for operation in operations {
-                if f(Freedom::LogEndpointWithoutV1) {
-                    if let Some(endpoint) = operation["endpoint"].as_str() {
-                        operation["endpoint"] = json!(endpoint.trim_start_matches("/v1"));
-                    }
-                }
-                if f(Freedom::TimestampMicroseconds) {
-                    if let Some(stamp) = operation["timestamp"].as_str() {
-                        operation["timestamp"] = json!(with_microseconds(stamp));
-                    }
-                }
-                if f(Freedom::ExtraFields) {
-                    operation["status"] = json!(200);
-                }
-            }
-        }
-        if f(Freedom::NoLogSessionId) {
-            remove(&mut json, "session_id");
-        }
+        present_log(&mut json, freedoms);
     }
     if ok && f(Freedom::NullForAbsent) {
         null_for_absent(&mut json, &path);
     }
     if f(Freedom::ExtraFields) {
-        if let Some(object) = json.as_object_mut() {
-            object.insert(
-                "served_by".to_owned(),
-                json!("pizzastack mock (freedom: extra-fields)"),
-            );
-            if let Some(metrics) = object
-                .get_mut("quality_metrics")
-                .and_then(Value::as_object_mut)
-            {
-                metrics.insert("bake_time_minutes".to_owned(), json!(10));
-            }
-        }
+        add_extra_fields(&mut json);
     }
     if f(Freedom::HexIdSuffix) {
         ids_to_hex_form(&mut json);
@@ -169,6 +108,111 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// The request as the mock reads it, with the refusal a freedom made of
+/// its body, if any; or the answer when a freedom refuses it outright.
+async fn take_request(
+    state: &AppState,
+    request: Request,
+) -> Result<(Request, Option<requests::Refusal>), Response> {
+    let freedoms = state.freedoms();
+    let f = |name| freedoms.has(name);
+    if (f(Freedom::ExpiredSession404) || f(Freedom::ExpiredIdsNeverReused))
+        && expired_session(state, &request)
+    {
+        return Err(super::response::json_error(
+            StatusCode::NOT_FOUND,
+            "Session has expired",
+        ));
+    }
+    if !requests::reads_bodies(freedoms) {
+        return Ok((request, None));
+    }
+    let hex = f(Freedom::HexIdSuffix);
+    let rewrite = |bytes| if hex { ids_to_mock_form(bytes) } else { bytes };
+    requests::prepare(request, freedoms, state.spec(), rewrite).await
+}
+
+/// A refusal as the freedoms present it: other wording or shape for the
+/// errors the docs do not quote, 422 for a refused body; the new status.
+fn present_refusal(
+    json: &mut Value,
+    mut status: StatusCode,
+    refusal: Option<&requests::Refusal>,
+    body_rejected: bool,
+    freedoms: &Freedoms,
+) -> StatusCode {
+    let f = |name| freedoms.has(name);
+    let text = json["error"].as_str().unwrap_or_default().to_owned();
+    if !DOCUMENTED_ERRORS.contains(&text.as_str()) {
+        if f(Freedom::OtherErrorWording) {
+            let reason = status.canonical_reason().unwrap_or("Refused");
+            json["error"] = json!(format!("{reason} ({text})").to_uppercase());
+        }
+        if f(Freedom::DetailErrorShape) {
+            *json = json!({ "detail": json["error"].take() });
+        }
+    }
+    if f(Freedom::Validation422) && body_rejected {
+        status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    if f(Freedom::StrictValidation) && body_rejected {
+        status = StatusCode::UNPROCESSABLE_ENTITY;
+        let message = json["error"].clone();
+        let field = refusal.map_or_else(
+            || text.split(':').next().unwrap_or("body").to_owned(),
+            |r| r.field.clone(),
+        );
+        if let Some(object) = json.as_object_mut() {
+            object.insert(
+                "errors".to_owned(),
+                json!([{"field": field, "message": message}]),
+            );
+        }
+    }
+    status
+}
+
+/// The session log as the freedoms present it.
+fn present_log(json: &mut Value, freedoms: &Freedoms) {
+    let f = |name| freedoms.has(name);
+    if let Some(operations) = json["operations"].as_array_mut() {
+        for operation in operations {
+            if f(Freedom::LogEndpointWithoutV1) {
+                if let Some(endpoint) = operation["endpoint"].as_str() {
+                    operation["endpoint"] = json!(endpoint.trim_start_matches("/v1"));
+                }
+            }
+            if f(Freedom::TimestampMicroseconds) {
+                if let Some(stamp) = operation["timestamp"].as_str() {
+                    operation["timestamp"] = json!(with_microseconds(stamp));
+                }
+            }
+            if f(Freedom::ExtraFields) {
+                operation["status"] = json!(200);
+            }
+        }
+    }
+    if f(Freedom::NoLogSessionId) {
+        remove(json, "session_id");
+    }
+}
+
+/// Fields the docs do not name, which a client must ignore.
+fn add_extra_fields(json: &mut Value) {
+    if let Some(object) = json.as_object_mut() {
+        object.insert(
+            "served_by".to_owned(),
+            json!("pizzastack mock (freedom: extra-fields)"),
+        );
+        if let Some(metrics) = object
+            .get_mut("quality_metrics")
+            .and_then(Value::as_object_mut)
+        {
+            metrics.insert("bake_time_minutes".to_owned(), json!(10));
+        }
+    }
 }
 
 fn remove(json: &mut Value, field: &str) {

@@ -201,11 +201,7 @@ impl RedisStore {
             }
             let id = match (shared, count) {
                 (true, Some(n)) => ObjectId::from_parts(kind, fleet.ids.number(SHARED_ID_TWEAK, n)),
-                _ => *own_id.get_or_insert_with(|| {
-                    let counter = self.counter.fetch_add(1, Ordering::Relaxed);
-                    let input = fleet.replica << COUNTER_BITS | counter;
-                    ObjectId::from_parts(kind, fleet.ids.number(FLEET_TWEAK, input))
-                }),
+                _ => *own_id.get_or_insert_with(|| self.own_id(fleet, kind)),
             };
             let id_text = id.text();
             let built = build(&fetched.objects(), &id_text);
@@ -237,22 +233,14 @@ impl RedisStore {
                 _ => String::new(),
             };
             let reply = self
-                .call("commit", |cmd| {
-                    cmd.arg(&tag)
-                        .arg(self.ttl_ms())
-                        .arg(self.limits.max_sessions)
-                        .arg(self.limits.max_objects_per_session)
-                        .arg(self.limits.max_session_bytes)
-                        .arg(self.limits.max_store_bytes)
-                        .arg(&expected_count)
-                        .arg(id_text.as_str())
-                        .arg(&head)
-                        .arg(&built.json);
-                    for (id, object) in fetched.assumptions() {
-                        cmd.arg(id)
-                            .arg(object.map_or(String::new(), |o| record_head(o.kind, o.degraded)));
-                    }
-                })
+                .commit(
+                    &tag,
+                    &expected_count,
+                    &id_text,
+                    &head,
+                    &built.json,
+                    &assumptions(&fetched),
+                )
                 .await?;
             if first_word(&reply) == Some("conflict") {
                 self.heads.forget_session(&tag);
@@ -281,6 +269,44 @@ impl RedisStore {
 
     /// Forgets what the build saw and reads every object it looked at
     /// again, in one round trip; returns the session's object count.
+    /// An ID of this replica's own: its number in the fleet and a counter,
+    /// so that no two replicas give out the same one.
+    fn own_id(&self, fleet: &Fleet, kind: ObjectKind) -> ObjectId {
+        let counter = self.counter.fetch_add(1, Ordering::Relaxed);
+        let input = fleet.replica << COUNTER_BITS | counter;
+        ObjectId::from_parts(kind, fleet.ids.number(FLEET_TWEAK, input))
+    }
+
+    /// The script's commit of one built object: the session's limits, the
+    /// object count the ID was drawn from (shared IDs), the object, and
+    /// every object the build assumed, for Redis to check.
+    async fn commit(
+        &self,
+        tag: &str,
+        expected_count: &str,
+        id: &str,
+        head: &str,
+        json: &[u8],
+        assumed: &[(String, String)],
+    ) -> Result<Value, StoreError> {
+        self.call("commit", |cmd| {
+            cmd.arg(tag)
+                .arg(self.ttl_ms())
+                .arg(self.limits.max_sessions)
+                .arg(self.limits.max_objects_per_session)
+                .arg(self.limits.max_session_bytes)
+                .arg(self.limits.max_store_bytes)
+                .arg(expected_count)
+                .arg(id)
+                .arg(head)
+                .arg(json);
+            for (id, head) in assumed {
+                cmd.arg(id).arg(head);
+            }
+        })
+        .await
+    }
+
     async fn reread(&self, tag: &str, fetched: &mut Fetched) -> Result<u64, StoreError> {
         let ids = fetched.ids();
         fetched.clear();
@@ -541,6 +567,18 @@ fn key_fingerprint(key: &str) -> String {
         "{:032x}",
         siphasher::sip128::Hasher128::finish128(&hasher).as_u128()
     )
+}
+
+/// Every object a build assumed, with the head Redis must hold for it (an
+/// empty one for an ID the session must not have), for the commit to check.
+fn assumptions(fetched: &Fetched) -> Vec<(String, String)> {
+    fetched
+        .assumptions()
+        .map(|(id, object)| {
+            let head = object.map_or(String::new(), |o| record_head(o.kind, o.degraded));
+            (id.to_owned(), head)
+        })
+        .collect()
 }
 
 fn millis(duration: Duration) -> u64 {

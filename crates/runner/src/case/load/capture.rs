@@ -11,27 +11,7 @@ impl Ctx<'_> {
         for (name, source, key_location) in
             self.mapping(node, "`capture`", None).unwrap_or_default()
         {
-            let valid_name = name
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-            if !valid_name {
-                self.error_at(
-                    key_location,
-                    format!("`{name}` is not a valid variable name"),
-                    Some("use lower-case letters, digits and _"),
-                );
-                continue;
-            }
-            if BUILTIN_VARIABLES.contains(&name) {
-                self.error_at(
-                    key_location,
-                    format!("`{name}` is a built-in variable and cannot be captured"),
-                    Some(&format!("built-ins: {}", BUILTIN_VARIABLES.join(", "))),
-                );
+            if !self.capturable(name, key_location) {
                 continue;
             }
             let reported = self.diagnostics.len();
@@ -94,5 +74,34 @@ impl Ctx<'_> {
             });
         }
         captures
+    }
+
+    /// Whether `name` can be captured into: a variable name, and not a
+    /// built-in one (each refusal reported).
+    fn capturable(&mut self, name: &str, key_location: Location) -> bool {
+        let valid_name = name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid_name {
+            self.error_at(
+                key_location,
+                format!("`{name}` is not a valid variable name"),
+                Some("use lower-case letters, digits and _"),
+            );
+            return false;
+        }
+        if BUILTIN_VARIABLES.contains(&name) {
+            self.error_at(
+                key_location,
+                format!("`{name}` is a built-in variable and cannot be captured"),
+                Some(&format!("built-ins: {}", BUILTIN_VARIABLES.join(", "))),
+            );
+            return false;
+        }
+        true
     }
 }

@@ -15,13 +15,59 @@ impl Ctx<'_> {
     ) -> Option<Case> {
         let entries = self.mapping(root, "a case", Some(&format::keys(format::CASE)))?;
         let mut name = None;
-        let mut rules = Vec::new();
-        let mut level = None;
         let mut examples = Vec::new();
         let mut requires = Vec::new();
         let mut steps = Vec::new();
         let mut steps_seen = false;
         // The rules first, wherever they stand: steps cite them.
+        let (rules, level, rules_node) = self.case_rules(&entries, catalogue);
+        for (key, value, _) in &entries {
+            match *key {
+                "name" => name = self.string(value, "`name`"),
+                "description" => {
+                    self.string(value, "`description`");
+                }
+                "examples" => examples = self.case_examples(value),
+                "requires" => requires = self.case_requires(value),
+                "steps" => {
+                    steps_seen = true;
+                    steps = self.case_steps(value, catalogue);
+                }
+                _ => {}
+            }
+        }
+        self.check_case_keys(root, &entries, steps_seen, &steps, &requires);
+        // A case whose steps name no rules checks all of its rules in every
+        // step, as case files did before steps could name them.
+        if steps.iter().all(|s: &Step| s.rules.is_empty()) {
+            for step in &mut steps {
+                step.rules = rules.clone();
+            }
+        }
+        if let Some(node) = rules_node {
+            self.check_rules_checked(node, &rules, &steps, catalogue);
+        }
+        Some(Case {
+            file: self.file.clone(),
+            path: self.file.clone(),
+            name: name?,
+            level: level?,
+            rules,
+            examples,
+            requires,
+            steps,
+        })
+    }
+
+    /// The case's rule IDs (read first, wherever they stand: steps cite
+    /// them), its level, and the `rules` node.
+    fn case_rules<'y>(
+        &mut self,
+        entries: &[(&str, &'y MarkedYaml<'y>, Location)],
+        catalogue: &RuleCatalogue,
+    ) -> (Vec<String>, Option<Level>, Option<&'y MarkedYaml<'y>>) {
+        let mut rules = Vec::new();
+        let mut level = None;
         let mut rules_node = None;
         for (_, value, _) in entries.iter().filter(|(k, _, _)| *k == "rules") {
             rules_node = Some(*value);
@@ -50,76 +96,91 @@ impl Ctx<'_> {
                 );
             }
         }
-        for (key, value, _) in &entries {
-            match *key {
-                "name" => name = self.string(value, "`name`"),
-                "description" => {
-                    self.string(value, "`description`");
-                }
-                "examples" => {
-                    let known = crate::case::examples::ExampleCatalogue::embedded();
-                    for item in self.list(value, "`examples`").unwrap_or_default() {
-                        let Some(id) = self.string(item, "an example ID") else {
-                            continue;
-                        };
-                        if known.get(&id).is_none() {
-                            let hint = closest(&id, known.ids()).map(|near| {
-                                format!("did you mean `{near}`? example IDs come from specs/examples.json")
-                            });
-                            self.error(
-                                item,
-                                format!("unknown documented example `{id}`"),
-                                hint.as_deref(),
-                            );
-                        } else {
-                            examples.push(id);
-                        }
-                    }
-                }
-                "requires" => {
-                    for item in self.list(value, "`requires`").unwrap_or_default() {
-                        let Some(word) = self.string(item, "a capability") else {
-                            continue;
-                        };
-                        match Capability::ALL.into_iter().find(|c| c.name() == word) {
-                            Some(capability) => requires.push(capability),
-                            None => {
-                                let names = Capability::ALL.map(Capability::name);
-                                self.error(
-                                    item,
-                                    format!("unknown capability `{word}`"),
-                                    Some(&format!("one of: {}", names.join(", "))),
-                                );
-                            }
-                        }
-                    }
-                }
-                "steps" => {
-                    steps_seen = true;
-                    let mut defined: BTreeSet<String> = BUILTIN_VARIABLES
-                        .iter()
-                        .map(|v| (*v).to_owned())
-                        .chain(self.variables.iter().cloned())
-                        .collect();
-                    let items = self.list(value, "`steps`").unwrap_or_default();
-                    if items.is_empty() && matches!(value.data, YamlData::Sequence(_)) {
-                        self.error(
-                            value,
-                            "`steps` is empty",
-                            Some("a case needs at least one step"),
-                        );
-                    }
-                    for item in items {
-                        if let Some(step) = self.step(item, &mut defined, catalogue) {
-                            steps.push(step);
-                        }
-                    }
-                }
-                _ => {}
+        (rules, level, rules_node)
+    }
+
+    /// The documented examples a case sends.
+    fn case_examples(&mut self, value: &MarkedYaml<'_>) -> Vec<String> {
+        let mut examples = Vec::new();
+        let known = crate::case::examples::ExampleCatalogue::embedded();
+        for item in self.list(value, "`examples`").unwrap_or_default() {
+            let Some(id) = self.string(item, "an example ID") else {
+                continue;
+            };
+            if known.get(&id).is_none() {
+                let hint = closest(&id, known.ids()).map(|near| {
+                    format!("did you mean `{near}`? example IDs come from specs/examples.json")
+                });
+                self.error(
+                    item,
+                    format!("unknown documented example `{id}`"),
+                    hint.as_deref(),
+                );
+            } else {
+                examples.push(id);
             }
         }
+        examples
+    }
+
+    /// The capabilities a case needs of its target.
+    fn case_requires(&mut self, value: &MarkedYaml<'_>) -> Vec<Capability> {
+        let mut requires = Vec::new();
+        for item in self.list(value, "`requires`").unwrap_or_default() {
+            let Some(word) = self.string(item, "a capability") else {
+                continue;
+            };
+            match Capability::ALL.into_iter().find(|c| c.name() == word) {
+                Some(capability) => requires.push(capability),
+                None => {
+                    let names = Capability::ALL.map(Capability::name);
+                    self.error(
+                        item,
+                        format!("unknown capability `{word}`"),
+                        Some(&format!("one of: {}", names.join(", "))),
+                    );
+                }
+            }
+        }
+        requires
+    }
+
+    /// The steps, each with the variables the steps before it defined.
+    fn case_steps(&mut self, value: &MarkedYaml<'_>, catalogue: &RuleCatalogue) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let mut defined: BTreeSet<String> = BUILTIN_VARIABLES
+            .iter()
+            .map(|v| (*v).to_owned())
+            .chain(self.variables.iter().cloned())
+            .collect();
+        let items = self.list(value, "`steps`").unwrap_or_default();
+        if items.is_empty() && matches!(value.data, YamlData::Sequence(_)) {
+            self.error(
+                value,
+                "`steps` is empty",
+                Some("a case needs at least one step"),
+            );
+        }
+        for item in items {
+            if let Some(step) = self.step(item, &mut defined, catalogue) {
+                steps.push(step);
+            }
+        }
+        steps
+    }
+
+    /// The keys a case must have, and `requires: [session_expiry]` for a
+    /// case that lets time pass.
+    fn check_case_keys(
+        &mut self,
+        root: &MarkedYaml<'_>,
+        entries: &[(&str, &MarkedYaml<'_>, Location)],
+        steps_seen: bool,
+        steps: &[Step],
+        requires: &[Capability],
+    ) {
         let root_location = location(root);
-        if name.is_none() && !entries.iter().any(|(k, _, _)| *k == "name") {
+        if !entries.iter().any(|(k, _, _)| *k == "name") {
             self.error_at(
                 root_location,
                 "the case has no `name`",
@@ -146,40 +207,31 @@ impl Ctx<'_> {
                 Some("add `requires: [session_expiry]`: against a target without a known TTL it is then skipped with the reason"),
             );
         }
-        // A case whose steps name no rules checks all of its rules in every
-        // step, as case files did before steps could name them.
-        if steps.iter().all(|s: &Step| s.rules.is_empty()) {
-            for step in &mut steps {
-                step.rules = rules.clone();
+    }
+
+    /// Every rule the case cites is checked by one of its expectations.
+    fn check_rules_checked(
+        &mut self,
+        node: &MarkedYaml<'_>,
+        rules: &[String],
+        steps: &[Step],
+        catalogue: &RuleCatalogue,
+    ) {
+        let attributed: BTreeSet<&str> = steps.iter().flat_map(Step::attributed).collect();
+        for rule in rules {
+            let checked = attributed
+                .iter()
+                .any(|id| *id == rule || catalogue.get(id).is_some_and(|r| r.rule_id() == rule));
+            if !checked && !steps.is_empty() {
+                self.error(
+                    node,
+                    format!("the case cites `{rule}`, but no expectation checks it"),
+                    Some(&format!(
+                        "add `rules: [{rule}]` to the step that checks it, or `rule: {rule}` to an expectation"
+                    )),
+                );
             }
         }
-        if let Some(node) = rules_node {
-            let attributed: BTreeSet<&str> = steps.iter().flat_map(Step::attributed).collect();
-            for rule in &rules {
-                let checked = attributed.iter().any(|id| {
-                    *id == rule || catalogue.get(id).is_some_and(|r| r.rule_id() == rule)
-                });
-                if !checked && !steps.is_empty() {
-                    self.error(
-                        node,
-                        format!("the case cites `{rule}`, but no expectation checks it"),
-                        Some(&format!(
-                            "add `rules: [{rule}]` to the step that checks it, or `rule: {rule}` to an expectation"
-                        )),
-                    );
-                }
-            }
-        }
-        Some(Case {
-            file: self.file.clone(),
-            path: self.file.clone(),
-            name: name?,
-            level: level?,
-            rules,
-            examples,
-            requires,
-            steps,
-        })
     }
 
     /// A rule or detail a step or expectation cites.
@@ -233,39 +285,16 @@ impl Ctx<'_> {
                     }
                     action = self.request(value, defined).map(Action::Request);
                 }
-                "expire_sessions" => {
+                "expire_sessions" | "idle" => {
                     if action.is_some() {
-                        self.error(
-                            value,
-                            "a step has either `request` or `expire_sessions`, not both",
-                            None,
-                        );
+                        let message = if *key == "idle" {
+                            "a step has one of `request`, `expire_sessions` or `idle`"
+                        } else {
+                            "a step has either `request` or `expire_sessions`, not both"
+                        };
+                        self.error(value, message, None);
                     }
-                    match scalar(value) {
-                        Some(Scalar::Boolean(true)) => action = Some(Action::ExpireSessions),
-                        _ => self.error(value, "`expire_sessions` must be `true`", None),
-                    }
-                }
-                "idle" => {
-                    if action.is_some() {
-                        self.error(
-                            value,
-                            "a step has one of `request`, `expire_sessions` or `idle`",
-                            None,
-                        );
-                    }
-                    let fraction = match scalar(value) {
-                        Some(Scalar::FloatingPoint(f)) => Some(f.into_inner()),
-                        _ => None,
-                    };
-                    match fraction {
-                        Some(f) if f > 0.0 && f < 1.0 => action = Some(Action::Idle(f)),
-                        _ => self.error(
-                            value,
-                            "`idle` is the fraction of the session TTL to let pass, above 0 and below 1",
-                            Some("e.g. `idle: 0.6`; to let sessions expire, use `expire_sessions: true`"),
-                        ),
-                    }
+                    action = self.time_action(key, value);
                 }
                 "expect" => expect = self.expect(value, defined, catalogue),
                 "capture" => captures = self.captures(value),
@@ -306,6 +335,59 @@ impl Ctx<'_> {
         })
     }
 
+    /// `expire_sessions: true`, or `idle: FRACTION` of the session TTL.
+    fn time_action(&mut self, key: &str, value: &MarkedYaml<'_>) -> Option<Action> {
+        if key == "expire_sessions" {
+            if let Some(Scalar::Boolean(true)) = scalar(value) {
+                return Some(Action::ExpireSessions);
+            }
+            self.error(value, "`expire_sessions` must be `true`", None);
+            return None;
+        }
+        match scalar(value) {
+            Some(Scalar::FloatingPoint(f)) if f.into_inner() > 0.0 && f.into_inner() < 1.0 => {
+                Some(Action::Idle(f.into_inner()))
+            }
+            _ => {
+                self.error(
+                    value,
+                    "`idle` is the fraction of the session TTL to let pass, above 0 and below 1",
+                    Some("e.g. `idle: 0.6`; to let sessions expire, use `expire_sessions: true`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A request's headers: a string each, or null to leave a default out.
+    fn headers(
+        &mut self,
+        value: &MarkedYaml<'_>,
+        defined: &BTreeSet<String>,
+    ) -> Vec<(String, Option<String>)> {
+        let mut headers = Vec::new();
+        for (name, header_value, _) in self.mapping(value, "`headers`", None).unwrap_or_default() {
+            let text = match scalar(header_value) {
+                Some(Scalar::Null) => None,
+                Some(Scalar::String(s)) => Some(s.to_string()),
+                Some(Scalar::Integer(i)) => Some(i.to_string()),
+                _ => {
+                    self.error(
+                        header_value,
+                        format!("header `{name}` must be a string, or null to leave it out"),
+                        None,
+                    );
+                    continue;
+                }
+            };
+            if let Some(text) = &text {
+                self.check_templates(header_value, text, defined);
+            }
+            headers.push((name.to_owned(), text));
+        }
+        headers
+    }
+
     pub(super) fn request(
         &mut self,
         node: &MarkedYaml<'_>,
@@ -344,31 +426,7 @@ impl Ctx<'_> {
                         path = Some(p);
                     }
                 }
-                "headers" => {
-                    for (name, header_value, _) in
-                        self.mapping(value, "`headers`", None).unwrap_or_default()
-                    {
-                        let text = match scalar(header_value) {
-                            Some(Scalar::Null) => None,
-                            Some(Scalar::String(s)) => Some(s.to_string()),
-                            Some(Scalar::Integer(i)) => Some(i.to_string()),
-                            _ => {
-                                self.error(
-                                    header_value,
-                                    format!(
-                                        "header `{name}` must be a string, or null to leave it out"
-                                    ),
-                                    None,
-                                );
-                                continue;
-                            }
-                        };
-                        if let Some(text) = &text {
-                            self.check_templates(header_value, text, defined);
-                        }
-                        headers.push((name.to_owned(), text));
-                    }
-                }
+                "headers" => headers = self.headers(value, defined),
                 "json" => {
                     if matches!(body, Body::Raw(_)) {
                         self.error(value, "a request has `json` or `raw`, not both", None);
