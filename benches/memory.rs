@@ -39,9 +39,11 @@ fn key(i: usize) -> SessionKey {
 }
 
 fn create(store: &SessionStore, request: &AcquireRequest, session: &SessionKey) {
-    let result: Result<bytes::Bytes, StoreError> =
+    let result: Result<_, StoreError> =
         store.create(session.clone(), ObjectKind::Raw, |objects, id| {
-            Ok(acquire(request, id, objects).expect("acquire never fails"))
+            Ok(acquire(request, id, objects)
+                .expect("acquire never fails")
+                .into_stored())
         });
     result.expect("within limits");
 }

@@ -66,14 +66,14 @@ pub(crate) enum Command {
 #[derive(Subcommand)]
 pub(crate) enum SnapshotsCommand {
     /// Show each changed snapshot's diff and ask whether to accept it (it
-    /// becomes the baseline), reject it (it is deleted) or skip it.
+    /// becomes the accepted snapshot), reject it (it is deleted) or skip it.
     Review {
         /// The folder given to `check --snapshots`.
         dir: std::path::PathBuf,
     },
-    /// Make every changed snapshot of DIR the baseline.
+    /// Make every changed snapshot of DIR the accepted one.
     Accept { dir: std::path::PathBuf },
-    /// Delete every changed snapshot of DIR; the baselines stay.
+    /// Delete every changed snapshot of DIR; the accepted ones stay.
     Reject { dir: std::path::PathBuf },
 }
 
@@ -235,16 +235,16 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) ca_cert: Option<std::path::PathBuf>,
 
-    /// Compare each passed case's exchanges (redacted) with a baseline in
-    /// DIR (any folder), named by --snapshot-name. The first run records
-    /// the baseline; later a changed exchange fails with its diff and is
-    /// written beside the baseline as .snap.new, for `pizzastack snapshots
+    /// Compare each passed case's exchanges (redacted) with a snapshot set
+    /// in DIR (any folder), named by --snapshot-name. The first run records
+    /// the snapshots; later a changed exchange fails with its diff and is
+    /// written beside the accepted snapshot as .snap.new, for `pizzastack snapshots
     /// review DIR`. In CI (CI set) nothing is written: a missing snapshot
     /// fails too.
     #[arg(long, value_name = "DIR", requires = "snapshot_name")]
     pub(crate) snapshots: Option<std::path::PathBuf>,
 
-    /// The baseline's name (snapshot suffix), e.g. the implementation's name.
+    /// The snapshot set's name (snapshot suffix), e.g. the implementation's name.
     #[arg(long, value_name = "NAME", requires = "snapshots")]
     pub(crate) snapshot_name: Option<String>,
 

@@ -91,6 +91,18 @@ impl ObjectKind {
         }
     }
 
+    /// The kind the endpoint at `path` creates, if `path` is one.
+    pub fn of_endpoint(path: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| k.endpoint() == path)
+    }
+
+    /// The kind whose ID prefix `text` begins with, if any.
+    pub fn of_prefixed(text: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL
+            .into_iter()
+            .find(|k| text.starts_with(k.prefix()))
+    }
+
     /// The value of the object's `type` field.
     pub fn type_name(self) -> &'static str {
         match self {
@@ -128,6 +140,27 @@ impl fmt::Display for ObjectKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.type_name())
     }
+}
+
+/// Every kind's prefix without its underscore, as a regular expression's
+/// alternation: `tom|slc|…|cmp`.
+pub fn prefix_alternation() -> String {
+    ObjectKind::ALL
+        .iter()
+        .map(|k| k.prefix().trim_end_matches('_'))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// The session log's route (LOG-001), as a router writes it.
+pub const LOG_ROUTE: &str = "/v1/session/{session_id}/log";
+
+/// The session a log path names, still percent-encoded:
+/// `/v1/session/abc/log` names `abc`. `None` for any other path, and for
+/// an empty or nested session segment.
+pub fn log_session(path: &str) -> Option<&str> {
+    let session = path.strip_prefix("/v1/session/")?.strip_suffix("/log")?;
+    (!session.is_empty() && !session.contains('/')).then_some(session)
 }
 
 /// The base-36 digits of an ID, most significant first.
@@ -355,6 +388,20 @@ mod tests {
             assert!(rest
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+        }
+    }
+
+    #[test]
+    fn endpoints_prefixes_and_log_paths_name_their_kind_and_session() {
+        for kind in ObjectKind::ALL {
+            assert_eq!(ObjectKind::of_endpoint(kind.endpoint()), Some(kind));
+            assert_eq!(ObjectKind::of_prefixed(&new_object_id(kind)), Some(kind));
+        }
+        assert_eq!(ObjectKind::of_endpoint("/v1/tomato"), None);
+        assert_eq!(ObjectKind::of_prefixed("tomato"), None);
+        assert_eq!(log_session("/v1/session/abc/log"), Some("abc"));
+        for other in ["/v1/session//log", "/v1/session/a/b/log", "/v1/session/abc"] {
+            assert_eq!(log_session(other), None, "{other}");
         }
     }
 

@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::quality::Seeded;
+use super::quality::{Degradation, Seeded};
+use super::shared::Cooked;
 use super::shared::{
     expect_kind, resolve_all, to_json, KitchenError, INGREDIENT_EXPECTED, INGREDIENT_KINDS,
 };
-use crate::store::{BuiltObject, ObjectRef, SessionObjects};
+use crate::store::{ObjectRef, SessionObjects};
 use pizzastack_spec::ids::ObjectKind;
 
 /// The `id` of an ingredient that is not a pipeline object, such as garlic.
@@ -49,7 +50,7 @@ struct Sauce<'a> {
     name: &'a str,
     sauce_quality: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    degradation_reason: Option<&'static str>,
+    degradation_reason: Option<Degradation>,
     ingredients: &'a [Ingredient],
     temperature: i64,
     duration: &'a str,
@@ -85,12 +86,12 @@ pub fn simmer(
     req: &SimmerRequest,
     id: &str,
     objects: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let inputs = pipeline_ingredients(req, objects)?;
     let reason = if inputs.iter().any(|o| o.kind == ObjectKind::Raw) {
-        Some("raw_ingredient")
+        Some(Degradation::RawIngredient)
     } else if inputs.iter().any(|o| o.degraded) {
-        Some("degraded_ingredient")
+        Some(Degradation::DegradedIngredient)
     } else {
         None
     };
@@ -115,9 +116,9 @@ pub fn simmer(
         properties: json!({ "thickness": thickness, "richness": richness }),
         kind: ObjectKind::Sauce.type_name(),
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&sauce),
-        degraded: reason.is_some(),
+        degradation: reason,
     })
 }
 
@@ -139,7 +140,7 @@ pub fn roast(
     req: &CookRequest,
     id: &str,
     objects: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let inputs = pipeline_ingredients(req, objects)?;
     let degraded = inputs.iter().any(|o| o.degraded);
     let mut seeded = Seeded::new(&[id]);
@@ -155,8 +156,8 @@ pub fn roast(
         }),
         kind: ObjectKind::Roasted.type_name(),
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&roasted),
-        degraded,
+        degradation: degraded.then_some(Degradation::Inherited),
     })
 }

@@ -2,7 +2,8 @@
 //!
 //! Every function here is pure: it takes a validated request, the new
 //! object's ID and a read-only view of the session, and returns the new
-//! object's JSON and whether it is degraded, or a [`KitchenError`]. Lookups
+//! object's JSON and why it is degraded, if it is ([`Cooked`]), or a
+//! [`KitchenError`]. Lookups
 //! come first and type rules second, for every ID of a request (ERR-004).
 //! Nothing here knows about HTTP or locks.
 
@@ -15,7 +16,9 @@ mod tomato;
 
 pub use cook::{roast, simmer, CookRequest, Ingredient, SimmerRequest};
 pub use pizza::{assemble, bake, make_base, AssembleRequest, BakeRequest, BaseRequest, Topping};
-pub use quality::{Seeded, DEGRADED_OVERALL, DEGRADED_SUB, OPTIMAL_OVERALL, OPTIMAL_SUB};
-pub use shared::KitchenError;
+pub use quality::{
+    Degradation, Seeded, DEGRADED_OVERALL, DEGRADED_SUB, OPTIMAL_OVERALL, OPTIMAL_SUB,
+};
+pub use shared::{Cooked, KitchenError};
 pub use taste::{analyze, compare, AnalyzeRequest, CompareRequest};
 pub use tomato::{acquire, slice, squeeze, AcquireRequest, SliceRequest, SqueezeRequest};

@@ -3,11 +3,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
 
-use super::quality::{Seeded, DEGRADED_OVERALL, DEGRADED_SUB, OPTIMAL_OVERALL, OPTIMAL_SUB};
+use super::quality::{
+    Degradation, Seeded, DEGRADED_OVERALL, DEGRADED_SUB, OPTIMAL_OVERALL, OPTIMAL_SUB,
+};
+use super::shared::Cooked;
 use super::shared::{
     expect_kind, resolve_all, to_json, KitchenError, INGREDIENT_EXPECTED, INGREDIENT_KINDS,
 };
-use crate::store::{BuiltObject, SessionObjects};
+use crate::store::SessionObjects;
 use pizzastack_spec::ids::ObjectKind;
 
 /// Hydration when the request gives none (BAS-001).
@@ -47,7 +50,7 @@ pub fn make_base(
     req: &BaseRequest,
     id: &str,
     _: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let base = PizzaBase {
         id,
         thickness: &req.thickness,
@@ -60,9 +63,9 @@ pub fn make_base(
             .unwrap_or_else(|| Number::from(0)),
         kind: ObjectKind::Base.type_name(),
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&base),
-        degraded: false,
+        degradation: None,
     })
 }
 
@@ -119,7 +122,7 @@ struct AssembledPizza<'a> {
     toppings: Vec<ToppingOut<'a>>,
     assembly_quality: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    degradation_reason: Option<&'static str>,
+    degradation_reason: Option<Degradation>,
     #[serde(rename = "type")]
     kind: &'static str,
 }
@@ -130,7 +133,7 @@ pub fn assemble(
     req: &AssembleRequest,
     id: &str,
     objects: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let mut fields: Vec<(String, &str)> = vec![
         ("base_id".to_owned(), req.base_id.as_str()),
         ("sauce_id".to_owned(), req.sauce_id.as_str()),
@@ -159,11 +162,11 @@ pub fn assemble(
         expect_kind(field, tid, object, INGREDIENT_KINDS, INGREDIENT_EXPECTED)?;
     }
     let reason = if found[1].degraded {
-        Some("degraded_sauce")
+        Some(Degradation::DegradedSauce)
     } else if found.iter().skip(2).any(|o| o.degraded) {
-        Some("degraded_topping")
+        Some(Degradation::DegradedTopping)
     } else if found[0].degraded {
-        Some("degraded_base")
+        Some(Degradation::DegradedBase)
     } else {
         None
     };
@@ -203,9 +206,9 @@ pub fn assemble(
         degradation_reason: reason,
         kind: ObjectKind::Assembled.type_name(),
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&pizza),
-        degraded: reason.is_some(),
+        degradation: reason,
     })
 }
 
@@ -250,7 +253,7 @@ pub fn bake(
     req: &BakeRequest,
     id: &str,
     objects: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let found = resolve_all(objects, &[("pizza_id".to_owned(), req.pizza_id.as_str())])?;
     let pizza = found[0];
     expect_kind(
@@ -283,8 +286,8 @@ pub fn bake(
         quality_metrics,
         kind: ObjectKind::Baked.type_name(),
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&baked),
-        degraded: pizza.degraded,
+        degradation: pizza.degraded.then_some(Degradation::Inherited),
     })
 }

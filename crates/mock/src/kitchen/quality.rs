@@ -6,6 +6,30 @@
 
 use std::ops::RangeInclusive;
 
+use serde::Serialize;
+
+/// Why an object is degraded (QLT-001, SIM-002). Every kind but one is
+/// written as the answer's `degradation_reason`; `Inherited` is the
+/// degradation of the kinds whose answers name no reason (a slice of a
+/// degraded tomato, a degraded pizza baked), and is never written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Degradation {
+    /// A raw tomato went into the pot (SIM-002).
+    RawIngredient,
+    /// A degraded ingredient went into the pot.
+    DegradedIngredient,
+    /// The pizza's sauce is degraded.
+    DegradedSauce,
+    /// One of the pizza's toppings is degraded.
+    DegradedTopping,
+    /// The pizza's base is degraded.
+    DegradedBase,
+    /// Made from a degraded input, by a step whose answer names no reason.
+    #[serde(skip)]
+    Inherited,
+}
+
 /// `overall_score` when every step was correct (QLT-002), in thousandths.
 pub const OPTIMAL_OVERALL: RangeInclusive<u32> = 900..=980;
 /// `overall_score` when any step degraded (QLT-002), in thousandths.

@@ -3,8 +3,41 @@
 
 use std::cell::RefCell;
 
-use crate::store::{ObjectRef, SessionObjects};
+use super::quality::Degradation;
+use crate::store::{BuiltObject, ObjectRef, SessionObjects};
 use pizzastack_spec::ids::ObjectKind;
+
+/// What a recipe made: the answer's JSON and, if the object is degraded,
+/// why. The store keeps the first and whether there is a second.
+#[derive(Debug)]
+pub struct Cooked {
+    /// The response body, exactly as the client will see it.
+    pub json: Vec<u8>,
+    /// Why the object is degraded; `None` when it is not.
+    pub degradation: Option<Degradation>,
+}
+
+impl Cooked {
+    /// The object as the store keeps it, and the degradation apart.
+    pub fn into_stored(self) -> (BuiltObject, Option<Degradation>) {
+        let degraded = self.degradation.is_some();
+        (
+            BuiltObject {
+                json: self.json,
+                degraded,
+            },
+            self.degradation,
+        )
+    }
+}
+
+/// The degradation of an object made from `sources`: inherited if any is.
+pub(super) fn inherited(sources: &[ObjectRef]) -> Option<Degradation> {
+    sources
+        .iter()
+        .any(|s| s.degraded)
+        .then_some(Degradation::Inherited)
+}
 
 /// Why a request that passed schema validation still cannot be served.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

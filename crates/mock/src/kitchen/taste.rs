@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::quality::Seeded;
-use super::shared::{indexed_fields, resolve_all, to_json, KitchenError};
-use crate::store::{BuiltObject, ObjectRef, SessionObjects};
+use super::shared::{indexed_fields, resolve_all, to_json, Cooked, KitchenError};
+use crate::store::{ObjectRef, SessionObjects};
 use pizzastack_spec::ids::ObjectKind;
 
 /// Body of `/v1/taste/analyze`.
@@ -59,7 +59,7 @@ pub fn analyze(
     req: &AnalyzeRequest,
     id: &str,
     objects: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let dish = resolve_all(objects, &[("dish_id".to_owned(), req.dish_id.as_str())])?[0];
     let depth = req.depth.as_deref().unwrap_or("basic");
     let mut seeded = Seeded::new(&[&req.dish_id]);
@@ -115,9 +115,9 @@ pub fn analyze(
         texture,
         kind: ObjectKind::Analysis.type_name(),
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&analysis),
-        degraded: false,
+        degradation: None,
     })
 }
 
@@ -151,7 +151,7 @@ pub fn compare(
     req: &CompareRequest,
     id: &str,
     objects: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let fields = indexed_fields("dish_ids", &req.dish_ids);
     let dishes: Vec<ObjectRef> = resolve_all(objects, &fields)?;
     let metrics: Vec<&str> = match &req.metrics {
@@ -187,8 +187,8 @@ pub fn compare(
         rankings,
         kind: ObjectKind::Comparison.type_name(),
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&comparison),
-        degraded: false,
+        degradation: None,
     })
 }

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Number, Value};
 
 use super::quality::Seeded;
-use super::shared::{render, resolve_list_of_kinds, to_json, KitchenError};
-use crate::store::{BuiltObject, SessionObjects};
+use super::shared::{inherited, render, resolve_list_of_kinds, to_json, Cooked, KitchenError};
+use crate::store::SessionObjects;
 use pizzastack_spec::ids::ObjectKind;
 
 /// Body of `/v1/tomato/acquire`.
@@ -24,10 +24,10 @@ pub fn acquire(
     req: &AcquireRequest,
     id: &str,
     _: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
-    Ok(BuiltObject {
+) -> Result<Cooked, KitchenError> {
+    Ok(Cooked {
         json: render_tomato(req, id),
-        degraded: false,
+        degradation: None,
     })
 }
 
@@ -143,7 +143,7 @@ pub fn slice(
     req: &SliceRequest,
     id: &str,
     objects: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let sources = resolve_list_of_kinds(
         objects,
         "tomato_ids",
@@ -182,9 +182,9 @@ pub fn slice(
         kind: ObjectKind::Sliced.type_name(),
         pieces,
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&result),
-        degraded: sources.iter().any(|s| s.degraded),
+        degradation: inherited(&sources),
     })
 }
 
@@ -214,7 +214,7 @@ pub fn squeeze(
     req: &SqueezeRequest,
     id: &str,
     objects: &SessionObjects<'_>,
-) -> Result<BuiltObject, KitchenError> {
+) -> Result<Cooked, KitchenError> {
     let sources = resolve_list_of_kinds(
         objects,
         "tomato_ids",
@@ -237,9 +237,9 @@ pub fn squeeze(
         kind: ObjectKind::Juice.type_name(),
         properties: json!({ "strained": req.strain, "unit": "ml" }),
     };
-    Ok(BuiltObject {
+    Ok(Cooked {
         json: to_json(&juice),
-        degraded: sources.iter().any(|s| s.degraded),
+        degradation: inherited(&sources),
     })
 }
 

@@ -9,15 +9,18 @@
 use crate::switches::Deviation;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use super::facts::{Facts, Refusal};
 use super::state::AppState;
-use crate::kitchen::{Seeded, OPTIMAL_SUB};
+use crate::kitchen::{Degradation, Seeded, OPTIMAL_SUB};
+use pizzastack_spec::ids::ObjectKind;
 
-/// Rewrites responses for the deviations that change what the mock says.
+/// Rewrites responses for the deviations that change what the mock says,
+/// deciding by the [`Facts`] the handler attached to its answer.
 pub async fn rewrite_responses(
     State(state): State<AppState>,
     request: Request,
@@ -27,7 +30,6 @@ pub async fn rewrite_responses(
     if !deviations.any() {
         return next.run(request).await;
     }
-    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let response = next.run(request).await;
     let (parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
@@ -40,83 +42,93 @@ pub async fn rewrite_responses(
     let Ok(mut json) = serde_json::from_slice::<Value>(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    let mut status = parts.status;
-    let d = |rule| deviations.has(rule);
-    let ok = status == StatusCode::OK;
-    let error = json
-        .get("error")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let answer = Answer {
-        status: &mut status,
+    let facts = Facts::of(&parts.extensions);
+    let mut answer = Answer {
+        status: parts.status,
         json: &mut json,
-        ok,
-        error: &error,
+        facts: &facts,
     };
-    match (method, path.as_str()) {
-        (Method::POST, p) if p.starts_with("/v1/tomato/") => tomato(p, answer, &d),
-        (Method::POST, "/v1/cook/simmer") => simmer(answer, &d),
-        (Method::POST, "/v1/cook/roast") if ok && d(Deviation::Rst001) => {
-            rename_prefix(&mut answer.json["id"], "rtd_");
+    let d = |rule| deviations.has(rule);
+    if let Some(kind) = facts.making() {
+        if answer.status == StatusCode::OK {
+            made(kind, &mut answer, &d);
+        } else {
+            refused(kind, &mut answer, &d);
         }
-        (Method::POST, "/v1/pizza/base")
-            if ok && d(Deviation::Bas001) && answer.json["hydration"] == json!(0.6) =>
-        {
-            answer.json["hydration"] = json!(0.5);
-        }
-        (Method::POST, "/v1/pizza/assemble") if ok => assemble(answer.json, &d),
-        (Method::POST, "/v1/pizza/bake") => bake(answer, &d),
-        (Method::POST, p) if p.starts_with("/v1/taste/") && ok => taste(p, answer.json, &d),
-        (Method::GET, p) if p.starts_with("/v1/session/") => session_log(p, answer, &d),
-        _ => {}
     }
-    if d(Deviation::Sess005) && error == "Object not found in session" {
+    if let Some(session_id) = facts.log_of() {
+        session_log(session_id, &mut answer, &d);
+    }
+    let mut status = answer.status;
+    if d(Deviation::Sess005) && facts.refusal == Some(Refusal::NotInSession) {
         status = StatusCode::NOT_FOUND;
         json = json!({"error": "Not found"});
     }
     if d(Deviation::Id001) {
         rename_all_prefixes(&mut json);
     }
-    if d(Deviation::Err001) && status.is_client_error() {
+    let mut response = if d(Deviation::Err001) && status.is_client_error() {
         let text = json["error"].as_str().unwrap_or("error");
-        return (status, format!("error: {text}")).into_response();
-    }
-    super::response::json_response(status, json.to_string())
+        (status, format!("error: {text}")).into_response()
+    } else {
+        super::response::json_response(status, json.to_string())
+    };
+    facts.attach(&mut response);
+    response
 }
 
-/// An answer being rewritten: its status and body, whether it was a
-/// success, and its error text (empty for a success).
+/// An answer being rewritten: its status, its body, and its facts.
 struct Answer<'a> {
-    status: &'a mut StatusCode,
+    status: StatusCode,
     json: &'a mut Value,
-    ok: bool,
-    error: &'a str,
+    facts: &'a Facts,
 }
 
-fn tomato(path: &str, answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
-    let json = answer.json;
-    if !answer.ok {
-        return;
-    }
-    match path {
-        "/v1/tomato/acquire" if d(Deviation::Acq001) => remove(json, "variety"),
-        "/v1/tomato/slice" if d(Deviation::Slc001) => json["type"] = json!("slice"),
-        "/v1/tomato/squeeze" if d(Deviation::Sqz001) => remove(json, "concentration"),
+/// The deviations of a successful creation, by the kind it made.
+fn made(kind: ObjectKind, answer: &mut Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    let json = &mut *answer.json;
+    match kind {
+        ObjectKind::Raw if d(Deviation::Acq001) => remove(json, "variety"),
+        ObjectKind::Sliced if d(Deviation::Slc001) => json["type"] = json!("slice"),
+        ObjectKind::Juice if d(Deviation::Sqz001) => remove(json, "concentration"),
+        ObjectKind::Sauce => simmer(answer, d),
+        ObjectKind::Roasted if d(Deviation::Rst001) => rename_prefix(&mut json["id"], "rtd_"),
+        ObjectKind::Base if d(Deviation::Bas001) && json["hydration"] == json!(0.6) => {
+            json["hydration"] = json!(0.5);
+        }
+        ObjectKind::Assembled => assemble(answer, d),
+        ObjectKind::Baked => bake(json, d),
+        ObjectKind::Analysis if d(Deviation::Tst001) && json.get("aroma").is_none() => {
+            json["aroma"] = json!({"intensity": 0.5, "complexity": 0.5, "primary_notes": [], "secondary_notes": [], "tertiary_notes": []});
+        }
+        ObjectKind::Comparison if d(Deviation::Cmp001) => reverse_rankings(json),
         _ => {}
     }
 }
 
-fn simmer(answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
-    let json = answer.json;
-    if !answer.ok {
-        return;
-    }
-    if d(Deviation::Sim002) && json["degradation_reason"] == "raw_ingredient" {
-        *answer.status = StatusCode::BAD_REQUEST;
-        *json = json!({"error": "raw tomatoes must be sliced first"});
-    } else if d(Deviation::Qlt001SimmerAgain) && json["degradation_reason"] == "degraded_ingredient"
+/// The deviations of a refused creation: BAK-002's, which bakes what is
+/// not an assembled pizza.
+fn refused(kind: ObjectKind, answer: &mut Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    if kind == ObjectKind::Baked
+        && d(Deviation::Bak002)
+        && answer.facts.refusal == Some(Refusal::WrongKind)
     {
+        answer.status = StatusCode::OK;
+        *answer.json = json!({
+            "id": pizzastack_spec::ids::new_object_id(ObjectKind::Baked),
+            "type": "baked",
+            "quality_metrics": {"overall_score": 0.9, "crust_crispness": 0.9, "cheese_melt": 0.9, "topping_distribution": 0.9, "sauce_integration": 0.9}
+        });
+    }
+}
+
+fn simmer(answer: &mut Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    let json = &mut *answer.json;
+    let by = |degradation| answer.facts.degraded_by(degradation);
+    if d(Deviation::Sim002) && by(Degradation::RawIngredient) {
+        answer.status = StatusCode::BAD_REQUEST;
+        *json = json!({"error": "raw tomatoes must be sliced first"});
+    } else if d(Deviation::Qlt001SimmerAgain) && by(Degradation::DegradedIngredient) {
         json["sauce_quality"] = json!("optimal");
         remove(json, "degradation_reason");
     } else if d(Deviation::Sim001) {
@@ -124,35 +136,18 @@ fn simmer(answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
     }
 }
 
-fn assemble(json: &mut Value, d: &impl Fn(Deviation) -> bool) {
+fn assemble(answer: &mut Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    let json = &mut *answer.json;
+    let through_toppings = answer.facts.degraded_by(Degradation::DegradedTopping);
     if d(Deviation::Asm001) {
         remove(json, "assembly_quality");
-    } else if (d(Deviation::Qlt001ThroughToppings)
-        && json["degradation_reason"] == "degraded_topping")
-        || d(Deviation::Qlt001)
-    {
+    } else if (d(Deviation::Qlt001ThroughToppings) && through_toppings) || d(Deviation::Qlt001) {
         json["assembly_quality"] = json!("optimal");
         remove(json, "degradation_reason");
     }
 }
 
-fn bake(answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
-    let json = answer.json;
-    if !answer.ok {
-        if d(Deviation::Bak002)
-            && answer
-                .error
-                .starts_with("pizza_id: must be an assembled pizza")
-        {
-            *answer.status = StatusCode::OK;
-            *json = json!({
-                "id": pizzastack_spec::ids::new_object_id(pizzastack_spec::ids::ObjectKind::Baked),
-                "type": "baked",
-                "quality_metrics": {"overall_score": 0.9, "crust_crispness": 0.9, "cheese_melt": 0.9, "topping_distribution": 0.9, "sauce_integration": 0.9}
-            });
-        }
-        return;
-    }
+fn bake(json: &mut Value, d: &impl Fn(Deviation) -> bool) {
     let id = json["id"].as_str().unwrap_or_default().to_owned();
     let metrics = &mut json["quality_metrics"];
     let degraded = metrics["overall_score"].as_f64().is_some_and(|s| s <= 0.5);
@@ -174,37 +169,26 @@ fn bake(answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
     }
 }
 
-fn taste(path: &str, json: &mut Value, d: &impl Fn(Deviation) -> bool) {
-    match path {
-        "/v1/taste/analyze" if d(Deviation::Tst001) && json.get("aroma").is_none() => {
-            json["aroma"] = json!({"intensity": 0.5, "complexity": 0.5, "primary_notes": [], "secondary_notes": [], "tertiary_notes": []});
-        }
-        "/v1/taste/compare" if d(Deviation::Cmp001) => {
-            if let Some(rankings) = json["rankings"].as_object_mut() {
-                for ranked in rankings.values_mut() {
-                    if let Some(list) = ranked.as_array_mut() {
-                        list.reverse();
-                    }
-                }
+fn reverse_rankings(json: &mut Value) {
+    if let Some(rankings) = json["rankings"].as_object_mut() {
+        for ranked in rankings.values_mut() {
+            if let Some(list) = ranked.as_array_mut() {
+                list.reverse();
             }
         }
-        _ => {}
     }
 }
 
-fn session_log(path: &str, answer: Answer<'_>, d: &impl Fn(Deviation) -> bool) {
-    let json = answer.json;
-    if answer.ok && d(Deviation::Log001) {
+fn session_log(session_id: &str, answer: &mut Answer<'_>, d: &impl Fn(Deviation) -> bool) {
+    let json = &mut *answer.json;
+    if answer.status == StatusCode::OK && d(Deviation::Log001) {
         if let Some(list) = json["operations"].as_array_mut() {
             list.pop();
         }
     }
-    if *answer.status == StatusCode::NOT_FOUND && d(Deviation::Log002) {
-        let id = path
-            .trim_start_matches("/v1/session/")
-            .trim_end_matches("/log");
-        *answer.status = StatusCode::OK;
-        *json = json!({"session_id": id, "objects": [], "operations": []});
+    if answer.facts.refusal == Some(Refusal::SessionNotFound) && d(Deviation::Log002) {
+        answer.status = StatusCode::OK;
+        *json = json!({"session_id": session_id, "objects": [], "operations": []});
     }
 }
 
@@ -225,14 +209,7 @@ fn rename_prefix(id: &mut Value, prefix: &str) {
 /// Renames the prefix of every object ID in a response to `obj_`.
 fn rename_all_prefixes(json: &mut Value) {
     match json {
-        Value::String(s) => {
-            let is_id = pizzastack_spec::ids::ObjectKind::ALL
-                .iter()
-                .any(|k| s.starts_with(k.prefix()));
-            if is_id {
-                rename_prefix(json, "obj_");
-            }
-        }
+        Value::String(s) if ObjectKind::of_prefixed(s).is_some() => rename_prefix(json, "obj_"),
         Value::Array(items) => items.iter_mut().for_each(rename_all_prefixes),
         Value::Object(map) => map.values_mut().for_each(rename_all_prefixes),
         _ => {}

@@ -6,6 +6,7 @@ use std::io;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::facts::Refusal;
 use crate::config::{ConfigError, MAX_BODY_BYTES};
 use crate::kitchen::KitchenError;
 use crate::store::StoreError;
@@ -115,24 +116,28 @@ impl ApiError {
     }
 }
 
-/// Marks a response that refused the request body (ERR-002), so that a
-/// presentation layer can tell it from other 400s without reading words.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyRejected;
+impl ApiError {
+    /// Which refusal this is, as a fact for the layers around handlers.
+    fn refusal(&self) -> Refusal {
+        match self {
+            ApiError::MissingSessionId => Refusal::MissingSessionId,
+            ApiError::UnsupportedContentType(_)
+            | ApiError::MalformedJson(_)
+            | ApiError::InvalidBody(_) => Refusal::Body,
+            ApiError::Kitchen(KitchenError::NotInSession { .. }) => Refusal::NotInSession,
+            ApiError::Kitchen(KitchenError::WrongKind { .. }) => Refusal::WrongKind,
+            ApiError::SessionNotFound => Refusal::SessionNotFound,
+            _ => Refusal::Other,
+        }
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         tracing::debug!(%status, error = %self, "request refused");
         let mut response = super::response::json_error(status, &self.message());
-        if matches!(
-            self,
-            ApiError::UnsupportedContentType(_)
-                | ApiError::MalformedJson(_)
-                | ApiError::InvalidBody(_)
-        ) {
-            response.extensions_mut().insert(BodyRejected);
-        }
+        response.extensions_mut().insert(self.refusal());
         response
     }
 }

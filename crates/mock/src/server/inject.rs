@@ -21,12 +21,7 @@ pub fn session_of(request: &Request) -> Option<String> {
     if let Some(value) = request.headers().get(super::extract::SESSION_HEADER) {
         return value.to_str().ok().map(str::to_owned);
     }
-    request
-        .uri()
-        .path()
-        .strip_prefix("/v1/session/")
-        .and_then(|rest| rest.strip_suffix("/log"))
-        .map(str::to_owned)
+    pizzastack_spec::ids::log_session(request.uri().path()).map(str::to_owned)
 }
 
 /// The layer: waits, faults, or passes the request on.

@@ -6,6 +6,7 @@ mod admin;
 mod deviate;
 mod error;
 mod extract;
+mod facts;
 mod freedom;
 mod head_deadline;
 mod inject;

@@ -11,11 +11,12 @@ use axum::Router;
 
 use super::error::ApiError;
 use super::extract::{ApiKey, Caller, RequestBody, ValidJson};
+use super::facts::{Made, Operation};
 use super::response::JsonText;
 use super::state::AppState;
 use crate::config::is_visible_ascii_token;
-use crate::kitchen::{self, KitchenError};
-use crate::store::{BuiltObject, SessionKey, SessionObjects};
+use crate::kitchen::{self, Cooked, KitchenError};
+use crate::store::{SessionKey, SessionObjects};
 use pizzastack_spec::ids::ObjectKind;
 
 /// One object-creating endpoint: what it makes, and how. Its path is the
@@ -28,7 +29,7 @@ trait Recipe {
         req: &Self::Request,
         id: &str,
         objects: &SessionObjects<'_>,
-    ) -> Result<BuiltObject, KitchenError>;
+    ) -> Result<Cooked, KitchenError>;
 }
 
 macro_rules! recipe {
@@ -44,7 +45,7 @@ macro_rules! recipe {
                 req: &$request,
                 id: &str,
                 objects: &SessionObjects<'_>,
-            ) -> Result<BuiltObject, KitchenError> {
+            ) -> Result<Cooked, KitchenError> {
                 $cook(req, id, objects)
             }
         }
@@ -134,34 +135,46 @@ impl Recipe for Roast {
         req: &RoastRequest,
         id: &str,
         objects: &SessionObjects<'_>,
-    ) -> Result<BuiltObject, KitchenError> {
+    ) -> Result<Cooked, KitchenError> {
         kitchen::roast(&req.0, id, objects)
     }
 }
 
 /// Creates one object in the caller's session, which `create` makes if it
-/// is new (SESS-002) and renews (SESS-007) under the same lock.
+/// is new (SESS-002) and renews (SESS-007) under the same lock. The answer
+/// carries the operation and what was made as [`super::facts`].
 async fn create<R: Recipe>(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<ValidJson<R::Request>, ApiError>,
-) -> Result<JsonText, ApiError> {
-    let ValidJson(request) = match body {
-        Ok(body) => body,
+) -> Response {
+    let made = match body {
+        Ok(ValidJson(request)) => state
+            .store()
+            .create(caller.session, R::KIND, |objects, id| {
+                R::cook(&request, id, objects)
+                    .map(Cooked::into_stored)
+                    .map_err(ApiError::from)
+            })
+            .await
+            .map(|(json, degradation)| (JsonText(json), Made { degradation })),
         Err(refused) => {
             // A request that names the session renews it even when its body
             // is refused; the body's error is what the client needs to see.
             let _ = state.store().touch(caller.session).await;
-            return Err(refused);
+            Err(refused)
         }
     };
-    state
-        .store()
-        .create(caller.session, R::KIND, |objects, id| {
-            R::cook(&request, id, objects).map_err(ApiError::from)
-        })
-        .await
-        .map(JsonText)
+    let mut response = match made {
+        Ok((json, made)) => {
+            let mut response = json.into_response();
+            response.extensions_mut().insert(made);
+            response
+        }
+        Err(refused) => refused.into_response(),
+    };
+    response.extensions_mut().insert(Operation::Make(R::KIND));
+    response
 }
 
 /// `GET /v1/session/{session_id}/log` (LOG-001, LOG-002, AUTH-003).
@@ -169,11 +182,20 @@ async fn session_log(
     State(state): State<AppState>,
     ApiKey(api_key): ApiKey,
     session_id: Result<Path<String>, PathRejection>,
-) -> Result<JsonText, ApiError> {
+) -> Response {
     let Ok(Path(session_id)) = session_id else {
-        return Err(ApiError::SessionNotFound);
+        return ApiError::SessionNotFound.into_response();
     };
-    if !is_visible_ascii_token(&session_id) {
+    let log = read_log(&state, api_key, &session_id).await;
+    let mut response = log.into_response();
+    response
+        .extensions_mut()
+        .insert(Operation::Log { session_id });
+    response
+}
+
+async fn read_log(state: &AppState, api_key: u16, session_id: &str) -> Result<JsonText, ApiError> {
+    if !is_visible_ascii_token(session_id) {
         return Err(ApiError::SessionNotFound);
     }
     let key = SessionKey {
@@ -250,7 +272,7 @@ pub fn api_routes() -> Router<AppState> {
         .route(Bake::PATH, post(create::<Bake>))
         .route(Analyze::PATH, post(create::<Analyze>))
         .route(Compare::PATH, post(create::<Compare>))
-        .route("/v1/session/{session_id}/log", get(session_log))
+        .route(pizzastack_spec::ids::LOG_ROUTE, get(session_log))
         .route("/healthz", get(health))
         .route("/openapi.json", get(openapi))
 }

@@ -51,13 +51,14 @@ impl Store {
 
     /// Creates one object of `kind` in the session, which is created if
     /// new. `build` gets read access to the session's objects and the new
-    /// ID; it may run more than once, so it must have no effects.
-    pub async fn create<E: From<StoreError>>(
+    /// ID, and returns the object and a `T` handed back with its JSON; it
+    /// may run more than once, so it must have no effects.
+    pub async fn create<T, E: From<StoreError>>(
         &self,
         key: SessionKey,
         kind: ObjectKind,
-        build: impl Fn(&SessionObjects<'_>, &str) -> Result<BuiltObject, E>,
-    ) -> Result<Bytes, E> {
+        build: impl Fn(&SessionObjects<'_>, &str) -> Result<(BuiltObject, T), E>,
+    ) -> Result<(Bytes, T), E> {
         match self {
             Store::Memory(store) => store.create(key, kind, build),
             Store::Redis(store) => store.create(&key, kind, build).await,

@@ -214,18 +214,20 @@ impl SessionStore {
     /// Creates one object of `kind` in the session, which is created if new.
     ///
     /// `build` gets read access to the session's objects and the new ID, and
-    /// returns the object's JSON or an error; on error nothing is stored.
+    /// returns the object and what the caller wants back of its making
+    /// (`T`, which the store never reads), or an error; on error nothing is
+    /// stored. The answer is the stored JSON and that `T`.
     /// The object and its operation are logged under the same lock, so the
     /// log's order is the order in which creations took effect.
     ///
     /// # Errors
     /// A [`StoreError`] (converted into `E`) or the builder's own error.
-    pub fn create<E: From<StoreError>>(
+    pub fn create<T, E: From<StoreError>>(
         &self,
         key: SessionKey,
         kind: ObjectKind,
-        build: impl FnOnce(&SessionObjects<'_>, &str) -> Result<BuiltObject, E>,
-    ) -> Result<Bytes, E> {
+        build: impl FnOnce(&SessionObjects<'_>, &str) -> Result<(BuiltObject, T), E>,
+    ) -> Result<(Bytes, T), E> {
         let now = self.clock.now();
         let mut shard = self.shard(&key);
         let session = self.live_session(&mut shard, key, now)?;
@@ -243,7 +245,7 @@ impl SessionStore {
         let ids = &self.ids;
         let view = SessionView { session, ids };
         let objects = SessionObjects::new(&view);
-        let built = build(&objects, &id.text())?;
+        let (built, made) = build(&objects, &id.text())?;
         let size = built.json.len();
         if session.bytes + size > self.limits.max_session_bytes {
             return Err(StoreError::SessionFull {
@@ -283,7 +285,7 @@ impl SessionStore {
         // Counted per shard, under the lock already held: a store-wide
         // atomic written by every request bounces between cores.
         shard.objects += 1;
-        Ok(json)
+        Ok((json, made))
     }
 
     /// The session log as JSON (LOG-001), or `None` if the session is unknown

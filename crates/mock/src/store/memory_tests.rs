@@ -20,12 +20,17 @@ fn key(id: &str) -> SessionKey {
 }
 
 fn add(store: &SessionStore, key: &SessionKey) -> Result<Bytes, StoreError> {
-    store.create(key.clone(), ObjectKind::Raw, |_, id| {
-        Ok(BuiltObject {
-            json: format!("{{\"id\":\"{id}\",\"type\":\"raw\"}}").into_bytes(),
-            degraded: false,
-        })
-    })
+    let built = store.create(key.clone(), ObjectKind::Raw, |_, id| {
+        let json = format!("{{\"id\":\"{id}\",\"type\":\"raw\"}}").into_bytes();
+        Ok((
+            BuiltObject {
+                json,
+                degraded: false,
+            },
+            (),
+        ))
+    });
+    built.map(|(json, ())| json)
 }
 
 #[test]
@@ -142,9 +147,10 @@ fn limits_refuse_new_sessions_and_objects() {
 #[test]
 fn a_failed_build_stores_nothing() {
     let store = store(60, StoreLimits::default());
-    let result: Result<Bytes, StoreError> = store.create(key("a"), ObjectKind::Baked, |_, _| {
-        Err(StoreError::TooManyObjects { limit: 0 })
-    });
+    let result: Result<(Bytes, ()), StoreError> =
+        store.create(key("a"), ObjectKind::Baked, |_, _| {
+            Err(StoreError::TooManyObjects { limit: 0 })
+        });
     assert!(result.is_err());
     assert_eq!(store.stats().live_objects, 0);
     let log = store.log_json(&key("a")).unwrap();
@@ -177,7 +183,7 @@ fn objects_are_found_by_their_exact_id_only() {
     let id = value["id"].as_str().unwrap().to_owned();
     let found = |id: &str| {
         let mut seen = None;
-        let _: Result<Bytes, StoreError> = store.create(key("a"), ObjectKind::Raw, |o, _| {
+        let _: Result<(Bytes, ()), StoreError> = store.create(key("a"), ObjectKind::Raw, |o, _| {
             seen = Some(o.get(id).map(|r| r.kind));
             Err(StoreError::TooManyObjects { limit: 0 })
         });
@@ -221,10 +227,11 @@ fn sessions_begun_sharing_the_id_tweak_share_ids_and_keep_finding_their_own() {
         ("a", &a_second),
     ] {
         let mut seen = None;
-        let _: Result<Bytes, StoreError> = store.create(key(session), ObjectKind::Raw, |o, _| {
-            seen = o.get(id).map(|r| r.kind);
-            Err(StoreError::TooManyObjects { limit: 0 })
-        });
+        let _: Result<(Bytes, ()), StoreError> =
+            store.create(key(session), ObjectKind::Raw, |o, _| {
+                seen = o.get(id).map(|r| r.kind);
+                Err(StoreError::TooManyObjects { limit: 0 })
+            });
         assert_eq!(seen, Some(ObjectKind::Raw), "{session} {id}");
     }
 }
@@ -250,7 +257,7 @@ fn an_id_of_one_session_names_nothing_in_another() {
     let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
     let id = value["id"].as_str().unwrap();
     let mut seen = Some(ObjectKind::Raw);
-    let _: Result<Bytes, StoreError> = store.create(key("b"), ObjectKind::Raw, |o, _| {
+    let _: Result<(Bytes, ()), StoreError> = store.create(key("b"), ObjectKind::Raw, |o, _| {
         seen = o.get(id).map(|r| r.kind);
         Err(StoreError::TooManyObjects { limit: 0 })
     });

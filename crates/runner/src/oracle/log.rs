@@ -10,11 +10,7 @@ use pizzastack_spec::ids::ObjectKind;
 
 pub(super) fn judge(out: &mut Findings<'_, '_>, key: &str) {
     let exchange = out.exchange;
-    let id = exchange
-        .path
-        .strip_prefix("/v1/session/")
-        .and_then(|p| p.strip_suffix("/log"))
-        .unwrap_or_default();
+    let id = pizzastack_spec::ids::log_session(exchange.path).unwrap_or_default();
     let id = percent_encoding::percent_decode_str(id)
         .decode_utf8_lossy()
         .into_owned();

@@ -509,16 +509,12 @@ fn excerpt(value: &Value) -> String {
 /// The endpoint a method and path name, if the oracle knows it.
 fn endpoint(method: &str, path: &str) -> Option<Endpoint> {
     if method == "GET" {
-        let id = path.strip_prefix("/v1/session/")?.strip_suffix("/log")?;
-        return (!id.is_empty() && !id.contains('/')).then_some(Endpoint::Log);
+        return pizzastack_spec::ids::log_session(path).map(|_| Endpoint::Log);
     }
     if method != "POST" {
         return None;
     }
-    ObjectKind::ALL
-        .into_iter()
-        .find(|k| k.endpoint() == path)
-        .map(Endpoint::Create)
+    ObjectKind::of_endpoint(path).map(Endpoint::Create)
 }
 
 /// Whether the kind's request body is the contract's guess (squeeze,

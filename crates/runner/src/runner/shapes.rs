@@ -9,11 +9,6 @@ use serde_json::{json, Map, Value};
 
 use pizzastack_spec::ids::ObjectKind;
 
-/// The kind the endpoint at `path` makes, if it makes one.
-fn made_at(path: &str) -> Option<ObjectKind> {
-    ObjectKind::ALL.into_iter().find(|k| k.endpoint() == path)
-}
-
 /// Another shape of `body` for a POST to `path`: its name, for the report,
 /// and the body.
 pub type Shape = (&'static str, Value);
@@ -24,7 +19,7 @@ pub fn other_shapes(path: &str, body: &Value) -> Vec<Shape> {
     let Some(object) = body.as_object() else {
         return Vec::new();
     };
-    match made_at(path) {
+    match ObjectKind::of_endpoint(path) {
         Some(ObjectKind::Assembled) => toppings_as_objects(object).into_iter().collect(),
         Some(ObjectKind::Juice) => squeeze_shapes(object),
         Some(ObjectKind::Roasted) => roast_shapes(object),
@@ -41,15 +36,11 @@ pub fn log_with_session_header(
     path: &str,
     headers: &[(String, String)],
 ) -> Option<(&'static str, (String, String))> {
-    let session = path
-        .strip_prefix("/v1/session/")?
-        .split('?')
-        .next()?
-        .strip_suffix("/log")?;
+    let session = pizzastack_spec::ids::log_session(path.split('?').next()?)?;
     let has_header = headers
         .iter()
         .any(|(name, _)| name.eq_ignore_ascii_case("x-session-id"));
-    (method == "GET" && !has_header && !session.is_empty()).then(|| {
+    (method == "GET" && !has_header).then(|| {
         (
             "X-Session-ID, as the Authentication page asks",
             ("X-Session-ID".to_owned(), session.to_owned()),
@@ -61,7 +52,7 @@ pub fn log_with_session_header(
 /// that sent it is setup (cites no rule): the guess is the kit's, never the
 /// target's fault.
 pub fn guess_detail(path: &str) -> Option<&'static str> {
-    match made_at(path)? {
+    match ObjectKind::of_endpoint(path)? {
         ObjectKind::Assembled => Some("ASM-001/request-body"),
         ObjectKind::Juice => Some("SQZ-001/request-body"),
         ObjectKind::Roasted => Some("RST-001/request-body"),

@@ -31,7 +31,7 @@ pub struct Header {
     pub description: String,
     /// The case ID.
     pub case: String,
-    /// The baseline's name, e.g. the implementation's.
+    /// The snapshot set's name, e.g. the implementation's.
     pub target: String,
     pub rules: Vec<String>,
 }

@@ -1,4 +1,4 @@
-//! Snapshots of each case's exchanges (insta), one baseline per target.
+//! Snapshots of each case's exchanges (insta), one snapshot set per target.
 //!
 //! Only cases that passed are snapshotted, so every dynamic value has had
 //! its shape checked (by the response schema and the case's assertions)
@@ -24,7 +24,8 @@ use crate::runner::CaseOutcome;
 use file::{FileError, Header};
 
 static OBJECT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(tom|slc|jce|sce|rst|bas|pza|bkd|tst|cmp)_[A-Za-z0-9]+\b").expect("valid regex")
+    let prefixes = pizzastack_spec::ids::prefix_alternation();
+    Regex::new(&format!(r"\b({prefixes})_[A-Za-z0-9]+\b")).expect("valid regex")
 });
 static UUID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -193,13 +194,13 @@ impl Tally {
     }
 }
 
-/// Where snapshots live, which target's baseline they are, and whether
+/// Where snapshots live, which target's snapshot set they are, and whether
 /// this run may write them.
 #[derive(Debug, Clone)]
 pub struct SnapshotConfig {
     /// Directory of the `.snap` files (absolute).
     pub dir: PathBuf,
-    /// The baseline's name, the snapshot suffix: `mock`, or a name a third
+    /// The snapshot set's name, the snapshot suffix: `mock`, or a name a third
     /// party gives its own implementation.
     pub name: String,
     pub update: Update,
@@ -209,7 +210,7 @@ pub struct SnapshotConfig {
 }
 
 impl SnapshotConfig {
-    /// A baseline in `dir`, written as [`Update::Auto`] allows here.
+    /// A snapshot set in `dir`, written as [`Update::Auto`] allows here.
     pub fn new(dir: PathBuf, name: String) -> Self {
         Self {
             dir,
@@ -250,7 +251,7 @@ pub enum SnapshotMismatch {
 ///
 /// # Errors
 /// When the snapshot is missing or differs (and was not written as the
-/// new baseline), or its file cannot be read or written.
+/// newly accepted one), or its file cannot be read or written.
 pub fn check(config: &SnapshotConfig, outcome: &CaseOutcome) -> Result<(), SnapshotMismatch> {
     let contents =
         serde_json::to_string_pretty(&exchanges(outcome)).expect("a JSON value serializes");

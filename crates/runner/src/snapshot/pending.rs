@@ -11,12 +11,12 @@ use super::file::{self, FileError, PENDING_SUFFIX};
 pub struct Pending {
     /// This run's exchanges, `….snap.new`.
     pub new: PathBuf,
-    /// The baseline it would replace, `….snap` (which may not exist).
+    /// The accepted snapshot it would replace, `….snap` (which may not exist).
     pub stored: PathBuf,
 }
 
 impl Pending {
-    /// Makes the new snapshot the baseline.
+    /// Makes the new snapshot the accepted one.
     ///
     /// # Errors
     /// The file cannot be moved.
@@ -27,7 +27,7 @@ impl Pending {
         })
     }
 
-    /// Drops the new snapshot; the baseline stays.
+    /// Drops the new snapshot; the accepted one stays.
     ///
     /// # Errors
     /// The file cannot be removed.
@@ -42,7 +42,7 @@ impl Pending {
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
     }
 
-    /// The diff from the baseline to the new snapshot.
+    /// The diff from the accepted snapshot to the new one.
     ///
     /// # Errors
     /// Either file cannot be read.

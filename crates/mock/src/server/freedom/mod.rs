@@ -14,21 +14,14 @@ use std::sync::LazyLock;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::error::BodyRejected;
+use super::facts::{Facts, Refusal};
 use super::state::AppState;
 use pizzastack_spec::ids::{ObjectId, ObjectKind};
-
-/// The two error texts the documentation quotes (Session Management,
-/// Error Handling); every other error's body is the mock's decision.
-const DOCUMENTED_ERRORS: [&str; 2] = [
-    "X-Session-ID header is required",
-    "Object not found in session",
-];
 
 /// Presents answers as the freedoms in force say, and reads requests back
 /// into the mock's own form (IDs in the hexadecimal form).
@@ -38,7 +31,6 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
         return next.run(request).await;
     }
     let f = |name| freedoms.has(name);
-    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let (request, refusal) = match take_request(&state, request).await {
         Ok(taken) => taken,
         Err(answer) => return answer,
@@ -56,25 +48,19 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
         return Response::from_parts(parts, Body::from(bytes));
     };
     let ok = parts.status == StatusCode::OK;
-    let is_log = method == Method::GET && path.starts_with("/v1/session/");
-    let body_rejected = parts.extensions.get::<BodyRejected>().is_some();
+    let facts = Facts::of(&parts.extensions);
+    let body_rejected = facts.refusal == Some(Refusal::Body);
     if let Some(refusal) = refusal.as_ref().filter(|_| body_rejected) {
         json["error"] = json!(refusal.message);
     }
     if parts.status.is_client_error() {
-        parts.status = present_refusal(
-            &mut json,
-            parts.status,
-            refusal.as_ref(),
-            body_rejected,
-            freedoms,
-        );
+        parts.status = present_refusal(&mut json, parts.status, refusal.as_ref(), &facts, freedoms);
     }
-    if ok && is_log {
+    if ok && facts.log_of().is_some() {
         present_log(&mut json, freedoms);
     }
     if ok && f(Freedom::NullForAbsent) {
-        null_for_absent(&mut json, &path);
+        null_for_absent(&mut json, &facts);
     }
     if f(Freedom::ExtraFields) {
         add_extra_fields(&mut json);
@@ -82,12 +68,8 @@ pub async fn present(State(state): State<AppState>, request: Request, next: Next
     if f(Freedom::HexIdSuffix) {
         ids_to_hex_form(&mut json);
     }
-    if ok
-        && f(Freedom::Created201)
-        && method == Method::POST
-        && path.starts_with("/v1/")
-        && path != "/v1/cook/simmer"
-    {
+    let made = facts.making();
+    if ok && f(Freedom::Created201) && made.is_some_and(|kind| kind != ObjectKind::Sauce) {
         parts.status = StatusCode::CREATED;
     }
     let mut response = super::response::json_response(parts.status, json.to_string());
@@ -140,12 +122,13 @@ fn present_refusal(
     json: &mut Value,
     mut status: StatusCode,
     refusal: Option<&requests::Refusal>,
-    body_rejected: bool,
+    facts: &Facts,
     freedoms: &Freedoms,
 ) -> StatusCode {
     let f = |name| freedoms.has(name);
+    let body_rejected = facts.refusal == Some(Refusal::Body);
     let text = json["error"].as_str().unwrap_or_default().to_owned();
-    if !DOCUMENTED_ERRORS.contains(&text.as_str()) {
+    if !facts.refusal.is_some_and(Refusal::text_is_documented) {
         if f(Freedom::OtherErrorWording) {
             let reason = status.canonical_reason().unwrap_or("Refused");
             json["error"] = json!(format!("{reason} ({text})").to_uppercase());
@@ -232,7 +215,7 @@ fn with_microseconds(stamp: &str) -> String {
 
 /// Writes the optional fields the mock leaves out as null, as a JSON
 /// framework with nullable model fields does.
-fn null_for_absent(json: &mut Value, path: &str) {
+fn null_for_absent(json: &mut Value, facts: &Facts) {
     let fill = |object: &mut Value, fields: &[&str]| {
         if let Some(object) = object.as_object_mut() {
             for field in fields {
@@ -240,12 +223,14 @@ fn null_for_absent(json: &mut Value, path: &str) {
             }
         }
     };
-    match path {
-        "/v1/cook/simmer" | "/v1/pizza/assemble" => fill(json, &["degradation_reason"]),
-        "/v1/taste/analyze" => fill(json, &["aroma", "texture"]),
-        _ if path.starts_with("/v1/session/") => {
+    let reasoned = [ObjectKind::Sauce, ObjectKind::Assembled];
+    match facts.making() {
+        Some(kind) if reasoned.contains(&kind) => fill(json, &["degradation_reason"]),
+        Some(ObjectKind::Analysis) => fill(json, &["aroma", "texture"]),
+        _ if facts.log_of().is_some() => {
             for object in json["objects"].as_array_mut().into_iter().flatten() {
-                if matches!(object["type"].as_str(), Some("sauce" | "assembled")) {
+                let kind = object["id"].as_str().and_then(ObjectKind::of_prefixed);
+                if kind.is_some_and(|kind| reasoned.contains(&kind)) {
                     fill(object, &["degradation_reason"]);
                 }
             }
@@ -279,9 +264,7 @@ fn hex_check(number: u64) -> u64 {
 
 /// The mock's form of a hexadecimal ID, if it is one.
 fn mock_form(text: &str) -> Option<String> {
-    let kind = ObjectKind::ALL
-        .into_iter()
-        .find(|k| text.starts_with(k.prefix()))?;
+    let kind = ObjectKind::of_prefixed(text)?;
     let digits = &text[kind.prefix().len()..];
     if digits.len() != 32
         || !digits
@@ -301,11 +284,8 @@ fn mock_form(text: &str) -> Option<String> {
 }
 
 static HEX_ID: LazyLock<regex::Regex> = LazyLock::new(|| {
-    let prefixes: Vec<&str> = ObjectKind::ALL
-        .iter()
-        .map(|k| k.prefix().trim_end_matches('_'))
-        .collect();
-    regex::Regex::new(&format!(r"\b(?:{})_[0-9a-f]{{32}}\b", prefixes.join("|")))
+    let prefixes = pizzastack_spec::ids::prefix_alternation();
+    regex::Regex::new(&format!(r"\b(?:{prefixes})_[0-9a-f]{{32}}\b"))
         .unwrap_or_else(|e| panic!("the hex ID pattern is broken: {e}"))
 });
 
@@ -322,10 +302,7 @@ fn expired_session(state: &AppState, request: &Request) -> bool {
     if !path.starts_with("/v1/") {
         return false;
     }
-    let session = match path
-        .strip_prefix("/v1/session/")
-        .and_then(|rest| rest.strip_suffix("/log"))
-    {
+    let session = match pizzastack_spec::ids::log_session(path) {
         Some(session) => session,
         None => match super::extract::session_id(headers) {
             Ok(session) => session,

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::config::MAX_BODY_BYTES;
 use crate::switches::{Freedom, Freedoms};
+use pizzastack_spec::ids::ObjectKind;
 use pizzastack_spec::Spec;
 
 /// Why a freedom refuses a request body, in the answer's words.
@@ -91,20 +92,20 @@ fn refusal(path: &str, json: &Value, freedoms: &Freedoms, spec: &'static Spec) -
         }
     }
     if freedoms.has(Freedom::CompareNeedsTwo)
-        && path == "/v1/taste/compare"
+        && path == ObjectKind::Comparison.endpoint()
         && json["dish_ids"].as_array().is_some_and(|ids| ids.len() < 2)
     {
         return refuse("dish_ids", "must contain at least 2 items");
     }
     if freedoms.has(Freedom::ToppingsAsObjects)
-        && path == "/v1/pizza/assemble"
+        && path == ObjectKind::Assembled.endpoint()
         && json["toppings"]
             .as_array()
             .is_some_and(|t| t.iter().any(Value::is_string))
     {
         return refuse("toppings", "each must be an object with a name");
     }
-    if freedoms.has(Freedom::ToppingsRequired) && path == "/v1/pizza/assemble" {
+    if freedoms.has(Freedom::ToppingsRequired) && path == ObjectKind::Assembled.endpoint() {
         let listed = json["toppings"].as_array().is_some_and(|t| !t.is_empty());
         if !listed {
             return refuse("toppings", "required: list at least one topping");

@@ -179,12 +179,12 @@ impl RedisStore {
 
     /// Creates one object as [`super::SessionStore::create`] does; `build`
     /// may run more than once (see `fetched.rs`) and must not have effects.
-    pub async fn create<E: From<StoreError>>(
+    pub async fn create<T, E: From<StoreError>>(
         &self,
         key: &SessionKey,
         kind: ObjectKind,
-        build: impl Fn(&SessionObjects<'_>, &str) -> Result<BuiltObject, E>,
-    ) -> Result<Bytes, E> {
+        build: impl Fn(&SessionObjects<'_>, &str) -> Result<(BuiltObject, T), E>,
+    ) -> Result<(Bytes, T), E> {
         let fleet = self.fleet().await?;
         let tag = self.tag(key);
         let shared = self.shared_id_tweak.load(Ordering::Relaxed);
@@ -215,7 +215,7 @@ impl RedisStore {
                 }
                 continue;
             }
-            let built = match built {
+            let (built, made) = match built {
                 Ok(built) => built,
                 Err(refused) if touched && !fetched.any_remembered() => return Err(refused),
                 Err(_) => {
@@ -259,7 +259,7 @@ impl RedisStore {
                     degraded: built.degraded,
                 },
             );
-            return Ok(Bytes::from(built.json));
+            return Ok((Bytes::from(built.json), made));
         }
         Err(StoreError::Unavailable {
             reason: format!("{MAX_ATTEMPTS} attempts to create an object collided with others"),

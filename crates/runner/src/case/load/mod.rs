@@ -208,16 +208,7 @@ pub fn parse_case_with(
     let documents = match MarkedYaml::load_from_str(text) {
         Ok(documents) => documents,
         Err(e) => {
-            let marker = e.marker();
-            ctx.diagnostics.push(Diagnostic::at(
-                file,
-                Location {
-                    line: marker.line(),
-                    column: marker.col() + 1,
-                },
-                format!("not valid YAML: {}", e.info()),
-                None,
-            ));
+            ctx.diagnostics.push(not_yaml(file, &e));
             return Err(with_source_lines(ctx.diagnostics, text));
         }
     };
@@ -245,6 +236,20 @@ pub fn parse_case_with(
             Err(with_source_lines(ctx.diagnostics, text))
         }
     }
+}
+
+/// The one diagnostic of a file that is not YAML, where the parser stopped.
+fn not_yaml(file: &str, error: &saphyr::ScanError) -> Diagnostic {
+    let marker = error.marker();
+    Diagnostic::at(
+        file,
+        Location {
+            line: marker.line(),
+            column: marker.col() + 1,
+        },
+        format!("not valid YAML: {}", error.info()),
+        None,
+    )
 }
 
 /// The diagnostics with the line each points at; a mark that would run
@@ -279,17 +284,7 @@ pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
         diagnostics: Vec::new(),
         variables: &[],
     };
-    let documents = MarkedYaml::load_from_str(text).map_err(|e| {
-        vec![Diagnostic::at(
-            file,
-            Location {
-                line: e.marker().line(),
-                column: e.marker().col() + 1,
-            },
-            format!("not valid YAML: {}", e.info()),
-            None,
-        )]
-    })?;
+    let documents = MarkedYaml::load_from_str(text).map_err(|e| vec![not_yaml(file, &e)])?;
     let value = documents
         .first()
         .and_then(|root| ctx.json(root))
