@@ -5,8 +5,7 @@
 //! Why not `serde_json::Value`: it allocates every key, every string and a
 //! B-tree node per object, then the request type copies out of it. Here a
 //! body costs one vector per object or array, and a string only when it has
-//! escapes. On acquire that saved 4% of the mock's instructions per request
-//! (30.9k -> 29.6k, `bash benches/callgrind.sh`).
+//! escapes (what that buys is weighed in `benches/README.md`).
 //!
 //! **Objects keep their members sorted by name, one member per name (the
 //! last one written wins).** That is what `serde_json::Value`'s map does, so

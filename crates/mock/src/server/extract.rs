@@ -152,8 +152,8 @@ impl<T: RequestBody> FromRequest<AppState> for ValidJson<T> {
 /// pending when polled a second time. A body that came with its head is
 /// ready by then, since hyper hands it over within the same task, so
 /// nearly every request costs no timer; tokio's would register and cancel
-/// one per request (measured: ~1.5% of the mock's user time). The limit
-/// thus counts from the second poll, microseconds late.
+/// one per request. The limit thus counts from the second poll,
+/// microseconds late.
 async fn patient_timeout<F: Future>(limit: Duration, future: F) -> Option<F::Output> {
     let mut future = std::pin::pin!(future);
     let mut timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;

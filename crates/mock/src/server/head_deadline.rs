@@ -3,11 +3,10 @@
 //! operation.
 //!
 //! hyper's own `header_read_timeout` allocates, registers and cancels a
-//! timer for every request; measured with `benches/load.sh`, that cost the
-//! mock a tenth of its acquire throughput. Here a request only stores a
-//! flag and bumps a counter; the connection is closed at the fourth tick in
-//! a row that finds it waiting for a head with no answer written since the
-//! tick before. A head is thus allowed between one and one and a quarter
+//! timer for every request (weighed in `benches/README.md`). Here a
+//! request only stores a flag and bumps a counter; the connection is closed
+//! at the fourth tick in a row that finds it waiting for a head with no
+//! answer written since the tick before. A head is thus allowed between one and one and a quarter
 //! timeouts.
 
 use std::future::Future;

@@ -1,6 +1,15 @@
 //! The mock server: `router(state)` builds the routes, `run(listener, state,
 //! shutdown)` serves them on an already bound listener (so tests bind port
 //! 0), and `serve(config)` is what the binary calls.
+//!
+//! Around the routes, innermost first, each layer only when it can act:
+//! the deviations rewrite answers (`deviate`), the freedoms present them
+//! (`freedom`), latency and faults come before the API (`inject`), the
+//! journal records all of that (`journal`), then CORS, the panic guard and,
+//! when someone will read them, per-request trace spans. Handlers attach
+//! typed facts to their answers (`facts`) for the deviations and freedoms
+//! to switch on. Connections are served by `listen`, with the header
+//! timeout kept per connection (`head_deadline`).
 
 mod admin;
 mod deviate;

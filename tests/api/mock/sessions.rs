@@ -38,21 +38,6 @@ async fn the_session_header_is_checked_before_the_body() {
 }
 
 #[tokio::test]
-async fn the_first_request_creates_the_session() {
-    let app = spawn_app().await;
-    let session = new_session();
-    assert_eq!(
-        app.log(&session).await.status,
-        404,
-        "no session before the first request"
-    );
-    app.acquire(&session).await;
-    let log = app.log(&session).await;
-    assert_eq!(log.status, 200, "SESS-002");
-    assert_eq!(log.body["session_id"], session.as_str());
-}
-
-#[tokio::test]
 async fn any_visible_ascii_session_id_works() {
     let app = spawn_app().await;
     let long = "x".repeat(256);
@@ -206,41 +191,6 @@ async fn ids_from_another_session_are_not_found_on_every_endpoint_that_takes_an_
             "SESS-005 {path} {body}"
         );
     }
-}
-
-#[tokio::test]
-async fn made_up_ids_are_not_found_either() {
-    let app = spawn_app().await;
-    let session = new_session();
-    let reply = app
-        .post(
-            "/v1/pizza/bake",
-            &session,
-            json!({"pizza_id": "pza_000000000000"}),
-        )
-        .await;
-    assert_eq!(reply.error(), "Object not found in session", "SESS-005");
-}
-
-#[tokio::test]
-async fn an_idle_session_expires_with_its_objects_and_log() {
-    let app = spawn_app().await;
-    let session = new_session();
-    let tomato = app.acquire(&session).await;
-    app.advance("30m").await;
-    assert_eq!(
-        app.log(&session).await.status,
-        404,
-        "SESS-006: the log is gone after the TTL"
-    );
-    let reply = app
-        .post("/v1/tomato/slice", &session, json!({"tomato_ids": [tomato], "method": "dice", "size": "medium", "consistency": "uniform"}))
-        .await;
-    assert_eq!(
-        reply.error(),
-        "Object not found in session",
-        "SESS-006: its objects are gone"
-    );
 }
 
 #[tokio::test]

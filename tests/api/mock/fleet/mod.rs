@@ -75,7 +75,7 @@ async fn the_teeth_bite_through_a_fleet_every_deviation_is_caught() {
     let Some(redis) = Redis::start("the_teeth_bite_through_a_fleet") else {
         return;
     };
-    let missed = crate::teeth::deviations_missed(|rule| {
+    let missed = crate::suite::teeth::deviations_missed(|rule| {
         let mut config = replica_config(&redis);
         config.deviations = vec![rule.to_owned()];
         async move {

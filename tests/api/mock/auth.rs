@@ -91,15 +91,6 @@ async fn the_same_session_id_under_another_key_is_a_different_empty_session() {
 }
 
 #[tokio::test]
-async fn another_keys_session_log_is_404() {
-    let app = spawn_app().await;
-    let session = new_session();
-    app.acquire(&session).await;
-    let reply = app.log_as(OTHER_KEY, &session).await;
-    assert_eq!(reply.status, 404, "AUTH-003");
-}
-
-#[tokio::test]
 async fn with_no_key_configured_the_docs_example_key_is_accepted() {
     let app = spawn_app_with(pizzastack::config::ServeConfig::default()).await;
     let reply = app

@@ -48,3 +48,13 @@ fn help_lists_both_commands() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("serve") && text.contains("check"), "{text}");
 }
+
+#[test]
+fn the_mock_refuses_to_deviate_from_a_rule_it_does_not_know() {
+    let output = pizzastack_command()
+        .args(["serve", "--listen", "127.0.0.1:0", "--deviate", "NOPE-001"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("it can switch off AUTH-001"));
+}

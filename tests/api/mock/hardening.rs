@@ -4,7 +4,7 @@
 //! 100-continue`, two API keys; and shutdown with requests still open.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -30,20 +30,26 @@ fn limits(header: u64, body: u64, connections: usize) -> ConnectionLimits {
     }
 }
 
+/// Sends `request` on a fresh connection, off the runtime's threads, and
+/// returns what came back and whether the server closed the connection.
+async fn send_raw(addr: SocketAddr, request: impl Into<Vec<u8>>, wait: Duration) -> (String, bool) {
+    let request = request.into();
+    tokio::task::spawn_blocking(move || exchange_raw(addr, &request, wait))
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let app = app_with_limits(limits(500, 10_000, 16)).await;
     let addr = app.addr;
     let started = Instant::now();
-    let (_, closed) = tokio::task::spawn_blocking(move || {
-        exchange_raw(
-            addr,
-            b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
-            Duration::from_secs(5),
-        )
-    })
-    .await
-    .unwrap();
+    let (_, closed) = send_raw(
+        addr,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
+        Duration::from_secs(5),
+    )
+    .await;
     assert!(closed, "the half-sent request kept its connection");
     assert!(
         started.elapsed() < Duration::from_secs(3),
@@ -171,14 +177,14 @@ async fn connections_past_the_cap_wait_until_one_ends() {
 async fn a_body_that_never_comes_gets_408_in_the_error_shape() {
     let app = app_with_limits(limits(5_000, 500, 16)).await;
     let addr = app.addr;
-    let (answer, _) = tokio::task::spawn_blocking(move || {
-        let request = format!(
-            "POST /v1/tomato/acquire HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-Session-ID: s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"variety\""
-        );
-        exchange_raw(addr, request.as_bytes(), Duration::from_secs(4))
-    })
-    .await
-    .unwrap();
+    let (answer, _) = send_raw(
+        addr,
+        format!(
+        "POST /v1/tomato/acquire HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-Session-ID: s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"variety\""
+    ),
+        Duration::from_secs(4),
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
     assert!(
         answer.contains("application/json")
@@ -191,14 +197,14 @@ async fn a_body_that_never_comes_gets_408_in_the_error_shape() {
 async fn an_oversized_body_announced_with_expect_continue_gets_413_at_once() {
     let app = app_with_limits(ConnectionLimits::default()).await;
     let addr = app.addr;
-    let (answer, _) = tokio::task::spawn_blocking(move || {
-        let request = format!(
-            "POST /v1/tomato/acquire HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-Session-ID: s\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n"
-        );
-        exchange_raw(addr, request.as_bytes(), Duration::from_secs(2))
-    })
-    .await
-    .unwrap();
+    let (answer, _) = send_raw(
+        addr,
+        format!(
+        "POST /v1/tomato/acquire HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-Session-ID: s\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n"
+    ),
+        Duration::from_secs(2),
+    )
+    .await;
     assert!(
         answer.starts_with("HTTP/1.1 413"),
         "no 100 Continue first: {answer:?}"
@@ -213,14 +219,14 @@ async fn an_oversized_body_announced_with_expect_continue_gets_413_at_once() {
 async fn two_api_keys_are_refused_like_two_session_ids() {
     let app = app_with_limits(ConnectionLimits::default()).await;
     let addr = app.addr;
-    let (answer, _) = tokio::task::spawn_blocking(move || {
-        let request = format!(
-            "GET /v1/session/s/log HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-API-Key: someone-else\r\nConnection: close\r\n\r\n"
-        );
-        exchange_raw(addr, request.as_bytes(), Duration::from_secs(2))
-    })
-    .await
-    .unwrap();
+    let (answer, _) = send_raw(
+        addr,
+        format!(
+        "GET /v1/session/s/log HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nX-API-Key: someone-else\r\nConnection: close\r\n\r\n"
+    ),
+        Duration::from_secs(2),
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
     assert!(
         answer.contains("X-API-Key header must be given once"),
