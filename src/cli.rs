@@ -95,6 +95,28 @@ pub(crate) struct ExploreBudget {
     pub(crate) workers: Option<u16>,
 }
 
+/// The verdicts' strictness and the report files, the same for `check`
+/// and `explore`.
+#[derive(Args)]
+pub(crate) struct ReportArgs {
+    /// Treat SHOULD failures as failures (they are warnings otherwise).
+    #[arg(long)]
+    pub(crate) strict: bool,
+
+    /// Write a JUnit XML report (one testcase per case) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) report_junit: Option<std::path::PathBuf>,
+
+    /// Write a JSON report with per-rule results to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) report_json: Option<std::path::PathBuf>,
+
+    /// Write a self-contained HTML report (rules, failures with their
+    /// exchanges, filterable by verdict) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) report_html: Option<std::path::PathBuf>,
+}
+
 #[derive(Args)]
 pub(crate) struct ExploreArgs {
     /// Root URL of the implementation under test, e.g. http://127.0.0.1:8080
@@ -138,25 +160,12 @@ pub(crate) struct ExploreArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) ca_cert: Option<std::path::PathBuf>,
 
-    /// Treat SHOULD failures as failures (they are warnings otherwise).
-    #[arg(long)]
-    pub(crate) strict: bool,
-
-    /// Write a JUnit XML report to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) report_junit: Option<std::path::PathBuf>,
-
-    /// Write a JSON report with per-rule results to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) report_json: Option<std::path::PathBuf>,
-
-    /// Write a self-contained HTML report to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) report_html: Option<std::path::PathBuf>,
-
     /// Colours: `auto`, `always` or `never`.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub(crate) color: ColorWhen,
+
+    #[command(flatten)]
+    pub(crate) reports: ReportArgs,
 }
 
 #[derive(Args)]
@@ -218,18 +227,6 @@ pub(crate) struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) variables_file: Option<std::path::PathBuf>,
 
-    /// Treat SHOULD failures as failures (they are warnings otherwise).
-    #[arg(long)]
-    pub(crate) strict: bool,
-
-    /// Write a JUnit XML report (one testcase per case) to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) report_junit: Option<std::path::PathBuf>,
-
-    /// Write a JSON report with per-rule results to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) report_json: Option<std::path::PathBuf>,
-
     /// Trust the CA certificates of this PEM file too, for an https target
     /// behind a private CA.
     #[arg(long, value_name = "PATH")]
@@ -253,11 +250,6 @@ pub(crate) struct CheckArgs {
     /// `no` (never; missing ones fail).
     #[arg(long, value_enum, default_value_t = SnapshotUpdate::Auto, requires = "snapshots")]
     pub(crate) snapshot_update: SnapshotUpdate,
-
-    /// Write a self-contained HTML report (rules, failures with their
-    /// exchanges, filterable by verdict) to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) report_html: Option<std::path::PathBuf>,
 
     /// Known deviations (a file --write-baseline wrote, with a reason per
     /// entry): reported as `known`, never failing the run; a new deviation
@@ -310,6 +302,9 @@ pub(crate) struct CheckArgs {
     /// Cases run at once (default: one per CPU).
     #[arg(long, value_name = "N")]
     pub(crate) test_threads: Option<usize>,
+
+    #[command(flatten)]
+    pub(crate) reports: ReportArgs,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

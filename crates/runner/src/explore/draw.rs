@@ -353,9 +353,9 @@ fn tasting_steps(state: &Model, arms: &mut Vec<(u32, BoxedStrategy<Step>)>) {
     add(
         arms,
         3,
-        pick(state, &PIPELINE, move |state, session, _| {
+        pick(state, PIPELINE, move |state, session, _| {
             (
-                select(state.live(session, &PIPELINE)),
+                select(state.live(session, PIPELINE)),
                 0u8..2,
                 any::<bool>(),
                 any::<bool>(),
@@ -371,7 +371,7 @@ fn tasting_steps(state: &Model, arms: &mut Vec<(u32, BoxedStrategy<Step>)>) {
         }),
     );
     let comparable: Vec<usize> = (0..n)
-        .filter(|s| state.live(*s, &PIPELINE).len() >= 2)
+        .filter(|s| state.live(*s, PIPELINE).len() >= 2)
         .collect();
     if !comparable.is_empty() {
         let model = state.clone();
@@ -379,7 +379,7 @@ fn tasting_steps(state: &Model, arms: &mut Vec<(u32, BoxedStrategy<Step>)>) {
             2,
             select(comparable)
                 .prop_flat_map(move |session| {
-                    let dishes = model.live(session, &PIPELINE);
+                    let dishes = model.live(session, PIPELINE);
                     subsequence(dishes.clone(), 2..=dishes.len().min(6))
                         .prop_map(move |dishes| Step::Compare { session, dishes })
                 })

@@ -335,7 +335,7 @@ impl Model {
                     && self.own(*sauce, *session, &[K::Sauce])
                     && toppings.iter().all(|t| match t {
                         Topping::Name(_) => true,
-                        Topping::Object(l) => self.own(*l, *session, &PIPELINE),
+                        Topping::Object(l) => self.own(*l, *session, PIPELINE),
                     })
             }
             Step::Bake {
@@ -343,14 +343,14 @@ impl Model {
                 session,
                 pizza,
             } => fresh(*label) && self.own(*pizza, *session, &[K::Assembled]),
-            Step::Analyze { session, dish, .. } => self.own(*dish, *session, &PIPELINE),
+            Step::Analyze { session, dish, .. } => self.own(*dish, *session, PIPELINE),
             Step::Compare { session, dishes } => {
-                dishes.len() >= 2 && dishes.iter().all(|d| self.own(*d, *session, &PIPELINE))
+                dishes.len() >= 2 && dishes.iter().all(|d| self.own(*d, *session, PIPELINE))
             }
             Step::Log { session, .. } | Step::BadKey { session, .. } => *session < sessions,
             Step::NoSession { .. } => true,
             Step::BakeWrong { session, what } => {
-                self.own(*what, *session, &PIPELINE)
+                self.own(*what, *session, PIPELINE)
                     && self.find(*what).is_some_and(|m| m.kind != K::Assembled)
             }
             Step::Foreign { session, aim, id } => {
@@ -428,16 +428,9 @@ impl Model {
     }
 }
 
-pub(super) const PIPELINE: [ObjectKind; 8] = [
-    ObjectKind::Raw,
-    ObjectKind::Sliced,
-    ObjectKind::Juice,
-    ObjectKind::Sauce,
-    ObjectKind::Roasted,
-    ObjectKind::Base,
-    ObjectKind::Assembled,
-    ObjectKind::Baked,
-];
+/// Every kind the pipeline makes: all kinds but the two tasting results.
+pub(super) const PIPELINE: &[ObjectKind] = ObjectKind::ALL.split_at(8).0;
+const _: () = assert!(matches!(PIPELINE.last(), Some(ObjectKind::Baked)));
 
 /// What a simmer or a roast takes as an ingredient.
 pub(super) const COOKABLE: [ObjectKind; 3] =
@@ -452,7 +445,7 @@ pub fn slot_kinds(aim: ObjectKind) -> &'static [ObjectKind] {
         K::Sauce | K::Roasted => &[K::Raw, K::Sliced],
         K::Assembled => &[K::Sauce],
         K::Baked => &[K::Assembled],
-        K::Analysis | K::Comparison => &PIPELINE,
+        K::Analysis | K::Comparison => PIPELINE,
         K::Raw | K::Base => &[],
     }
 }

@@ -1,9 +1,96 @@
-//! The assertions whose value a case file writes as a mapping or a pair
-//! (`range`, `sorted`), read and checked, with the hint for each mistake.
+//! Assertions read from a case file: each kind from the value the file
+//! writes (those written as a mapping or a pair, `range` and `sorted`,
+//! read and checked apart), with the hint for each mistake.
 
 use serde_json::Value;
 
-use super::{describe, Invalid, ValueCheck};
+use super::json_type::JsonType;
+use super::{describe, names, Invalid, ValueCheck};
+
+impl ValueCheck {
+    /// Reads the kind named `name` from its value in a case file.
+    ///
+    /// # Errors
+    /// What is wrong with the value, and where in it.
+    pub fn parse(name: &str, value: &Value) -> Result<Self, Invalid> {
+        let boolean = |value: &Value| {
+            value
+                .as_bool()
+                .ok_or_else(|| Invalid::new(format!("`{name}` must be true or false")))
+        };
+        let string = |value: &Value| {
+            value.as_str().map(str::to_owned).ok_or_else(|| {
+                Invalid::new(format!(
+                    "`{name}` must be a string, not {}",
+                    describe(value)
+                ))
+            })
+        };
+        Ok(match name {
+            "equals" => Self::Equals(value.clone()),
+            "not_equals" => Self::NotEquals(value.clone()),
+            "contains" => Self::Contains(value.clone()),
+            "not_contains" => Self::NotContains(value.clone()),
+            "matches" => {
+                let pattern = string(value)?;
+                let re = regex::Regex::new(&pattern).map_err(|e| {
+                    Invalid::new(format!(
+                        "`{pattern}` is not a valid regular expression: {}",
+                        crate::case::hint::regex_problem(&e)
+                    ))
+                })?;
+                Self::Matches(re)
+            }
+            "type" => {
+                let type_name = string(value)?;
+                let t = JsonType::parse(&type_name).ok_or_else(|| {
+                    Invalid::new(format!("unknown type `{type_name}`")).hint(format!(
+                        "one of: {}",
+                        JsonType::ALL.map(JsonType::name).join(", ")
+                    ))
+                })?;
+                Self::Type(t)
+            }
+            "range" => parse_range(value)?,
+            "exists" | "absent" => {
+                if boolean(value)? == (name == "exists") {
+                    Self::Exists
+                } else {
+                    Self::Absent
+                }
+            }
+            "prefix" => Self::Prefix(string(value)?),
+            "length" => match value.as_u64() {
+                Some(n) => Self::Length(usize::try_from(n).unwrap_or(usize::MAX)),
+                None => return Err(Invalid::new("`length` must be a whole number")),
+            },
+            "less_than" | "greater_than" => {
+                let bound = match value {
+                    Value::Array(items) if !items.is_empty() => {
+                        for (i, item) in items.iter().enumerate() {
+                            check_bound(name, item).map_err(|e| e.at(format!("/{i}")))?;
+                        }
+                        value.clone()
+                    }
+                    _ => {
+                        check_bound(name, value)?;
+                        value.clone()
+                    }
+                };
+                if name == "less_than" {
+                    Self::LessThan(bound)
+                } else {
+                    Self::GreaterThan(bound)
+                }
+            }
+            "sorted" => parse_sorted(value)?,
+            _ => {
+                return Err(Invalid::new(format!("unknown check `{name}`"))
+                    .hint(format!("one of: {}", names().join(", "))))
+            }
+        })
+    }
+}
 
 pub(super) fn parse_range(value: &Value) -> Result<ValueCheck, Invalid> {
     let shape = || {
