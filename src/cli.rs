@@ -134,7 +134,7 @@ pub(crate) struct ExploreArgs {
     /// The target's session TTL, so that workflows can let sessions expire
     /// (each worker waits it out at most once, and only a TTL up to 60s).
     /// Not needed against the mock with --admin.
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_positive_duration, value_name = "DURATION")]
     pub(crate) session_ttl: Option<Duration>,
 
     /// How long to explore (shrinking a failure comes on top, at most 8s each).
@@ -153,7 +153,7 @@ pub(crate) struct ExploreArgs {
     pub(crate) timeout: Duration,
 
     /// The most of one response body read (e.g. 10MiB).
-    #[arg(long, default_value = "10MiB", value_name = "SIZE")]
+    #[arg(long, default_value = "10MiB", value_parser = parse_positive_size, value_name = "SIZE")]
     pub(crate) max_body: ByteSize,
 
     /// Trust the CA certificates of this PEM file too.
@@ -193,12 +193,12 @@ pub(crate) struct CheckArgs {
 
     /// The most of one response body read (e.g. 10MiB); a larger answer is
     /// reported as such and not read further.
-    #[arg(long, default_value = "10MiB", value_name = "SIZE")]
+    #[arg(long, default_value = "10MiB", value_parser = parse_positive_size, value_name = "SIZE")]
     pub(crate) max_body: ByteSize,
 
     /// The target's session TTL, so expiry cases can wait it out. Not needed
     /// against the mock with --admin; without either, expiry cases are skipped.
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_positive_duration, value_name = "DURATION")]
     pub(crate) session_ttl: Option<Duration>,
 
     /// Run these case files instead of the built-in suite: a file, a
@@ -299,8 +299,8 @@ pub(crate) struct CheckArgs {
     #[arg(long)]
     pub(crate) list: bool,
 
-    /// Cases run at once (default: one per CPU).
-    #[arg(long, value_name = "N")]
+    /// Cases run at once (default: one per CPU; more than zero).
+    #[arg(long, value_name = "N", value_parser = parse_positive_count)]
     pub(crate) test_threads: Option<usize>,
 
     #[command(flatten)]
@@ -497,6 +497,40 @@ pub(crate) enum BadDuration {
     Unreadable(humantime::DurationError),
     #[error("it must be more than zero")]
     Zero,
+}
+
+/// A size option that is unreadable or zero.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BadSize {
+    #[error("{0} (expected e.g. 10MiB, 512KiB, 2000000)")]
+    Unreadable(String),
+    #[error("it must be more than zero")]
+    Zero,
+}
+
+pub(crate) fn parse_positive_size(text: &str) -> Result<ByteSize, BadSize> {
+    match text.parse::<ByteSize>() {
+        Ok(size) if size.as_u64() == 0 => Err(BadSize::Zero),
+        Ok(size) => Ok(size),
+        Err(message) => Err(BadSize::Unreadable(message)),
+    }
+}
+
+/// A count option that is not a whole number, or zero.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BadCount {
+    #[error("{0} (expected a whole number)")]
+    Unreadable(std::num::ParseIntError),
+    #[error("it must be more than zero")]
+    Zero,
+}
+
+pub(crate) fn parse_positive_count(text: &str) -> Result<usize, BadCount> {
+    match text.parse::<usize>() {
+        Ok(0) => Err(BadCount::Zero),
+        Ok(count) => Ok(count),
+        Err(error) => Err(BadCount::Unreadable(error)),
+    }
 }
 
 pub(crate) fn parse_variable(

@@ -189,6 +189,30 @@ fn check_refuses_bad_arguments_with_exit_2() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("must be an http:// or https:// URL"));
+    // Zero is no TTL, no body and no thread: refused before anything runs.
+    for (command, option, value) in [
+        ("check", "--session-ttl", "0s"),
+        ("check", "--max-body", "0"),
+        ("check", "--test-threads", "0"),
+        ("explore", "--session-ttl", "0s"),
+        ("explore", "--max-body", "0B"),
+    ] {
+        let output = pizzastack_command()
+            .args([command, "--target", "http://127.0.0.1:9", option, value])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command} {option} {value}: {stderr}"
+        );
+        assert!(
+            stderr.contains(option)
+                && (stderr.contains("more than zero") || stderr.contains("not in 1..")),
+            "{command} {option} {value}: {stderr}"
+        );
+    }
 }
 
 #[test]
