@@ -82,7 +82,7 @@ build HEAD
 base_instructions=$(instructions "$out/bin/HEAD")
 base_bytes=
 if [ -n "${MEMORY:-}" ]; then base_bytes=$(bytes_per_object); fi
-echo "HEAD $(git rev-parse --short HEAD): $base_instructions instructions per acquire${base_bytes:+, $base_bytes bytes per object}"
+echo "HEAD $(git -C "$tree" rev-parse --short HEAD): $base_instructions instructions per acquire${base_bytes:+, $base_bytes bytes per object}"
 for name in "${names[@]}"; do
   build "$name" "$root/benches/devices/$name.patch"
   variant_instructions=$(instructions "$out/bin/$name")

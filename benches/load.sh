@@ -5,6 +5,7 @@
 #
 #   bash benches/load.sh   # 5 s per run, 32 connections, 9 + 5 rounds (~3 min)
 #   DURATION=10s CONNECTIONS=64 ROUNDS=15 PACED_ROUNDS=7 bash benches/load.sh
+#   MOCK=/tmp/pizzastack-before bash benches/load.sh   # another build of the mock
 #
 # Installs wrk from Debian's packages when it is missing.
 set -euo pipefail
@@ -25,7 +26,7 @@ ensure_wrk
 cargo build --release --quiet --bin pizzastack --example floor
 mock_port=$(pick_port)
 floor_port=$(pick_port)
-start_server target/release/pizzastack "${BENCH_SERVE[@]}" "127.0.0.1:$mock_port"
+start_server "${MOCK:-target/release/pizzastack}" "${BENCH_SERVE[@]}" "127.0.0.1:$mock_port"
 mock=$SERVER_PID
 start_server target/release/examples/floor "127.0.0.1:$floor_port"
 floor=$SERVER_PID

@@ -2,9 +2,6 @@
 //! session header, then the body. Axum runs extractors in argument order, so
 //! handlers take `Caller` before `ValidJson`.
 
-use std::future::Future;
-use std::time::Duration;
-
 use crate::switches::Deviation;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -127,9 +124,9 @@ impl<T: RequestBody> FromRequest<AppState> for ValidJson<T> {
         // by a layer that would add a request extension to every request.
         let timeout = state.connection_limits().body_timeout;
         let read = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES);
-        let bytes = patient_timeout(timeout, read)
+        let bytes = tokio::time::timeout(timeout, read)
             .await
-            .ok_or(ApiError::BodyTimeout(timeout))?
+            .map_err(|_| ApiError::BodyTimeout(timeout))?
             .map_err(|error| {
                 let too_large = std::error::Error::source(&error)
                     .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>());
@@ -145,35 +142,6 @@ impl<T: RequestBody> FromRequest<AppState> for ValidJson<T> {
             Err(BodyError::Invalid(message)) => Err(ApiError::InvalidBody(message)),
         }
     }
-}
-
-/// `future`'s output, or `None` once `limit` has passed: tokio's
-/// `timeout`, except that the timer is armed only if `future` is still
-/// pending when polled a second time. A body that came with its head is
-/// ready by then, since hyper hands it over within the same task, so
-/// nearly every request costs no timer; tokio's would register and cancel
-/// one per request. The limit thus counts from the second poll,
-/// microseconds late.
-async fn patient_timeout<F: Future>(limit: Duration, future: F) -> Option<F::Output> {
-    let mut future = std::pin::pin!(future);
-    let mut timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
-    let mut first = true;
-    std::future::poll_fn(|cx| {
-        if let std::task::Poll::Ready(output) = future.as_mut().poll(cx) {
-            return std::task::Poll::Ready(Some(output));
-        }
-        if std::mem::take(&mut first) {
-            // Be polled again soon, timer or not.
-            cx.waker().wake_by_ref();
-            return std::task::Poll::Pending;
-        }
-        timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)))
-            .as_mut()
-            .poll(cx)
-            .map(|()| None)
-    })
-    .await
 }
 
 fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {

@@ -18,6 +18,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -34,11 +35,6 @@ use super::model::{
 };
 use crate::clock::Clock;
 use pizzastack_spec::ids::{IdCipher, ObjectId, ObjectKind};
-
-/// Hash maps with foldhash: keyed per process like std's SipHash, so
-/// client-chosen session IDs cannot be aimed at one bucket, but several
-/// times faster on short keys.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// How many shards the session map is split into.
 const SHARD_COUNT: usize = 64;
@@ -76,7 +72,7 @@ pub struct SessionStore {
     /// The sessions, split by hash of their key.
     shards: Box<[Mutex<Shard>]>,
     /// Picks a key's shard.
-    hasher: foldhash::fast::RandomState,
+    hasher: std::hash::RandomState,
     /// Numbers objects by their position in their session.
     ids: IdCipher,
     /// The mock's clock, shared with the admin endpoints.
@@ -155,7 +151,7 @@ impl SessionStore {
     pub fn new(clock: Arc<Clock>, ttl: Duration, limits: StoreLimits) -> Self {
         Self {
             shards: (0..SHARD_COUNT).map(|_| Mutex::default()).collect(),
-            hasher: foldhash::fast::RandomState::default(),
+            hasher: std::hash::RandomState::new(),
             ids: IdCipher::new(),
             clock,
             ttl_nanos: AtomicU64::new(nanos(ttl)),

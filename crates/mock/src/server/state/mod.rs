@@ -25,8 +25,7 @@ pub struct AppState(Arc<Inner>);
 
 struct Inner {
     /// Accepted API keys to their index in [`crate::store::SessionKey`].
-    /// Hashed with foldhash, as the store's maps are.
-    api_keys: HashMap<String, u16, foldhash::fast::RandomState>,
+    api_keys: HashMap<String, u16>,
     /// All sessions; shared with the sweeper task.
     store: Store,
     /// The compiled schemas and OpenAPI document.

@@ -1,5 +1,7 @@
 //! What a replica remembers of the objects it made or read.
 
+use std::collections::HashMap;
+
 use crate::store::fetched::Fetched;
 use crate::store::model::ObjectRef;
 
@@ -13,8 +15,6 @@ pub(super) struct Heads {
     /// By session tag and ID, joined by a newline (which neither holds).
     entries: parking_lot::Mutex<HashMap<String, ObjectRef>>,
 }
-
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Entries remembered before the memory is emptied and begun again.
 const MAX_HEADS: usize = 1 << 16;
